@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/fsutil"
+	"github.com/relproof/relproof/internal/oci"
+	"github.com/relproof/relproof/internal/subject"
+)
+
+type attestOptions struct {
+	typ           string
+	key           string
+	predicate     string
+	predicateType string
+	bundleOut     string
+	push          bool
+	builderID     string
+}
+
+// attestReport is what `attest` reports: the evidence and where it went.
+type attestReport struct {
+	Subject       string              `json:"subject"`
+	Digest        string              `json:"digest"`
+	Resolution    *subject.Resolution `json:"resolution,omitempty"`
+	Type          string              `json:"type"`
+	PredicateType string              `json:"predicateType"`
+	Signer        string              `json:"signer"`
+	BundleFile    string              `json:"bundleFile,omitempty"`
+	Referrer      string              `json:"referrer,omitempty"`
+}
+
+func newAttestCmd(env *Env, g *globalOptions) *cobra.Command {
+	o := &attestOptions{}
+	cmd := &cobra.Command{
+		Use:   "attest SUBJECT --type TYPE --key FILE (--bundle-out FILE | --push)",
+		Short: "Sign an in-toto statement about a subject's digest",
+		Long: `Build an in-toto Statement v1 for the subject's digest, sign it into a
+Sigstore bundle (v0.3), and write it to a file and/or push it to the registry
+as an OCI 1.1 referrer of the subject.
+
+SUBJECT is a file path (or file:PATH), sha256:HEX, sha512:HEX,
+oci://HOST/REPO@sha256:HEX, oci://HOST/REPO:TAG (resolved once to a digest,
+and the resolution reported), or oci-layout:DIR@sha256:HEX.
+
+Types:
+  provenance  SLSA v1 provenance from the GitHub Actions environment, or from
+              the local git repository outside Actions (builder id: local)
+  test        in-toto test-result v0.1 from --predicate: go test -json or JUnit XML
+  vuln        cosign vuln v1 from --predicate: grype JSON, trivy JSON or SARIF;
+              a report that names the digest it scanned must name this one
+  custom      --predicate FILE (a JSON object) with --predicate-type URI`,
+		Example: `  relproof attest ./dist/app --type provenance --key release.key --bundle-out app.provenance.json
+  go test -json ./... > tests.json
+  relproof attest oci://ghcr.io/acme/app@sha256:… --type test --predicate tests.json --key release.key --push`,
+		Args: exactArgs(1, "one SUBJECT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAttest(cmd.Context(), cmd.OutOrStdout(), env, g, o, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.typ, "type", "", "evidence type: provenance, test, vuln or custom")
+	f.StringVar(&o.key, "key", "", "private key file (PEM; encrypted keys read "+PasswordEnv+")")
+	f.StringVar(&o.predicate, "predicate", "", "input file: test report, scan report, or custom predicate JSON")
+	f.StringVar(&o.predicateType, "predicate-type", "", "predicate type URI (with --type custom)")
+	f.StringVar(&o.bundleOut, "bundle-out", "", "write the Sigstore bundle to this file")
+	f.BoolVar(&o.push, "push", false, "attach the bundle to an oci:// subject as an OCI referrer")
+	f.StringVar(&o.builderID, "builder-id", "", "provenance builder id (default: the workflow that runs, or local)")
+	_ = cmd.MarkFlagRequired("type")
+	_ = cmd.MarkFlagRequired("key")
+	cmd.MarkFlagsOneRequired("bundle-out", "push")
+	return cmd
+}
+
+func runAttest(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *attestOptions, input string) error {
+	typ := attest.Type(o.typ)
+	if !slices.Contains(attest.Types, typ) {
+		return usageErrorf("--type %q: expected one of provenance, test, vuln, custom", o.typ)
+	}
+	signer, err := loadKeySigner(env, o.key)
+	if err != nil {
+		return err
+	}
+	var pred []byte
+	if o.predicate != "" {
+		if pred, err = readInput(o.predicate, "predicate"); err != nil {
+			return err
+		}
+	}
+	subj, err := subject.Resolve(ctx, input, subject.WithRemoteOptions(env.Remote...), subject.WithClock(env.Now))
+	if err != nil {
+		return err
+	}
+	ref, isOCI := subj.OCIReference()
+	if o.push && !isOCI {
+		return usageErrorf("--push needs an oci:// subject, found %s subject %q; use --bundle-out", subj.Kind, input)
+	}
+	st, err := attest.Build(attest.Request{
+		Subject:       subj,
+		Type:          typ,
+		Predicate:     pred,
+		PredicateName: o.predicate,
+		PredicateType: o.predicateType,
+		Provenance:    attest.ProvenanceInput{Getenv: env.Getenv, Dir: env.Dir, BuilderID: o.builderID},
+	})
+	if err != nil {
+		return err
+	}
+	bundleJSON, err := attest.Sign(ctx, signer, st)
+	if err != nil {
+		return err
+	}
+	r := attestReport{
+		Subject:       subj.String(),
+		Digest:        subj.Digest.String(),
+		Resolution:    subj.Resolution,
+		Type:          string(typ),
+		PredicateType: st.GetPredicateType(),
+		Signer:        signer.Identity(),
+	}
+	if o.bundleOut != "" {
+		if err := fsutil.WriteFileAtomic(o.bundleOut, append(bundleJSON, '\n'), 0o644); err != nil {
+			return err
+		}
+		r.BundleFile = o.bundleOut
+	}
+	if o.push {
+		created := env.Now().UTC().Format(time.RFC3339)
+		pushed, err := oci.PushBundle(ctx, ref, bundleJSON, st.GetPredicateType(), created, env.Remote...)
+		if err != nil {
+			return err
+		}
+		r.Referrer = pushed.String()
+	}
+	return g.report(w, r, func(w io.Writer) { r.text(w) })
+}
+
+func (r attestReport) text(w io.Writer) {
+	if r.Resolution != nil {
+		fmt.Fprintf(w, "resolved %s to %s at %s\n", r.Resolution.Tag, r.Resolution.Digest, r.Resolution.At.UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "attested %s\n  type:      %s (%s)\n  signer:    %s\n", r.Subject, r.Type, r.PredicateType, r.Signer)
+	var where []string
+	if r.BundleFile != "" {
+		where = append(where, "bundle:    "+r.BundleFile)
+	}
+	if r.Referrer != "" {
+		where = append(where, "referrer:  "+r.Referrer)
+	}
+	for _, s := range where {
+		fmt.Fprintf(w, "  %s\n", s)
+	}
+}

@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+
+	"github.com/relproof/relproof/internal/sign"
+)
+
+// loadKeySigner reads a private key file into a signer. The password comes
+// from the environment and never appears in errors.
+func loadKeySigner(env *Env, path string) (*sign.KeySigner, error) {
+	data, err := readInput(path, "private key")
+	if err != nil {
+		return nil, err
+	}
+	key, err := sign.ParsePrivateKey(path, data, []byte(env.Getenv(PasswordEnv)))
+	if err != nil {
+		return nil, err
+	}
+	return sign.NewKeySigner(key)
+}
+
+// readInput reads a file the user named; a missing or unreadable file is a
+// usage error that says which flag's file it was.
+func readInput(path, what string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, usageErrorf("%s %s: no such file", what, path)
+		}
+		return nil, usageErrorf("%s %s: %w", what, path, err)
+	}
+	return data, nil
+}
