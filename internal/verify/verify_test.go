@@ -1,0 +1,229 @@
+package verify
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/sign"
+	"github.com/relproof/relproof/internal/subject"
+)
+
+const customType = "https://example.com/predicate/v1"
+
+// fixture signs a custom statement for an artifact and returns its digest,
+// the bundle JSON and the signer.
+func fixture(t *testing.T, curve elliptic.Curve, content string) (subject.Digest, []byte, *sign.KeySigner) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(curve, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sign.NewKeySigner(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(content))
+	d := subject.Digest{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
+	st, err := attest.Build(attest.Request{
+		Subject:       &subject.Subject{Kind: subject.KindFile, Name: "app", Digest: d},
+		Type:          attest.TypeCustom,
+		Predicate:     []byte(`{"ok":true}`),
+		PredicateName: "p.json",
+		PredicateType: customType,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := attest.Sign(context.Background(), s, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, b, s
+}
+
+func entries(t *testing.T, name string, data []byte) []Entry {
+	t.Helper()
+	e, err := ReadBundles(name, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestVerifyRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, curve := range []elliptic.Curve{elliptic.P256(), elliptic.P384()} {
+		t.Run(curve.Params().Name, func(t *testing.T) {
+			t.Parallel()
+			d, b, s := fixture(t, curve, "artifact")
+			res, err := Verify(d, entries(t, "b.json", b), Policy{Key: s.Public(), PredicateType: customType})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Verified) != 1 || len(res.Rejected) != 0 {
+				t.Fatalf("verified %d, rejected %v; want 1 verified", len(res.Verified), res.Rejected)
+			}
+			a := res.Verified[0]
+			if a.PredicateType != customType || a.Signer != s.Identity() || a.Source != "b.json" {
+				t.Errorf("attestation = %+v", a)
+			}
+			if got := a.Statement.GetSubject()[0].GetDigest()["sha256"]; got != d.Hex {
+				t.Errorf("statement subject digest %s, want %s", got, d.Hex)
+			}
+		})
+	}
+}
+
+// tamper decodes the bundle, lets f change it, and encodes it again.
+func tamper(t *testing.T, b []byte, f func(m map[string]any)) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	f(m)
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestVerifyRejects(t *testing.T) {
+	t.Parallel()
+	d, b, s := fixture(t, elliptic.P256(), "artifact")
+	_, _, other := fixture(t, elliptic.P256(), "artifact")
+	otherDigest, _, _ := fixture(t, elliptic.P256(), "another artifact")
+
+	tamperedPayload := tamper(t, b, func(m map[string]any) {
+		env := m["dsseEnvelope"].(map[string]any)
+		raw, _ := base64.StdEncoding.DecodeString(env["payload"].(string))
+		raw = []byte(strings.Replace(string(raw), `"ok":true`, `"ok":false`, 1))
+		env["payload"] = base64.StdEncoding.EncodeToString(raw)
+	})
+	tamperedSig := tamper(t, b, func(m map[string]any) {
+		env := m["dsseEnvelope"].(map[string]any)
+		sig := env["signatures"].([]any)[0].(map[string]any)
+		raw, _ := base64.StdEncoding.DecodeString(sig["sig"].(string))
+		raw[len(raw)-1] ^= 1
+		sig["sig"] = base64.StdEncoding.EncodeToString(raw)
+	})
+	noHint := tamper(t, b, func(m map[string]any) {
+		m["verificationMaterial"].(map[string]any)["publicKey"] = map[string]any{}
+	})
+
+	for _, tc := range []struct {
+		name   string
+		digest subject.Digest
+		bundle []byte
+		policy Policy
+		reason string
+	}{
+		{"tampered payload", d, tamperedPayload, Policy{Key: s.Public()}, "signature"},
+		{"tampered signature", d, tamperedSig, Policy{Key: s.Public()}, "signature"},
+		{"wrong key", d, b, Policy{Key: other.Public()}, "bundle was signed by key " + strings.TrimPrefix(s.Identity(), "key ")},
+		{"wrong key without hint", d, noHint, Policy{Key: other.Public()}, "signature"},
+		{"wrong subject digest", otherDigest, b, Policy{Key: s.Public()}, "statement is for a different artifact"},
+		{"wrong predicate type", d, b, Policy{Key: s.Public(), PredicateType: attest.ProvenanceType}, `predicate type: expected "https://slsa.dev/provenance/v1", found "https://example.com/predicate/v1"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := Verify(tc.digest, entries(t, "b.json", tc.bundle), tc.policy)
+			if !errors.Is(err, ErrNotVerified) {
+				t.Fatalf("err = %v, want ErrNotVerified", err)
+			}
+			if len(res.Verified) != 0 || len(res.Rejected) != 1 {
+				t.Fatalf("verified %d rejected %d, want 0 and 1", len(res.Verified), len(res.Rejected))
+			}
+			if r := res.Rejected[0].Reason; !strings.Contains(r, tc.reason) {
+				t.Errorf("reason = %q, want it to contain %q", r, tc.reason)
+			}
+			if !strings.Contains(err.Error(), "b.json") {
+				t.Errorf("error %q does not name the bundle", err)
+			}
+		})
+	}
+}
+
+func TestVerifyOneOfManyAndNone(t *testing.T) {
+	t.Parallel()
+	d, good, s := fixture(t, elliptic.P256(), "artifact")
+	_, bad, _ := fixture(t, elliptic.P256(), "artifact")
+	jsonl := append(append(append(bad, '\n'), good...), '\n')
+	res, err := Verify(d, entries(t, "all.jsonl", jsonl), Policy{Key: s.Public()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Verified) != 1 || res.Verified[0].Source != "all.jsonl:2" || len(res.Rejected) != 1 || res.Rejected[0].Source != "all.jsonl:1" {
+		t.Errorf("result = %+v", res)
+	}
+	if _, err := Verify(d, nil, Policy{Key: s.Public()}); !errors.Is(err, ErrNotVerified) || !strings.Contains(err.Error(), "no evidence found") {
+		t.Errorf("no entries: err = %v", err)
+	}
+	if _, err := Verify(d, []Entry{{Source: "x", Err: errors.New("boom")}}, Policy{Key: s.Public()}); !errors.Is(err, ErrNotVerified) || !strings.Contains(err.Error(), "x: boom") {
+		t.Errorf("unreadable entry: err = %v", err)
+	}
+	if _, err := Verify(d, nil, Policy{}); err == nil || errors.Is(err, ErrNotVerified) {
+		t.Errorf("no key: err = %v, want a usage error", err)
+	}
+}
+
+func TestReadBundlesMalformed(t *testing.T) {
+	t.Parallel()
+	_, good, _ := fixture(t, elliptic.P256(), "artifact")
+	for _, tc := range []struct {
+		name, data, want string
+	}{
+		{"empty", "  \n", "b.json: empty"},
+		{"not JSON", "hello", "b.json"},
+		{"JSON but not a bundle", `{"mediaType":"text/plain"}`, "b.json"},
+		{"bad second line", string(good) + "\n{oops\n", "b.json:2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ReadBundles("b.json", []byte(tc.data))
+			if !errors.Is(err, ErrMalformedBundle) || !errors.Is(err, ErrNotVerified) {
+				t.Fatalf("err = %v, want ErrMalformedBundle (an ErrNotVerified)", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %q, want it to name %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// A keyless bundle from the real world is rejected under --key with advice.
+func TestVerifyKeylessBundleWithKey(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../testdata/corpus/sigstore_bundles/github-attestations/cli-cli/reusable-workflow-attestation.sigstore.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	digestLine, err := os.ReadFile("../../testdata/corpus/sigstore_bundles/github-attestations/cli-cli/reusable-workflow-artifact.digest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := subject.ParseDigest(strings.Fields(string(digestLine))[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, s := fixture(t, elliptic.P256(), "x")
+	res, err := Verify(d, entries(t, "gh.json", data), Policy{Key: s.Public()})
+	if !errors.Is(err, ErrNotVerified) {
+		t.Fatalf("err = %v, want ErrNotVerified", err)
+	}
+	if r := res.Rejected[0].Reason; !strings.Contains(r, "signed with a certificate (keyless)") {
+		t.Errorf("reason = %q", r)
+	}
+}
