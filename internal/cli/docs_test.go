@@ -17,13 +17,13 @@ func TestDocsUpToDate(t *testing.T) {
 	generated, _ := filepath.Glob(filepath.Join(dir, "*.md"))
 	existing, _ := filepath.Glob(filepath.Join(checkedIn, "*.md"))
 	if len(generated) != len(existing) {
-		t.Errorf("docs/cli has %d pages, the commands make %d: run `go run ./internal/cli/gendocs docs/cli`", len(existing), len(generated))
+		t.Errorf("docs/cli has %d pages, the commands make %d: run `go run ./cmd/relproof/gendocs docs/cli`", len(existing), len(generated))
 	}
 	for _, g := range generated {
 		want, _ := os.ReadFile(g)
 		got, err := os.ReadFile(filepath.Join(checkedIn, filepath.Base(g)))
 		if err != nil || string(got) != string(want) {
-			t.Errorf("docs/cli/%s is stale: run `go run ./internal/cli/gendocs docs/cli`", filepath.Base(g))
+			t.Errorf("docs/cli/%s is stale: run `go run ./cmd/relproof/gendocs docs/cli`", filepath.Base(g))
 		}
 	}
 }

@@ -1,7 +1,7 @@
 // Command gendocs writes relproof's CLI reference as Markdown, one page per
 // command, from the commands' own help text:
 //
-//	go run ./internal/cli/gendocs docs/cli
+//	go run ./cmd/relproof/gendocs docs/cli
 //
 // The cli package's tests fail when the checked-in pages are stale.
 package main
