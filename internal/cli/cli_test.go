@@ -147,8 +147,8 @@ func TestAttestVerifyFile(t *testing.T) {
 
 	// Each failed check exits 1 and says why.
 	expect(t, run(t, env, "verify", artifact, "--bundle", bundle, "--key", otherPub), 1, "not verified", "bundle was signed by key")
-	expect(t, run(t, env, "verify", otherArtifact, "--bundle", bundle, "--key", pub), 1, "statement is for a different artifact")
-	expect(t, run(t, env, "verify", artifact, "--bundle", bundle, "--key", pub, "--type", "provenance"), 1, `predicate type: expected "https://slsa.dev/provenance/v1"`)
+	expect(t, run(t, env, "verify", otherArtifact, "--bundle", bundle, "--key", pub), 1, "subject mismatch: expected sha256:")
+	expect(t, run(t, env, "verify", artifact, "--bundle", bundle, "--key", pub, "--type", "provenance"), 1, `predicate type mismatch: expected "https://slsa.dev/provenance/v1"`)
 	tampered := writeFile(t, dir, "tampered.json", strings.Replace(readFile(t, bundle), `"payload":"`, `"payload":"AAAA`, 1))
 	expect(t, run(t, env, "verify", artifact, "--bundle", tampered, "--key", pub), 1, "tampered.json")
 	malformed := writeFile(t, dir, "malformed.json", `{"mediaType": 42`)
@@ -266,7 +266,17 @@ func TestVerifyUsage(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"no key", []string{"verify", artifact, "--bundle", "x"}, []string{`required flag(s) "key" not set`}},
+		{"no identity", []string{"verify", artifact, "--bundle", "x"}, []string{"no signer identity: give --cert-identity"}},
+		{"key and identity", []string{"verify", artifact, "--bundle", "x", "--key", pub, "--cert-identity", "me"}, []string{"apply to certificate-signed (keyless) evidence, not to --key"}},
+		{"key and trusted root", []string{"verify", artifact, "--bundle", "x", "--key", pub, "--trusted-root", "r.json"}, []string{"key", "trusted-root"}},
+		{"two identities", []string{"verify", artifact, "--bundle", "x", "--cert-identity", "a", "--cert-identity-regexp", "b"}, []string{"cert-identity", "cert-identity-regexp"}},
+		{"identity and ignore", []string{"verify", artifact, "--bundle", "x", "--cert-identity", "a", "--insecure-ignore-identity"}, []string{"insecure-ignore-identity"}},
+		{"branch without source", []string{"verify", artifact, "--bundle", "x", "--cert-identity", "a", "--source-branch", "main"}, []string{"need --source-uri"}},
+		{"bad signer workflow", []string{"verify", artifact, "--bundle", "x", "--signer-workflow", "acme/app/release.yml"}, []string{"expected OWNER/REPO/.github/workflows/FILE.yml[@REF]"}},
+		{"bad identity regexp", []string{"verify", artifact, "--bundle", "x", "--cert-identity-regexp", "(unclosed"}, []string{"identity"}},
+		{"missing trusted root", []string{"verify", artifact, "--bundle", "x", "--insecure-ignore-identity", "--trusted-root", filepath.Join(dir, "none.json")}, []string{"trusted root", "none.json: no such file"}},
+		{"malformed trusted root", []string{"verify", artifact, "--bundle", "x", "--insecure-ignore-identity", "--trusted-root", writeFile(t, dir, "root.json", `{"mediaType":"nope"}`)}, []string{"root.json: expected a Sigstore trusted_root.json"}},
+		{"vsa without key", []string{"verify", artifact, "--bundle", "x", "--key", pub, "--vsa-out", "v.json"}, []string{"vsa-key"}},
 		{"missing bundle file", []string{"verify", artifact, "--bundle", filepath.Join(dir, "none.json"), "--key", pub}, []string{"bundle", "none.json: no such file"}},
 		{"no bundle for a file", []string{"verify", artifact, "--key", pub}, []string{"no --bundle given", "give --bundle FILE"}},
 		{"RSA public key", []string{"verify", artifact, "--bundle", "x", "--key", rsaPub}, []string{"expected an ECDSA public key, found RSA 2048"}},

@@ -4,53 +4,108 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
+	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/relproof/relproof/internal/attest"
 	"github.com/relproof/relproof/internal/oci"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
+	"github.com/relproof/relproof/internal/verify/slsagen"
 )
 
 type verifyOptions struct {
-	bundles       []string
-	key           string
-	typ           string
-	predicateType string
+	bundles            []string
+	key                string
+	trustedRoot        string
+	certIdentity       string
+	certIdentityRegexp string
+	signerWorkflow     string
+	certOIDCIssuer     string
+	sourceURI          string
+	sourceBranch       string
+	sourceTag          string
+	sourceVersionedTag string
+	builderID          string
+	typ                string
+	predicateType      string
+	denySelfHosted     bool
+	ignoreIdentity     bool
+	vsaOut             string
+	vsaKey             string
 }
 
 func newVerifyCmd(env *Env, g *globalOptions) *cobra.Command {
 	o := &verifyOptions{}
 	cmd := &cobra.Command{
-		Use:   "verify SUBJECT --key FILE [--bundle FILE ...]",
-		Short: "Verify signed evidence for a subject's digest",
-		Long: `Verify Sigstore bundles for the subject's digest: the signature against the
-key, and that the in-toto statement names exactly this digest. Bundles come
-from --bundle files (a bundle, or JSON Lines of bundles) or, without --bundle,
-from the OCI referrers of an oci:// subject.
+		Use:   "verify SUBJECT [--bundle FILE ...] (IDENTITY | --source-uri URI | --key FILE)",
+		Short: "Verify signed evidence for a subject's digest, offline",
+		Long: `Verify signed evidence for the subject's digest: Sigstore bundles (v0.1 to
+v0.3), DSSE envelopes, or JSON Lines of either, from --bundle files or,
+without --bundle, from the OCI referrers of an oci:// subject. Verification
+passes when at least one entry verifies under every constraint given.
+
+Trust, one of:
+  certificate-signed (keyless) evidence, checked against --trusted-root (default:
+  Sigstore's public-good root, embedded). The signing time must come from what
+  the bundle carries — a transparency-log inclusion proof or promise, or an
+  RFC 3161 timestamp — so nothing is fetched. The signer must match one of:
+    --cert-identity SAN | --cert-identity-regexp RE | --signer-workflow WORKFLOW
+    with --cert-oidc-issuer (default GitHub Actions);
+    --source-uri github.com/OWNER/REPO: slsa-github-generator semantics — the
+    signer must be a trusted generator builder at a release tag, and the
+    provenance must name the source (and --source-branch, --source-tag or
+    --source-versioned-tag, --builder-id when given);
+    --insecure-ignore-identity: signature, trust root and subject only.
+  --key FILE: evidence signed with that public key.
 
 SUBJECT must be pinned to a digest: a file path, sha256:HEX, sha512:HEX,
-oci://HOST/REPO@sha256:HEX or oci-layout:DIR@sha256:HEX. A tag is refused,
+oci://HOST/REPO@sha256:HEX or oci-layout:DIR@sha256:HEX. A tag is refused
 with the digest it resolves to now, so you can pin it.
 
-Exit 0 when at least one bundle verifies, 1 when none does (including
-malformed or unsigned evidence), 2 on bad input.`,
-		Example: `  relproof verify ./dist/app --bundle app.provenance.json --key release.pub
+With --vsa-out and --vsa-key, a verification writes a signed SLSA
+Verification Summary Attestation for the subject.
+
+Exit 0 verified; 1 not verified (including malformed or unsigned evidence);
+2 usage error or unreadable input.`,
+		Example: `  relproof verify ./app.tgz --bundle app.sigstore.json \
+    --signer-workflow acme/app/.github/workflows/release.yml
+  relproof verify ./binary --bundle binary.intoto.jsonl \
+    --source-uri github.com/acme/app --source-versioned-tag v1.2
   relproof verify oci://ghcr.io/acme/app@sha256:… --key release.pub --type provenance`,
 		Args: exactArgs(1, "one SUBJECT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runVerify(cmd.Context(), cmd.OutOrStdout(), env, g, o, args[0])
+			return runVerify(cmd.Context(), cmd.OutOrStdout(), env, g, o, cmd.Flags(), args[0])
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&o.bundles, "bundle", nil, "Sigstore bundle file, or JSON Lines of bundles (repeatable)")
-	f.StringVar(&o.key, "key", "", "public key file (PEM) the evidence must be signed with")
+	f.StringArrayVar(&o.bundles, "bundle", nil, "Sigstore bundle, DSSE envelope, or JSON Lines of them (repeatable)")
+	f.StringVar(&o.key, "key", "", "public key file (PEM) for key-signed evidence")
+	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json (default: Sigstore public-good, embedded)")
+	f.StringVar(&o.certIdentity, "cert-identity", "", "signer's certificate subject alternative name, exactly")
+	f.StringVar(&o.certIdentityRegexp, "cert-identity-regexp", "", "signer's certificate subject alternative name, as a regular expression")
+	f.StringVar(&o.signerWorkflow, "signer-workflow", "", "signing workflow: [HOST/]OWNER/REPO/.github/workflows/FILE.yml[@REF]")
+	f.StringVar(&o.certOIDCIssuer, "cert-oidc-issuer", verify.GitHubActionsIssuer, "signer's OIDC issuer")
+	f.StringVar(&o.sourceURI, "source-uri", "", "source repository the provenance must name: github.com/OWNER/REPO")
+	f.StringVar(&o.sourceBranch, "source-branch", "", "branch the build must have run on (with --source-uri)")
+	f.StringVar(&o.sourceTag, "source-tag", "", "tag the build must have run on (with --source-uri)")
+	f.StringVar(&o.sourceVersionedTag, "source-versioned-tag", "", "semver tag the build must match, e.g. v1 or v1.2 (with --source-uri)")
+	f.StringVar(&o.builderID, "builder-id", "", "builder the provenance must name: ID or ID@REF")
 	f.StringVar(&o.typ, "type", "", "require this evidence type: provenance, test or vuln")
 	f.StringVar(&o.predicateType, "predicate-type", "", "require this predicate type URI")
-	_ = cmd.MarkFlagRequired("key")
+	f.BoolVar(&o.denySelfHosted, "deny-self-hosted-runners", false, "require evidence signed on a GitHub-hosted runner")
+	f.BoolVar(&o.ignoreIdentity, "insecure-ignore-identity", false, "check signature, trust root and subject only: anyone could have signed")
+	f.StringVar(&o.vsaOut, "vsa-out", "", "on success, write a signed SLSA Verification Summary Attestation to this file")
+	f.StringVar(&o.vsaKey, "vsa-key", "", "private key that signs the verification summary (with --vsa-out)")
 	cmd.MarkFlagsMutuallyExclusive("type", "predicate-type")
+	cmd.MarkFlagsMutuallyExclusive("cert-identity", "cert-identity-regexp", "signer-workflow", "insecure-ignore-identity")
+	cmd.MarkFlagsMutuallyExclusive("source-branch", "source-tag", "source-versioned-tag")
+	cmd.MarkFlagsMutuallyExclusive("key", "trusted-root")
+	cmd.MarkFlagsRequiredTogether("vsa-out", "vsa-key")
 	return cmd
 }
 
@@ -60,24 +115,12 @@ var predicateTypes = map[string]string{
 	string(attest.TypeVuln):       attest.VulnType,
 }
 
-func runVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *verifyOptions, input string) error {
-	predicateType := o.predicateType
-	if o.typ != "" {
-		t, ok := predicateTypes[o.typ]
-		if !ok {
-			return usageErrorf("--type %q: expected provenance, test or vuln (or --predicate-type URI)", o.typ)
-		}
-		predicateType = t
-	}
-	pubPEM, err := readInput(o.key, "public key")
+func runVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *verifyOptions, flags *pflag.FlagSet, input string) error {
+	p, err := o.policy()
 	if err != nil {
 		return err
 	}
-	pub, err := sign.ParsePublicKey(o.key, pubPEM)
-	if err != nil {
-		return err
-	}
-	subj, err := subject.Resolve(ctx, input, subject.RequireDigest(), subject.WithRemoteOptions(env.Remote...), subject.WithClock(env.Now))
+	subj, err := subject.Resolve(ctx, input, subject.RequireDigest(), subject.WithSHA512(), subject.WithRemoteOptions(env.Remote...), subject.WithClock(env.Now))
 	if err != nil {
 		return err
 	}
@@ -85,9 +128,14 @@ func runVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *
 	if err != nil {
 		return err
 	}
-	res, verr := verify.Verify(subj.Digest, entries, verify.Policy{Key: pub, PredicateType: predicateType})
+	res, verr := verify.Verify(subj, entries, *p)
 	if res == nil {
-		return verr
+		return usageError(verr)
+	}
+	if verr == nil && o.vsaOut != "" {
+		if err := writeVSA(ctx, env, o, flags, subj, res); err != nil {
+			return err
+		}
 	}
 	if err := g.report(w, res, func(w io.Writer) { verifyText(w, subj, res) }); err != nil {
 		return err
@@ -95,7 +143,80 @@ func runVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *
 	return verr
 }
 
-// collectEntries reads the bundles to check: the files given, or the
+// policy turns the flags into a verification policy.
+func (o *verifyOptions) policy() (*verify.Policy, error) {
+	p := &verify.Policy{BuilderID: o.builderID, DenySelfHostedRunners: o.denySelfHosted, IgnoreIdentityUnsafe: o.ignoreIdentity}
+	switch {
+	case o.typ != "":
+		t, ok := predicateTypes[o.typ]
+		if !ok {
+			return nil, usageErrorf("--type %q: expected provenance, test or vuln (or --predicate-type URI)", o.typ)
+		}
+		p.PredicateType = t
+	case o.predicateType != "":
+		p.PredicateType = o.predicateType
+	}
+	if o.key != "" {
+		pemBytes, err := readInput(o.key, "public key")
+		if err != nil {
+			return nil, err
+		}
+		if p.Key, err = sign.ParsePublicKey(o.key, pemBytes); err != nil {
+			return nil, err
+		}
+	} else {
+		tr, err := o.trustedRootMaterial()
+		if err != nil {
+			return nil, err
+		}
+		p.TrustedRoot = tr
+	}
+	switch {
+	case o.certIdentity != "" || o.certIdentityRegexp != "":
+		p.Identity = &verify.Identity{SAN: o.certIdentity, SANRegexp: o.certIdentityRegexp, Issuer: o.certOIDCIssuer}
+	case o.signerWorkflow != "":
+		id, err := verify.SignerWorkflowIdentity(o.signerWorkflow, o.certOIDCIssuer)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		p.Identity = id
+	}
+	if o.sourceBranch != "" || o.sourceTag != "" || o.sourceVersionedTag != "" {
+		if o.sourceURI == "" {
+			return nil, usageErrorf("--source-branch, --source-tag and --source-versioned-tag need --source-uri")
+		}
+	}
+	if o.sourceURI != "" {
+		p.SLSA = &slsagen.Options{
+			SourceURI:          o.sourceURI,
+			SourceBranch:       o.sourceBranch,
+			SourceTag:          o.sourceTag,
+			SourceVersionedTag: o.sourceVersionedTag,
+			BuilderID:          o.builderID,
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return nil, usageError(err)
+	}
+	return p, nil
+}
+
+func (o *verifyOptions) trustedRootMaterial() (root.TrustedMaterial, error) {
+	if o.trustedRoot == "" {
+		return verify.PublicGoodRoot()
+	}
+	data, err := readInput(o.trustedRoot, "trusted root")
+	if err != nil {
+		return nil, err
+	}
+	tr, err := verify.ParseTrustedRoot(o.trustedRoot, data)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	return tr, nil
+}
+
+// collectEntries reads the evidence to check: the files given, or the
 // subject's referrers in its registry.
 func collectEntries(ctx context.Context, env *Env, subj *subject.Subject, files []string) ([]verify.Entry, error) {
 	if len(files) > 0 {
@@ -107,7 +228,9 @@ func collectEntries(ctx context.Context, env *Env, subj *subject.Subject, files 
 			}
 			e, err := verify.ReadBundles(f, data)
 			if err != nil {
-				return nil, err
+				// Unreadable evidence is evidence that fails, not bad usage.
+				entries = append(entries, verify.Entry{Source: f, Err: err})
+				continue
 			}
 			entries = append(entries, e...)
 		}
@@ -125,8 +248,6 @@ func collectEntries(ctx context.Context, env *Env, subj *subject.Subject, files 
 	for _, r := range refs {
 		e, err := verify.ReadBundles(r.Ref.String(), r.Bundle)
 		if err != nil {
-			// A referrer that is not a readable bundle is evidence that
-			// fails, not a reason to stop reading the others.
 			entries = append(entries, verify.Entry{Source: r.Ref.String(), Err: err})
 			continue
 		}
@@ -140,6 +261,22 @@ func verifyText(w io.Writer, subj *subject.Subject, res *verify.Result) {
 	fmt.Fprintf(w, "%s\n", subj)
 	for _, a := range res.Verified {
 		fmt.Fprintf(w, "  ✓ %s\n      %s, signed by %s\n", a.Source, a.PredicateType, a.Signer)
+		if c := a.Certificate; c != nil {
+			if c.SourceRepositoryURI != "" {
+				fmt.Fprintf(w, "      source %s %s %s\n", c.SourceRepositoryURI, c.SourceRepositoryRef, c.SourceRepositoryDigest)
+			}
+			if c.RunnerEnvironment != "" {
+				fmt.Fprintf(w, "      runner %s, trigger %s, run %s\n", c.RunnerEnvironment, c.BuildTrigger, c.RunInvocationURI)
+			}
+		}
+		if s := a.SLSA; s != nil {
+			fmt.Fprintf(w, "      builder %s\n      provenance source %s (%s)\n", s.BuilderID, s.SourceURI, s.SourceCommit)
+		} else if p := a.Provenance; p != nil && p.BuilderID != "" {
+			fmt.Fprintf(w, "      builder %s\n      provenance source %s (%s)\n", p.BuilderID, p.SourceURI, p.SourceCommit)
+		}
+		for _, t := range a.Times {
+			fmt.Fprintf(w, "      signed by %s, %s\n", t.Time.Format("2006-01-02T15:04:05Z"), strings.ToLower(t.Source))
+		}
 	}
 	for _, r := range res.Rejected {
 		fmt.Fprintf(w, "  ✗ %s\n      %s\n", r.Source, r.Reason)

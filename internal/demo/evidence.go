@@ -123,7 +123,7 @@ func (r *run) verifyBack(ctx context.Context) error {
 		}
 		entries = append(entries, e...)
 	}
-	res, err := verify.Verify(r.subject.Digest, entries, verify.Policy{Key: r.pub})
+	res, err := verify.Verify(r.subject, entries, verify.Policy{Key: r.pub})
 	if err != nil {
 		return err
 	}

@@ -3,9 +3,11 @@ package subject
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -86,32 +88,43 @@ func checkDigest(s string) (Digest, string) {
 	return Digest{Algorithm: alg, Hex: h}, ""
 }
 
-// hashFile streams the regular file at path through SHA-256.
-func hashFile(ctx context.Context, input, path string) (Digest, int64, error) {
+// hashFile streams the regular file at path through SHA-256 and, when
+// withSHA512 is set, through SHA-512 in the same pass.
+func hashFile(ctx context.Context, input, path string, withSHA512 bool) (Digest, []Digest, int64, error) {
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Digest{}, 0, invalid(input, "no file at %q", path)
+		return Digest{}, nil, 0, invalid(input, "no file at %q", path)
 	}
 	if err != nil {
-		return Digest{}, 0, invalidWrap(input, err, "reading %q", path)
+		return Digest{}, nil, 0, invalidWrap(input, err, "reading %q", path)
 	}
 	switch {
 	case fi.IsDir():
-		return Digest{}, 0, invalid(input, "%q is a directory; directories are not subjects yet (SBOM dir: sources come later)", path)
+		return Digest{}, nil, 0, invalid(input, "%q is a directory; directories are not subjects yet (SBOM dir: sources come later)", path)
 	case !fi.Mode().IsRegular():
-		return Digest{}, 0, invalid(input, "%q is not a regular file", path)
+		return Digest{}, nil, 0, invalid(input, "%q is not a regular file", path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return Digest{}, 0, invalidWrap(input, err, "opening %q", path)
+		return Digest{}, nil, 0, invalidWrap(input, err, "opening %q", path)
 	}
 	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, ctxReader{ctx, f})
-	if err != nil {
-		return Digest{}, 0, fmt.Errorf("subject %q: hashing %q: %w", input, path, err)
+	h256 := sha256.New()
+	var w io.Writer = h256
+	var h512 hash.Hash
+	if withSHA512 {
+		h512 = sha512.New()
+		w = io.MultiWriter(h256, h512)
 	}
-	return Digest{Algorithm: SHA256, Hex: hex.EncodeToString(h.Sum(nil))}, n, nil
+	n, err := io.Copy(w, ctxReader{ctx, f})
+	if err != nil {
+		return Digest{}, nil, 0, fmt.Errorf("subject %q: hashing %q: %w", input, path, err)
+	}
+	var alts []Digest
+	if h512 != nil {
+		alts = []Digest{{Algorithm: SHA512, Hex: hex.EncodeToString(h512.Sum(nil))}}
+	}
+	return Digest{Algorithm: SHA256, Hex: hex.EncodeToString(h256.Sum(nil))}, alts, n, nil
 }
 
 // ctxReader stops reading once ctx is done, so hashing a large file can be

@@ -22,10 +22,18 @@ type options struct {
 	remote        []remote.Option
 	now           func() time.Time
 	requireDigest bool
+	sha512        bool
 }
 
 // Option configures Resolve.
 type Option func(*options)
+
+// WithSHA512 also hashes file subjects with SHA-512 (in the same pass) and
+// records it in Alternates: npm packages and their provenance name their
+// tarballs by SHA-512, so a verifier needs both.
+func WithSHA512() Option {
+	return func(o *options) { o.sha512 = true }
+}
 
 // WithRemoteOptions passes options (auth, transport, …) to the registry client.
 func WithRemoteOptions(o ...remote.Option) Option {
@@ -70,7 +78,7 @@ func Resolve(ctx context.Context, input string, opts ...Option) (*Subject, error
 	s := &Subject{Input: input, Kind: r.kind, Name: r.name, Digest: r.digest}
 	switch r.kind {
 	case KindFile:
-		s.Digest, s.Size, err = hashFile(ctx, input, r.path)
+		s.Digest, s.Alternates, s.Size, err = hashFile(ctx, input, r.path, o.sha512)
 	case KindOCI:
 		if r.digest.IsZero() {
 			err = resolveOCITag(ctx, s, o, r)

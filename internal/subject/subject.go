@@ -48,6 +48,9 @@ type Subject struct {
 	Digest     Digest      `json:"digest"`
 	Size       int64       `json:"size,omitempty"`       // bytes hashed, for files; 0 otherwise
 	Resolution *Resolution `json:"resolution,omitempty"` // non-nil only when a tag was resolved to the digest
+	// Alternates are other digests of the same bytes (a file's SHA-512 with
+	// WithSHA512), for evidence that names the artifact by another algorithm.
+	Alternates []Digest `json:"alternates,omitempty"`
 }
 
 // String returns "NAME@ALGORITHM:HEX", or just the digest when there is no name.

@@ -3,56 +3,192 @@ package verify
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"fmt"
 
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 )
 
-// Entry is one signed bundle and where it came from.
+// Entry is one piece of signed evidence and where it came from.
 type Entry struct {
 	// Source names the entry for reports: "FILE", "FILE:LINE" for JSONL, or
 	// the OCI reference of a referrer.
 	Source string
+	// Format is "sigstore bundle v0.N" or "dsse envelope".
+	Format string
 	Bundle *bundle.Bundle
-	// Err, when set, says why the entry could not be read as a bundle; the
-	// entry is then rejected with it.
+	// Digest is the SHA-256 of the entry's bytes as read, for reports and
+	// the verification summary's input attestations.
+	Digest string
+	// Err, when set, says why the entry could not be read; the entry is then
+	// rejected with it.
 	Err error
 }
 
-// maxBundleLine bounds one JSONL line; real bundles are a few KiB.
-const maxBundleLine = 16 << 20
+// maxEntryLine bounds one JSONL line; real bundles are a few KiB.
+const maxEntryLine = 16 << 20
 
-// ReadBundles parses data as one Sigstore bundle (v0.1 to v0.3 JSON) or as
-// JSON Lines of bundles. source names the data in entries and errors. An
-// unparseable bundle is an error wrapping ErrMalformedBundle that names the
-// source and line.
+// ReadBundles parses data as signed evidence: one Sigstore bundle (v0.1 to
+// v0.3 JSON), one DSSE envelope, or JSON Lines of either. source names the
+// data in entries and errors. Data that holds no evidence at all is an error
+// wrapping ErrMalformedBundle; a JSONL line that cannot be read becomes an
+// entry with Err set, so the other lines are still tried.
 func ReadBundles(source string, data []byte) ([]Entry, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
-		return nil, fmt.Errorf("%w: %s: empty, expected a Sigstore bundle (JSON) or JSON Lines of bundles", ErrMalformedBundle, source)
+		return nil, fmt.Errorf("%w: %s: empty, expected a Sigstore bundle, a DSSE envelope, or JSON Lines of them", ErrMalformedBundle, source)
 	}
-	var b bundle.Bundle
-	if err := b.UnmarshalJSON(trimmed); err == nil {
-		return []Entry{{Source: source, Bundle: &b}}, nil
-	} else if !bytes.Contains(trimmed, []byte("\n")) {
-		return nil, fmt.Errorf("%w: %s: %w", ErrMalformedBundle, source, err)
+	if json.Valid(trimmed) {
+		entries := readDocument(source, trimmed)
+		if len(entries) == 1 && entries[0].Err != nil {
+			return nil, entries[0].Err
+		}
+		return entries, nil
 	}
 	var entries []Entry
 	sc := bufio.NewScanner(bytes.NewReader(trimmed))
-	sc.Buffer(make([]byte, 0, 64<<10), maxBundleLine)
+	sc.Buffer(make([]byte, 0, 64<<10), maxEntryLine)
 	for line := 1; sc.Scan(); line++ {
 		text := bytes.TrimSpace(sc.Bytes())
 		if len(text) == 0 {
 			continue
 		}
-		var b bundle.Bundle
-		if err := b.UnmarshalJSON(text); err != nil {
-			return nil, fmt.Errorf("%w: %s:%d: %w", ErrMalformedBundle, source, line, err)
-		}
-		entries = append(entries, Entry{Source: fmt.Sprintf("%s:%d", source, line), Bundle: &b})
+		entries = append(entries, readDocument(fmt.Sprintf("%s:%d", source, line), text)...)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrMalformedBundle, source, err)
 	}
+	if len(entries) == 1 && entries[0].Err != nil {
+		return nil, entries[0].Err
+	}
 	return entries, nil
+}
+
+// probe is just enough of a document to tell what it is.
+type probe struct {
+	MediaType    *string         `json:"mediaType"`
+	PayloadType  *string         `json:"payloadType"`
+	Signatures   json.RawMessage `json:"signatures"`
+	Attestations []struct {
+		PredicateType string          `json:"predicateType"`
+		Bundle        json.RawMessage `json:"bundle"`
+	} `json:"attestations"`
+}
+
+// readDocument reads one JSON document: a bundle, an envelope, or the npm
+// registry's attestations response ({"attestations":[{"bundle":…}]}), whose
+// bundles become one entry each.
+func readDocument(source string, doc []byte) []Entry {
+	var p probe
+	if err := json.Unmarshal(doc, &p); err == nil && p.MediaType == nil && p.PayloadType == nil && len(p.Attestations) > 0 {
+		entries := make([]Entry, 0, len(p.Attestations))
+		for i, a := range p.Attestations {
+			entries = append(entries, readEntry(fmt.Sprintf("%s#attestations[%d]", source, i), a.Bundle))
+		}
+		return entries
+	}
+	return []Entry{readEntry(source, doc)}
+}
+
+func readEntry(source string, doc []byte) Entry {
+	sum := sha256.Sum256(doc)
+	e := Entry{Source: source, Digest: "sha256:" + hex.EncodeToString(sum[:])}
+	var p probe
+	if err := json.Unmarshal(doc, &p); err != nil {
+		e.Err = fmt.Errorf("%w: %s: not JSON: %w", ErrMalformedBundle, source, err)
+		return e
+	}
+	switch {
+	case p.MediaType != nil:
+		var b bundle.Bundle
+		if err := b.UnmarshalJSON(doc); err != nil {
+			e.Err = fmt.Errorf("%w: %s: %w", ErrMalformedBundle, source, err)
+			return e
+		}
+		e.Bundle, e.Format = &b, bundleFormat(*p.MediaType)
+	case p.PayloadType != nil && p.Signatures != nil:
+		b, err := envelopeBundle(doc)
+		if err != nil {
+			e.Err = fmt.Errorf("%w: %s: DSSE envelope: %w", ErrMalformedBundle, source, err)
+			return e
+		}
+		e.Bundle, e.Format = b, "dsse envelope"
+	default:
+		e.Err = fmt.Errorf("%w: %s: expected a Sigstore bundle (with mediaType) or a DSSE envelope (with payloadType and signatures), found neither", ErrMalformedBundle, source)
+	}
+	return e
+}
+
+func bundleFormat(mediaType string) string {
+	for _, v := range []string{"0.3", "0.2", "0.1"} {
+		if mt, _ := bundle.MediaTypeString(v); mt == mediaType {
+			return "sigstore bundle v" + v
+		}
+	}
+	return "sigstore bundle"
+}
+
+// envelope is a bare DSSE envelope as slsa-github-generator and in-toto
+// tooling write it; a signature may carry its signing certificate (PEM).
+type envelope struct {
+	PayloadType string `json:"payloadType"`
+	Payload     string `json:"payload"`
+	Signatures  []struct {
+		KeyID string `json:"keyid"`
+		Sig   string `json:"sig"`
+		Cert  string `json:"cert"`
+	} `json:"signatures"`
+}
+
+// envelopeBundle wraps a bare DSSE envelope in a v0.3 bundle with no
+// transparency-log entry and no timestamp: exactly the evidence it carries.
+// A certificate-signed envelope therefore has no trusted signing time and
+// fails offline verification, as it must; a key-signed one verifies with
+// the key.
+func envelopeBundle(doc []byte) (*bundle.Bundle, error) {
+	var env envelope
+	if err := json.Unmarshal(doc, &env); err != nil {
+		return nil, err
+	}
+	if len(env.Signatures) != 1 {
+		return nil, fmt.Errorf("expected exactly one signature, found %d", len(env.Signatures))
+	}
+	s := env.Signatures[0]
+	payload, err := base64.StdEncoding.DecodeString(env.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("payload is not base64: %w", err)
+	}
+	sig, err := base64.StdEncoding.DecodeString(s.Sig)
+	if err != nil {
+		return nil, fmt.Errorf("signature is not base64: %w", err)
+	}
+	vm := &protobundle.VerificationMaterial{}
+	if s.Cert != "" {
+		block, _ := pem.Decode([]byte(s.Cert))
+		if block == nil || block.Type != "CERTIFICATE" {
+			return nil, errors.New("signature cert is not a PEM certificate")
+		}
+		vm.Content = &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: block.Bytes}}
+	} else {
+		vm.Content = &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: s.KeyID}}
+	}
+	mt, _ := bundle.MediaTypeString("0.3")
+	pb := &protobundle.Bundle{
+		MediaType:            mt,
+		VerificationMaterial: vm,
+		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
+			Payload:     payload,
+			PayloadType: env.PayloadType,
+			Signatures:  []*protodsse.Signature{{Sig: sig, Keyid: s.KeyID}},
+		}},
+	}
+	return bundle.NewBundle(pb)
 }

@@ -1,151 +1,279 @@
 package verify
 
 import (
-	"crypto/ecdsa"
 	"encoding/hex"
-	"errors"
+	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
 	intoto "github.com/in-toto/attestation/go/v1"
-	"github.com/sigstore/sigstore-go/pkg/root"
-	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
-	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 
-	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
+	"github.com/relproof/relproof/internal/verify/slsagen"
 )
 
-// Policy says what must hold for an entry to verify.
-type Policy struct {
-	// Key verifies bundles signed with a key (not a certificate).
-	Key *ecdsa.PublicKey
-	// PredicateType, when set, must be the statement's predicate type.
-	PredicateType string
+// Attestation is an entry that verified, with what was verified about it.
+type Attestation struct {
+	Source        string `json:"source"`
+	Format        string `json:"format"`
+	Digest        string `json:"digest"`
+	PredicateType string `json:"predicateType"`
+	// Signer is "key KEYID" or the certificate's subject alternative name.
+	Signer string `json:"signer"`
+	// Certificate is the signing certificate's identity and GitHub OIDC
+	// extensions, for certificate-signed evidence.
+	Certificate *certificate.Summary `json:"certificate,omitempty"`
+	Provenance  *Provenance          `json:"provenance,omitempty"`
+	// SLSA holds what slsa-github-generator's policy verified.
+	SLSA *slsagen.Result `json:"slsa,omitempty"`
+	// Times are the verified signing times (log entry, timestamp authority).
+	Times     []Time            `json:"verifiedTimes,omitempty"`
+	Statement *intoto.Statement `json:"-"`
 }
 
-// Attestation is an entry that verified.
-type Attestation struct {
-	Source        string            `json:"source"`
-	PredicateType string            `json:"predicateType"`
-	Signer        string            `json:"signer"`
-	Statement     *intoto.Statement `json:"-"`
+// Time is one verified observation of when the signature existed.
+type Time struct {
+	Source string    `json:"source"`
+	Time   time.Time `json:"time"`
 }
 
 // Rejection is an entry that did not verify, and why.
 type Rejection struct {
 	Source string `json:"source"`
 	Reason string `json:"reason"`
+	Err    error  `json:"-"`
 }
 
 // Result reports every entry checked for one subject.
 type Result struct {
+	Verdict  string        `json:"verdict"` // "verified" or "not verified"
 	Subject  string        `json:"subject"`
 	Verified []Attestation `json:"verified"`
 	Rejected []Rejection   `json:"rejected"`
 }
 
-// Verify checks entries for the subject digest d under p. It returns the
-// result and, when no entry verified, an error wrapping ErrNotVerified that
-// says why each was rejected.
-func Verify(d subject.Digest, entries []Entry, p Policy) (*Result, error) {
-	check, signer, err := p.checker()
+// Verify checks entries for the subject s under p: each entry's statement
+// must name s.Digest, or one of s.Alternates when it names the artifact by
+// another algorithm. It returns the result and, when no entry verified, an
+// error wrapping ErrNotVerified that says why each was rejected. An invalid
+// policy is an error that does not.
+func Verify(s *subject.Subject, entries []Entry, p Policy) (*Result, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	d := s.Digest
+	digests := append([]subject.Digest{d}, s.Alternates...)
+	for _, dd := range digests {
+		if _, err := hex.DecodeString(dd.Hex); err != nil || dd.Algorithm == "" {
+			return nil, fmt.Errorf("subject digest %q is not ALGORITHM:HEX", dd)
+		}
+	}
+	var check checkFunc
+	var err error
+	if p.Key != nil {
+		check, err = keyChecker(p.Key)
+	} else {
+		check, err = certChecker(p)
+	}
 	if err != nil {
 		return nil, err
 	}
-	want, err := hex.DecodeString(d.Hex)
-	if err != nil {
-		return nil, fmt.Errorf("subject digest %s: %w", d, err)
-	}
 	res := &Result{Subject: d.String(), Verified: []Attestation{}, Rejected: []Rejection{}}
 	for _, e := range entries {
-		var stmt *intoto.Statement
-		switch {
-		case e.Err != nil:
-			err = e.Err
-		case e.Bundle == nil:
-			err = ErrMalformedBundle
-		default:
-			stmt, err = check(e, d.Algorithm, want)
-		}
-		if err == nil && p.PredicateType != "" && stmt.GetPredicateType() != p.PredicateType {
-			err = fmt.Errorf("predicate type: expected %q, found %q", p.PredicateType, stmt.GetPredicateType())
-		}
+		a, err := verifyEntry(e, digests, p, check)
 		if err != nil {
-			res.Rejected = append(res.Rejected, Rejection{Source: e.Source, Reason: err.Error()})
+			res.Rejected = append(res.Rejected, Rejection{Source: e.Source, Reason: err.Error(), Err: err})
 			continue
 		}
-		res.Verified = append(res.Verified, Attestation{
-			Source:        e.Source,
-			PredicateType: stmt.GetPredicateType(),
-			Signer:        signer,
-			Statement:     stmt,
-		})
+		res.Verified = append(res.Verified, *a)
 	}
 	if len(res.Verified) > 0 {
+		res.Verdict = "verified"
 		return res, nil
 	}
+	res.Verdict = "not verified"
 	if len(entries) == 0 {
-		return res, fmt.Errorf("%w: no evidence found for %s", ErrNotVerified, d)
+		return res, fmt.Errorf("%w for %s", ErrNoEvidence, d)
 	}
-	reasons := make([]string, 0, len(res.Rejected))
-	for _, r := range res.Rejected {
+	return res, &NotVerifiedError{Result: res}
+}
+
+// NotVerifiedError says why each entry was rejected. It matches
+// ErrNotVerified and, through errors.Is, the class of every rejection.
+type NotVerifiedError struct {
+	Result *Result
+}
+
+func (e *NotVerifiedError) Error() string {
+	reasons := make([]string, 0, len(e.Result.Rejected))
+	for _, r := range e.Result.Rejected {
 		reasons = append(reasons, fmt.Sprintf("%s: %s", r.Source, r.Reason))
 	}
-	return res, fmt.Errorf("%w: none of %d bundles verified for %s:\n  %s", ErrNotVerified, len(entries), d, strings.Join(reasons, "\n  "))
+	return fmt.Sprintf("%s: none of %d bundles verified for %s:\n  %s", ErrNotVerified, len(e.Result.Rejected), e.Result.Subject, strings.Join(reasons, "\n  "))
 }
 
-type checkFunc func(e Entry, alg string, digest []byte) (*intoto.Statement, error)
-
-// checker builds the per-entry check for the policy's trust mode.
-func (p Policy) checker() (checkFunc, string, error) {
-	if p.Key == nil {
-		return nil, "", errors.New("verification needs a public key (--key)")
-	}
-	keyID, err := sign.KeyID(p.Key)
-	if err != nil {
-		return nil, "", err
-	}
-	sv, err := signature.LoadECDSAVerifier(p.Key, sign.HashFor(p.Key))
-	if err != nil {
-		return nil, "", fmt.Errorf("loading public key: %w", err)
-	}
-	trusted := root.NewTrustedPublicKeyMaterial(func(hint string) (root.TimeConstrainedVerifier, error) {
-		if hint != "" && hint != keyID {
-			return nil, fmt.Errorf("bundle was signed by key %s, expected key %s", hint, keyID)
+func (e *NotVerifiedError) Unwrap() []error {
+	errs := []error{ErrNotVerified}
+	for _, r := range e.Result.Rejected {
+		if r.Err != nil {
+			errs = append(errs, r.Err)
 		}
-		return root.NewExpiringKey(sv, time.Time{}, time.Time{}), nil
-	})
-	// A key-signed bundle made offline has no transparency-log entry or
-	// timestamp to establish signing time; the key itself has no validity
-	// window, so there is nothing for a timestamp to check against.
-	v, err := sgverify.NewSignedEntityVerifier(trusted, sgverify.WithoutAnyObserverTimestampsUnsafe())
-	if err != nil {
-		return nil, "", err
 	}
-	check := func(e Entry, alg string, digest []byte) (*intoto.Statement, error) {
-		pol := sgverify.NewPolicy(sgverify.WithArtifactDigest(alg, digest), sgverify.WithKey())
-		r, err := v.Verify(e.Bundle, pol)
-		if err != nil {
-			return nil, explain(err)
-		}
-		if r.Statement == nil {
-			return nil, errors.New("bundle holds a message signature, expected a DSSE in-toto statement")
-		}
-		return r.Statement, nil
-	}
-	return check, "key " + keyID, nil
+	return errs
 }
 
-// explain rewords sigstore-go's errors where a user needs to know what to do.
-func explain(err error) error {
-	msg := err.Error()
+func verifyEntry(e Entry, digests []subject.Digest, p Policy, check checkFunc) (*Attestation, error) {
 	switch {
-	case strings.Contains(msg, "provided artifact digest does not match any digest in statement"):
-		return errors.New("statement is for a different artifact: its subject digests do not include the one being verified")
-	case strings.Contains(msg, "expected key signature, not certificate"):
-		return errors.New("bundle is signed with a certificate (keyless); verify it with a trusted root and identity, not --key")
+	case e.Err != nil:
+		return nil, e.Err
+	case e.Bundle == nil:
+		return nil, ErrMalformedBundle
 	}
-	return err
+	d, err := digestFor(e, digests)
+	if err != nil {
+		return nil, err
+	}
+	want, _ := hex.DecodeString(d.Hex)
+	r, signer, err := check(e, d.Algorithm, want)
+	if err != nil {
+		return nil, err
+	}
+	if r.Statement == nil {
+		return nil, fmt.Errorf("%w: bundle holds a message signature, expected a DSSE in-toto statement", ErrMalformedBundle)
+	}
+	a := &Attestation{
+		Source:        e.Source,
+		Format:        e.Format,
+		Digest:        e.Digest,
+		PredicateType: r.Statement.GetPredicateType(),
+		Signer:        signer,
+		Provenance:    provenanceOf(r.Statement),
+		Statement:     r.Statement,
+	}
+	if r.Signature != nil && r.Signature.Certificate != nil {
+		a.Certificate = r.Signature.Certificate
+	}
+	for _, ts := range r.VerifiedTimestamps {
+		if ts.Type == "CurrentTime" {
+			continue // not evidence of anything
+		}
+		a.Times = append(a.Times, Time{Source: ts.Type, Time: ts.Timestamp.UTC()})
+	}
+	if p.PredicateType != "" && a.PredicateType != p.PredicateType {
+		return nil, fmt.Errorf("%w: expected %q, found %q", ErrPredicateType, p.PredicateType, a.PredicateType)
+	}
+	if p.DenySelfHostedRunners {
+		if env := a.Certificate.RunnerEnvironment; env != "github-hosted" {
+			if env == "" {
+				env = "no runner environment"
+			}
+			return nil, fmt.Errorf("%w: expected a GitHub-hosted runner (--deny-self-hosted-runners), certificate says %s", ErrRunnerEnvironment, env)
+		}
+	}
+	if p.SLSA != nil {
+		payload, err := envelopePayload(e)
+		if err != nil {
+			return nil, err
+		}
+		res, err := slsagen.Verify(*a.Certificate, payload, d, *p.SLSA)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrProvenancePolicy, err)
+		}
+		a.SLSA = res
+	} else if p.BuilderID != "" {
+		if err := matchBuilder(p.BuilderID, a.Provenance); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// digestFor picks the subject digest whose algorithm the entry's statement
+// uses (npm names tarballs by sha512) and checks that the statement names
+// it, so a mismatch says what was expected and what was found. (sigstore-go
+// checks the binding again when it verifies the signature.)
+func digestFor(e Entry, digests []subject.Digest) (subject.Digest, error) {
+	payload, err := envelopePayload(e)
+	if err != nil {
+		return digests[0], nil // let the signature check say what is wrong
+	}
+	var st struct {
+		Subject []struct {
+			Name   string            `json:"name"`
+			Digest map[string]string `json:"digest"`
+		} `json:"subject"`
+	}
+	if json.Unmarshal(payload, &st) != nil {
+		return digests[0], nil
+	}
+	var named []string
+	algs := map[string]bool{}
+	for _, s := range st.Subject {
+		for alg, h := range s.Digest {
+			algs[alg] = true
+			named = append(named, fmt.Sprintf("%s:%s (%s)", alg, h, s.Name))
+		}
+	}
+	sort.Strings(named)
+	for _, d := range digests {
+		if !algs[d.Algorithm] {
+			continue
+		}
+		for _, s := range st.Subject {
+			if s.Digest[d.Algorithm] == d.Hex {
+				return d, nil
+			}
+		}
+		if len(named) > 3 {
+			named = append(named[:3], fmt.Sprintf("and %d more", len(named)-3))
+		}
+		return subject.Digest{}, subjectMismatchf("expected %s, the statement names %s", d, strings.Join(named, ", "))
+	}
+	names := make([]string, 0, len(algs))
+	for alg := range algs {
+		names = append(names, alg)
+	}
+	sort.Strings(names)
+	known := make([]string, 0, len(digests))
+	for _, d := range digests {
+		known = append(known, d.Algorithm)
+	}
+	if len(names) == 0 {
+		return subject.Digest{}, subjectMismatchf("the statement names no subject digests")
+	}
+	return subject.Digest{}, subjectMismatchf("the statement names its subjects by %s only; this subject is known by %s (verify the file itself so it can be hashed, or give the subject as %s:HEX)",
+		strings.Join(names, ", "), strings.Join(known, ", "), names[0])
+}
+
+func envelopePayload(e Entry) ([]byte, error) {
+	env, err := e.Bundle.Envelope()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformedBundle, err)
+	}
+	payload, err := env.DecodeB64Payload()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformedBundle, err)
+	}
+	return payload, nil
+}
+
+// matchBuilder checks ID or ID@REF against the provenance's builder id.
+func matchBuilder(want string, prov *Provenance) error {
+	if prov == nil || prov.BuilderID == "" {
+		return fmt.Errorf("%w: expected builder %q, the statement is not provenance with a builder id", ErrBuilderMismatch, want)
+	}
+	got := prov.BuilderID
+	if strings.Contains(want, "@") {
+		if got != want {
+			return fmt.Errorf("%w: expected %q, provenance says %q", ErrBuilderMismatch, want, got)
+		}
+		return nil
+	}
+	if name, _, _ := strings.Cut(got, "@"); name != want {
+		return fmt.Errorf("%w: expected %q, provenance says %q", ErrBuilderMismatch, want, got)
+	}
+	return nil
 }

@@ -67,7 +67,7 @@ func TestVerifyRoundTrip(t *testing.T) {
 		t.Run(curve.Params().Name, func(t *testing.T) {
 			t.Parallel()
 			d, b, s := fixture(t, curve, "artifact")
-			res, err := Verify(d, entries(t, "b.json", b), Policy{Key: s.Public(), PredicateType: customType})
+			res, err := Verify(&subject.Subject{Digest: d}, entries(t, "b.json", b), Policy{Key: s.Public(), PredicateType: customType})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,12 +134,12 @@ func TestVerifyRejects(t *testing.T) {
 		{"tampered signature", d, tamperedSig, Policy{Key: s.Public()}, "signature"},
 		{"wrong key", d, b, Policy{Key: other.Public()}, "bundle was signed by key " + strings.TrimPrefix(s.Identity(), "key ")},
 		{"wrong key without hint", d, noHint, Policy{Key: other.Public()}, "signature"},
-		{"wrong subject digest", otherDigest, b, Policy{Key: s.Public()}, "statement is for a different artifact"},
-		{"wrong predicate type", d, b, Policy{Key: s.Public(), PredicateType: attest.ProvenanceType}, `predicate type: expected "https://slsa.dev/provenance/v1", found "https://example.com/predicate/v1"`},
+		{"wrong subject digest", otherDigest, b, Policy{Key: s.Public()}, "subject mismatch: expected sha256:"},
+		{"wrong predicate type", d, b, Policy{Key: s.Public(), PredicateType: attest.ProvenanceType}, `predicate type mismatch: expected "https://slsa.dev/provenance/v1", found "https://example.com/predicate/v1"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res, err := Verify(tc.digest, entries(t, "b.json", tc.bundle), tc.policy)
+			res, err := Verify(&subject.Subject{Digest: tc.digest}, entries(t, "b.json", tc.bundle), tc.policy)
 			if !errors.Is(err, ErrNotVerified) {
 				t.Fatalf("err = %v, want ErrNotVerified", err)
 			}
@@ -161,20 +161,20 @@ func TestVerifyOneOfManyAndNone(t *testing.T) {
 	d, good, s := fixture(t, elliptic.P256(), "artifact")
 	_, bad, _ := fixture(t, elliptic.P256(), "artifact")
 	jsonl := append(append(append(bad, '\n'), good...), '\n')
-	res, err := Verify(d, entries(t, "all.jsonl", jsonl), Policy{Key: s.Public()})
+	res, err := Verify(&subject.Subject{Digest: d}, entries(t, "all.jsonl", jsonl), Policy{Key: s.Public()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Verified) != 1 || res.Verified[0].Source != "all.jsonl:2" || len(res.Rejected) != 1 || res.Rejected[0].Source != "all.jsonl:1" {
 		t.Errorf("result = %+v", res)
 	}
-	if _, err := Verify(d, nil, Policy{Key: s.Public()}); !errors.Is(err, ErrNotVerified) || !strings.Contains(err.Error(), "no evidence found") {
+	if _, err := Verify(&subject.Subject{Digest: d}, nil, Policy{Key: s.Public()}); !errors.Is(err, ErrNotVerified) || !strings.Contains(err.Error(), "no evidence found") {
 		t.Errorf("no entries: err = %v", err)
 	}
-	if _, err := Verify(d, []Entry{{Source: "x", Err: errors.New("boom")}}, Policy{Key: s.Public()}); !errors.Is(err, ErrNotVerified) || !strings.Contains(err.Error(), "x: boom") {
+	if _, err := Verify(&subject.Subject{Digest: d}, []Entry{{Source: "x", Err: errors.New("boom")}}, Policy{Key: s.Public()}); !errors.Is(err, ErrNotVerified) || !strings.Contains(err.Error(), "x: boom") {
 		t.Errorf("unreadable entry: err = %v", err)
 	}
-	if _, err := Verify(d, nil, Policy{}); err == nil || errors.Is(err, ErrNotVerified) {
+	if _, err := Verify(&subject.Subject{Digest: d}, nil, Policy{}); err == nil || errors.Is(err, ErrNotVerified) {
 		t.Errorf("no key: err = %v, want a usage error", err)
 	}
 }
@@ -188,7 +188,10 @@ func TestReadBundlesMalformed(t *testing.T) {
 		{"empty", "  \n", "b.json: empty"},
 		{"not JSON", "hello", "b.json"},
 		{"JSON but not a bundle", `{"mediaType":"text/plain"}`, "b.json"},
-		{"bad second line", string(good) + "\n{oops\n", "b.json:2"},
+		{"neither bundle nor envelope", `{"payload":"x"}`, "found neither"},
+		{"truncated bundle", string(good[:len(good)/2]), "b.json"},
+		{"envelope with bad base64", `{"payloadType":"application/vnd.in-toto+json","payload":"!!","signatures":[{"sig":"AA=="}]}`, "payload is not base64"},
+		{"envelope with two signatures", `{"payloadType":"x","payload":"","signatures":[{"sig":""},{"sig":""}]}`, "expected exactly one signature, found 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -200,6 +203,24 @@ func TestReadBundlesMalformed(t *testing.T) {
 				t.Errorf("err = %q, want it to name %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// A JSONL line that cannot be read is rejected on its own; the others are
+// still tried.
+func TestReadBundlesBadLine(t *testing.T) {
+	t.Parallel()
+	d, good, s := fixture(t, elliptic.P256(), "artifact")
+	got, err := ReadBundles("b.jsonl", []byte(string(good)+"\n{oops\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Err != nil || !errors.Is(got[1].Err, ErrMalformedBundle) || got[1].Source != "b.jsonl:2" {
+		t.Fatalf("entries = %+v", got)
+	}
+	res, err := Verify(&subject.Subject{Digest: d}, got, Policy{Key: s.Public()})
+	if err != nil || len(res.Verified) != 1 || len(res.Rejected) != 1 {
+		t.Errorf("Verify = %+v, %v; want one verified and the bad line rejected", res, err)
 	}
 }
 
@@ -219,7 +240,7 @@ func TestVerifyKeylessBundleWithKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, s := fixture(t, elliptic.P256(), "x")
-	res, err := Verify(d, entries(t, "gh.json", data), Policy{Key: s.Public()})
+	res, err := Verify(&subject.Subject{Digest: d}, entries(t, "gh.json", data), Policy{Key: s.Public()})
 	if !errors.Is(err, ErrNotVerified) {
 		t.Fatalf("err = %v, want ErrNotVerified", err)
 	}
