@@ -256,6 +256,19 @@ func collectEntries(ctx context.Context, env *Env, subj *subject.Subject, files 
 	return entries, nil
 }
 
+// timeSource names where a verified time came from.
+func timeSource(s string) string {
+	switch s {
+	case "Tlog":
+		return "transparency log"
+	case "TimestampAuthority":
+		return "RFC 3161 timestamp"
+	case "LeafCert.NotBefore":
+		return "certificate issued"
+	}
+	return strings.ToLower(s)
+}
+
 func verifyText(w io.Writer, subj *subject.Subject, res *verify.Result) {
 	total := len(res.Verified) + len(res.Rejected)
 	fmt.Fprintf(w, "%s\n", subj)
@@ -275,7 +288,7 @@ func verifyText(w io.Writer, subj *subject.Subject, res *verify.Result) {
 			fmt.Fprintf(w, "      builder %s\n      provenance source %s (%s)\n", p.BuilderID, p.SourceURI, p.SourceCommit)
 		}
 		for _, t := range a.Times {
-			fmt.Fprintf(w, "      signed by %s, %s\n", t.Time.Format("2006-01-02T15:04:05Z"), strings.ToLower(t.Source))
+			fmt.Fprintf(w, "      signature existed at %s (%s)\n", t.Time.Format("2006-01-02T15:04:05Z"), timeSource(t.Source))
 		}
 	}
 	for _, r := range res.Rejected {

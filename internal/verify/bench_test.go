@@ -1,28 +1,24 @@
 package verify
 
 import (
+	"context"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/relproof/relproof/internal/subject"
 )
 
 // BenchmarkVerifyGitHubAttestation verifies one real GitHub artifact
-// attestation (sigstore-js 2.1.0: Fulcio certificate, Rekor inclusion proof)
+// attestation (too-legit/attest: Fulcio certificate, Rekor inclusion proof)
 // against the public-good trusted root, identity included: the work of one
 // `relproof verify` of one bundle, without process start-up.
 func BenchmarkVerifyGitHubAttestation(b *testing.B) {
 	const dir = "../../testdata/corpus/"
-	data, err := os.ReadFile(dir + "sigstore_bundles/github-attestations/cli-cli/sigstore-js-2.1.0-bundle.json")
+	data, err := os.ReadFile(dir + "sigstore_bundles/github-attestations/cli-cli/custom-issuer.sigstore.json")
 	if err != nil {
 		b.Fatal(err)
 	}
-	line, err := os.ReadFile(dir + "sigstore_bundles/github-attestations/cli-cli/sigstore-js-2.1.0.tgz.digest")
-	if err != nil {
-		b.Fatal(err)
-	}
-	d, err := subject.ParseDigest(strings.Fields(string(line))[0])
+	subj, err := subject.Resolve(context.Background(), dir+"sigstore_bundles/github-attestations/cli-cli/custom-issuer-artifact")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -34,14 +30,17 @@ func BenchmarkVerifyGitHubAttestation(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := Policy{TrustedRoot: tr, Identity: &Identity{SANRegexp: "^https://github.com/sigstore/", Issuer: GitHubActionsIssuer}}
+	p := Policy{TrustedRoot: tr, Identity: &Identity{
+		SAN:    "https://github.com/too-legit/attest/.github/workflows/integration.yml@refs/heads/main",
+		Issuer: "https://token.actions.githubusercontent.com/hammer-time",
+	}}
 	b.ReportAllocs()
 	for b.Loop() {
 		entries, err := ReadBundles("bundle.json", data)
 		if err != nil {
 			b.Fatal(err)
 		}
-		res, err := Verify(&subject.Subject{Digest: d}, entries, p)
+		res, err := Verify(subj, entries, p)
 		if err != nil || len(res.Verified) != 1 {
 			b.Fatalf("verify: %v", err)
 		}

@@ -187,7 +187,10 @@ func envelopeBundle(doc []byte) (*bundle.Bundle, error) {
 		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
 			Payload:     payload,
 			PayloadType: env.PayloadType,
-			Signatures:  []*protodsse.Signature{{Sig: sig, Keyid: s.KeyID}},
+			// The keyid is a hint (it picks the key); it must not
+			// make the DSSE verifier skip the signature when the key's
+			// own id is computed another way.
+			Signatures: []*protodsse.Signature{{Sig: sig}},
 		}},
 	}
 	return bundle.NewBundle(pb)

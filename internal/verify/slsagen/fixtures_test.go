@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,11 +47,7 @@ var (
 	source         = slsagen.Options{SourceURI: "github.com/" + repo}
 )
 
-func digestOf(h interface {
-	Write([]byte) (int, error)
-	Sum([]byte) []byte
-	Size() int
-}, s string) subject.Digest {
+func digestOf(h hash.Hash, s string) subject.Digest {
 	h.Write([]byte(s))
 	alg := subject.SHA256
 	if h.Size() == sha512.Size {
