@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	intoto "github.com/in-toto/attestation/go/v1"
 	"io"
 	"slices"
 	"time"
@@ -12,15 +13,17 @@ import (
 	"github.com/relproof/relproof/internal/attest"
 	"github.com/relproof/relproof/internal/fsutil"
 	"github.com/relproof/relproof/internal/oci"
+	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
 )
 
 type attestOptions struct {
+	signing       signingOptions
 	typ           string
-	key           string
 	predicate     string
 	predicateType string
 	bundleOut     string
+	unsignedOut   string
 	push          bool
 	builderID     string
 }
@@ -32,15 +35,16 @@ type attestReport struct {
 	Resolution    *subject.Resolution `json:"resolution,omitempty"`
 	Type          string              `json:"type"`
 	PredicateType string              `json:"predicateType"`
-	Signer        string              `json:"signer"`
+	Signer        string              `json:"signer,omitempty"`
 	BundleFile    string              `json:"bundleFile,omitempty"`
+	StatementFile string              `json:"statementFile,omitempty"`
 	Referrer      string              `json:"referrer,omitempty"`
 }
 
 func newAttestCmd(env *Env, g *globalOptions) *cobra.Command {
 	o := &attestOptions{}
 	cmd := &cobra.Command{
-		Use:   "attest SUBJECT --type TYPE --key FILE (--bundle-out FILE | --push)",
+		Use:   "attest SUBJECT --type TYPE (--bundle-out FILE | --push | --unsigned-out FILE)",
 		Short: "Sign an in-toto statement about a subject's digest",
 		Long: `Build an in-toto Statement v1 for the subject's digest, sign it into a
 Sigstore bundle (v0.3), and write it to a file and/or push it to the registry
@@ -56,8 +60,16 @@ Types:
   test        in-toto test-result v0.1 from --predicate: go test -json or JUnit XML
   vuln        cosign vuln v1 from --predicate: grype JSON, trivy JSON or SARIF;
               a report that names the digest it scanned must name this one
-  custom      --predicate FILE (a JSON object) with --predicate-type URI`,
-		Example: `  relproof attest ./dist/app --type provenance --key release.key --bundle-out app.provenance.json
+  custom      --predicate FILE (a JSON object) with --predicate-type URI
+
+To keep signing apart from building, --unsigned-out writes the statement
+only; a signing job with its own narrow identity (or HSM) then signs it with
+` + "`relproof sign`" + `.
+
+` + signingHelp,
+		Example: `  relproof attest ./dist/app --type provenance --bundle-out app.provenance.json   # keyless, in Actions
+  relproof attest ./dist/app --type provenance --key release.key --bundle-out app.provenance.json
+  relproof attest ./dist/app --type provenance --unsigned-out app.statement.json
   go test -json ./... > tests.json
   relproof attest oci://ghcr.io/acme/app@sha256:… --type test --predicate tests.json --key release.key --push`,
 		Args: exactArgs(1, "one SUBJECT"),
@@ -67,15 +79,17 @@ Types:
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.typ, "type", "", "evidence type: provenance, test, vuln or custom")
-	f.StringVar(&o.key, "key", "", "private key file (PEM; encrypted keys read "+PasswordEnv+")")
 	f.StringVar(&o.predicate, "predicate", "", "input file: test report, scan report, or custom predicate JSON")
 	f.StringVar(&o.predicateType, "predicate-type", "", "predicate type URI (with --type custom)")
 	f.StringVar(&o.bundleOut, "bundle-out", "", "write the Sigstore bundle to this file")
+	f.StringVar(&o.unsignedOut, "unsigned-out", "", "write the unsigned in-toto statement to this file, for `relproof sign`")
 	f.BoolVar(&o.push, "push", false, "attach the bundle to an oci:// subject as an OCI referrer")
 	f.StringVar(&o.builderID, "builder-id", "", "provenance builder id (default: the workflow that runs, or local)")
+	o.signing.addFlags(cmd)
 	_ = cmd.MarkFlagRequired("type")
-	_ = cmd.MarkFlagRequired("key")
-	cmd.MarkFlagsOneRequired("bundle-out", "push")
+	cmd.MarkFlagsOneRequired("bundle-out", "push", "unsigned-out")
+	cmd.MarkFlagsMutuallyExclusive("unsigned-out", "bundle-out")
+	cmd.MarkFlagsMutuallyExclusive("unsigned-out", "push")
 	return cmd
 }
 
@@ -84,12 +98,18 @@ func runAttest(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *
 	if !slices.Contains(attest.Types, typ) {
 		return usageErrorf("--type %q: expected one of provenance, test, vuln, custom", o.typ)
 	}
-	signer, err := loadKeySigner(env, o.key)
-	if err != nil {
-		return err
+	var signer sign.Signer
+	if o.unsignedOut == "" {
+		sg, closeSigner, err := o.signing.signer(ctx, env)
+		if err != nil {
+			return err
+		}
+		defer closeSigner()
+		signer = sg
 	}
 	var pred []byte
 	if o.predicate != "" {
+		var err error
 		if pred, err = readInput(o.predicate, "predicate"); err != nil {
 			return err
 		}
@@ -98,8 +118,7 @@ func runAttest(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *
 	if err != nil {
 		return err
 	}
-	ref, isOCI := subj.OCIReference()
-	if o.push && !isOCI {
+	if _, isOCI := subj.OCIReference(); o.push && !isOCI {
 		return usageErrorf("--push needs an oci:// subject, found %s subject %q; use --bundle-out", subj.Kind, input)
 	}
 	st, err := attest.Build(attest.Request{
@@ -113,25 +132,45 @@ func runAttest(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *
 	if err != nil {
 		return err
 	}
-	bundleJSON, err := attest.Sign(ctx, signer, st)
-	if err != nil {
-		return err
-	}
 	r := attestReport{
 		Subject:       subj.String(),
 		Digest:        subj.Digest.String(),
 		Resolution:    subj.Resolution,
 		Type:          string(typ),
 		PredicateType: st.GetPredicateType(),
-		Signer:        signer.Identity(),
 	}
-	if o.bundleOut != "" {
-		if err := fsutil.WriteFileAtomic(o.bundleOut, append(bundleJSON, '\n'), 0o644); err != nil {
+	if o.unsignedOut != "" {
+		stmt, err := attest.Marshal(st)
+		if err != nil {
 			return err
 		}
-		r.BundleFile = o.bundleOut
+		if err := fsutil.WriteFileAtomic(o.unsignedOut, append(stmt, '\n'), 0o644); err != nil {
+			return err
+		}
+		r.StatementFile = o.unsignedOut
+		return g.report(w, r, func(w io.Writer) { r.text(w) })
 	}
-	if o.push {
+	return signAndStore(ctx, w, env, g, signer, st, subj, o.bundleOut, o.push, r)
+}
+
+// signAndStore signs the statement and writes and/or pushes the bundle.
+func signAndStore(ctx context.Context, w io.Writer, env *Env, g *globalOptions, signer sign.Signer, st *intoto.Statement, subj *subject.Subject, bundleOut string, push bool, r attestReport) error {
+	ref, isOCI := subj.OCIReference()
+	if push && !isOCI {
+		return usageErrorf("--push needs an oci:// subject, found %s subject %q; use --bundle-out", subj.Kind, subj.Input)
+	}
+	bundleJSON, err := attest.Sign(ctx, signer, st)
+	if err != nil {
+		return err
+	}
+	r.Signer = signer.Identity()
+	if bundleOut != "" {
+		if err := fsutil.WriteFileAtomic(bundleOut, append(bundleJSON, '\n'), 0o644); err != nil {
+			return err
+		}
+		r.BundleFile = bundleOut
+	}
+	if push {
 		created := env.Now().UTC().Format(time.RFC3339)
 		pushed, err := oci.PushBundle(ctx, ref, bundleJSON, st.GetPredicateType(), created, env.Remote...)
 		if err != nil {
@@ -146,8 +185,14 @@ func (r attestReport) text(w io.Writer) {
 	if r.Resolution != nil {
 		fmt.Fprintf(w, "resolved %s to %s at %s\n", r.Resolution.Tag, r.Resolution.Digest, r.Resolution.At.UTC().Format(time.RFC3339))
 	}
-	fmt.Fprintf(w, "attested %s\n  type:      %s (%s)\n  signer:    %s\n", r.Subject, r.Type, r.PredicateType, r.Signer)
+	fmt.Fprintf(w, "attested %s\n  type:      %s (%s)\n", r.Subject, r.Type, r.PredicateType)
+	if r.Signer != "" {
+		fmt.Fprintf(w, "  signer:    %s\n", r.Signer)
+	}
 	var where []string
+	if r.StatementFile != "" {
+		where = append(where, "statement: "+r.StatementFile+" (unsigned: sign it with `relproof sign`)")
+	}
 	if r.BundleFile != "" {
 		where = append(where, "bundle:    "+r.BundleFile)
 	}

@@ -70,6 +70,7 @@ Exit codes: 0 success or verified, 1 verification failed or denied,
 	root.AddCommand(
 		newKeyCmd(env, g),
 		newAttestCmd(env, g),
+		newSignCmd(env, g),
 		newVerifyCmd(env, g),
 		newDemoCmd(env, g),
 	)

@@ -1,15 +1,19 @@
 package sign
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/rand"
+	"crypto/sha256"
+	"crypto/sha512"
 	"fmt"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	sgsign "github.com/sigstore/sigstore-go/pkg/sign"
+	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/sigstore/sigstore/pkg/signature/options"
 )
 
 // InTotoPayloadType is the DSSE payload type of an in-toto statement.
@@ -20,47 +24,80 @@ type Signer interface {
 	// SignStatement signs statement (in-toto Statement JSON) as a DSSE
 	// envelope and returns the Sigstore bundle that carries it.
 	SignStatement(ctx context.Context, statement []byte) (*protobundle.Bundle, error)
-	// Identity names who signs, for reports: "key KEYID".
+	// Identity names who signs, for reports: "key KEYID", "kms URI",
+	// "pkcs11 …", or the certificate identity of a keyless signature.
 	Identity() string
 }
 
-// KeySigner signs with an ECDSA private key held in memory (a key file or an
-// ephemeral key). Its bundles carry the key's hint, not a certificate.
+// KeySigner signs with a key that stays where it is: in memory (a key
+// file, an ephemeral key), in a KMS, or in an HSM. Its bundles carry the
+// key's hint, not a certificate, and verify with the public key.
 type KeySigner struct {
-	key  *ecdsa.PrivateKey
+	sv   signature.SignerVerifier
+	pub  *ecdsa.PublicKey
 	hash crypto.Hash
 	hint string
+	kind string // "key", "kms URI", "pkcs11 URI"
 }
 
 var _ Signer = (*KeySigner)(nil)
 
-// NewKeySigner returns a signer for key.
+// NewKeySigner returns a signer for a private key held in memory.
 func NewKeySigner(key *ecdsa.PrivateKey) (*KeySigner, error) {
-	hint, err := KeyID(key.Public())
+	h := HashFor(&key.PublicKey)
+	sv, err := signature.LoadECDSASignerVerifier(key, h)
+	if err != nil {
+		return nil, fmt.Errorf("loading key: %w", err)
+	}
+	return newKeySigner(sv, h, "key")
+}
+
+// newKeySigner wraps a sigstore SignerVerifier (KMS, PKCS#11, memory).
+func newKeySigner(sv signature.SignerVerifier, h crypto.Hash, kind string) (*KeySigner, error) {
+	pk, err := sv.PublicKey()
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the public key: %w", kind, err)
+	}
+	pub, ok := pk.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s: expected an ECDSA key, found %s", ErrBadKey, kind, keyTypeName(pk))
+	}
+	if err := checkCurve(pub.Curve); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadKey, kind, err)
+	}
+	hint, err := KeyID(pub)
 	if err != nil {
 		return nil, err
 	}
-	return &KeySigner{key: key, hash: HashFor(&key.PublicKey), hint: hint}, nil
+	return &KeySigner{sv: sv, pub: pub, hash: h, hint: hint, kind: kind}, nil
 }
 
 // Public returns the signer's public key.
-func (s *KeySigner) Public() *ecdsa.PublicKey { return &s.key.PublicKey }
+func (s *KeySigner) Public() *ecdsa.PublicKey { return s.pub }
 
 // Identity implements Signer.
-func (s *KeySigner) Identity() string { return "key " + s.hint }
+func (s *KeySigner) Identity() string {
+	if s.kind == "key" {
+		return "key " + s.hint
+	}
+	return s.kind + " (key " + s.hint + ")"
+}
 
 // SignStatement implements Signer.
 func (s *KeySigner) SignStatement(ctx context.Context, statement []byte) (*protobundle.Bundle, error) {
 	content := &sgsign.DSSEData{Data: statement, PayloadType: InTotoPayloadType}
-	b, err := sgsign.Bundle(content, keypair{s}, sgsign.BundleOptions{Context: ctx})
+	b, err := sgsign.Bundle(content, keypair{s: s, ctx: ctx}, sgsign.BundleOptions{Context: ctx})
 	if err != nil {
-		return nil, fmt.Errorf("signing statement: %w", err)
+		return nil, fmt.Errorf("signing statement with %s: %w", s.kind, err)
 	}
 	return b, nil
 }
 
 // keypair adapts KeySigner to sigstore-go's sign.Keypair.
-type keypair struct{ s *KeySigner }
+type keypair struct {
+	s   *KeySigner
+	ctx context.Context
+}
 
 func (k keypair) GetHashAlgorithm() protocommon.HashAlgorithm {
 	switch k.s.hash {
@@ -77,17 +114,28 @@ func (k keypair) GetHint() []byte         { return []byte(k.s.hint) }
 func (k keypair) GetKeyAlgorithm() string { return "ECDSA" }
 
 func (k keypair) GetPublicKeyPem() (string, error) {
-	b, err := MarshalPublicKey(k.s.key.Public())
+	b, err := MarshalPublicKey(k.s.pub)
 	return string(b), err
 }
 
 func (k keypair) SignData(data []byte) ([]byte, []byte, error) {
-	h := k.s.hash.New()
-	h.Write(data)
-	digest := h.Sum(nil)
-	sig, err := ecdsa.SignASN1(rand.Reader, k.s.key, digest)
+	sig, err := k.s.sv.SignMessage(bytes.NewReader(data), options.WithContext(k.ctx), options.WithCryptoSignerOpts(k.s.hash))
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing: %w", err)
 	}
-	return sig, digest, nil
+	return sig, digest(k.s.hash, data), nil
+}
+
+func digest(h crypto.Hash, data []byte) []byte {
+	switch h {
+	case crypto.SHA384:
+		d := sha512.Sum384(data)
+		return d[:]
+	case crypto.SHA512:
+		d := sha512.Sum512(data)
+		return d[:]
+	default:
+		d := sha256.Sum256(data)
+		return d[:]
+	}
 }

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/relproof/relproof/internal/sign"
+)
+
+// signingOptions are the flags of every command that signs evidence.
+type signingOptions struct {
+	key       string
+	keyless   bool
+	instance  string
+	fulcioURL string
+	rekorURL  string
+	tsaURL    string
+}
+
+const signingHelp = `Signing, one of:
+  keyless (the default without --key): a short-lived Fulcio certificate for the
+    GitHub Actions OIDC identity (needs permissions: id-token: write), or for
+    SIGSTORE_ID_TOKEN; the signature is logged in Rekor and/or timestamped.
+    --sigstore public-good (default) or github (GitHub's instance, for private
+    repositories: https://fulcio.githubapp.com and its timestamp authority, no
+    public log); --fulcio-url, --rekor-url, --tsa-url override.
+  --key FILE                 ECDSA key file (PEM; encrypted keys read ` + PasswordEnv + `)
+  --key awskms://… | gcpkms://… | azurekms://… | hashivault://…   a KMS key
+  --key "pkcs11:token=…;object=…?module-path=…"   an HSM key (PIN in ` + sign.PINEnv + `)`
+
+func (s *signingOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&s.key, "key", "", "signing key: a key file, a KMS URI or a PKCS#11 URI (default: keyless)")
+	f.BoolVar(&s.keyless, "keyless", false, "sign keyless (the default when --key is not given)")
+	f.StringVar(&s.instance, "sigstore", "public-good", "Sigstore instance for keyless signing: public-good or github")
+	f.StringVar(&s.fulcioURL, "fulcio-url", "", "Fulcio URL (default: the instance's)")
+	f.StringVar(&s.rekorURL, "rekor-url", "", "Rekor URL (default: the instance's; \"none\" records no log entry)")
+	f.StringVar(&s.tsaURL, "tsa-url", "", "RFC 3161 timestamp authority URL (default: the instance's)")
+	cmd.MarkFlagsMutuallyExclusive("key", "keyless")
+}
+
+// signer opens the signer the flags choose. close releases it (an HSM
+// session); call it when signing is done.
+func (s *signingOptions) signer(ctx context.Context, env *Env) (signer sign.Signer, closeFn func(), err error) {
+	noop := func() {}
+	switch {
+	case s.key == "" || s.keyless:
+		o, err := s.keylessOptions(env)
+		if err != nil {
+			return nil, nil, err
+		}
+		k, err := sign.NewKeylessSigner(o)
+		if err != nil {
+			return nil, nil, usageError(err)
+		}
+		return k, noop, nil
+	case sign.IsKMS(s.key):
+		k, err := sign.NewKMSSigner(ctx, s.key)
+		return k, noop, err
+	case sign.IsPKCS11(s.key):
+		k, err := sign.NewPKCS11Signer(s.key, env.Getenv(sign.PINEnv))
+		if err != nil {
+			return nil, nil, err
+		}
+		return k, k.Close, nil
+	default:
+		k, err := loadKeySigner(env, s.key)
+		return k, noop, err
+	}
+}
+
+func (s *signingOptions) keylessOptions(env *Env) (sign.KeylessOptions, error) {
+	o := sign.KeylessOptions{Getenv: env.Getenv}
+	switch s.instance {
+	case "public-good":
+		o.FulcioURL, o.RekorURL = sign.PublicGoodFulcio, sign.PublicGoodRekor
+	case "github":
+		o.FulcioURL, o.TSAURL = sign.GitHubFulcio, sign.GitHubTSA
+	default:
+		return o, usageErrorf("--sigstore %q: expected public-good or github", s.instance)
+	}
+	if s.fulcioURL != "" {
+		o.FulcioURL = s.fulcioURL
+	}
+	switch s.rekorURL {
+	case "":
+	case "none":
+		o.RekorURL = ""
+	default:
+		o.RekorURL = s.rekorURL
+	}
+	if s.tsaURL != "" {
+		o.TSAURL = s.tsaURL
+	}
+	return o, nil
+}
