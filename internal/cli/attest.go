@@ -39,6 +39,7 @@ type attestReport struct {
 	BundleFile    string              `json:"bundleFile,omitempty"`
 	StatementFile string              `json:"statementFile,omitempty"`
 	Referrer      string              `json:"referrer,omitempty"`
+	CosignTag     string              `json:"cosignTag,omitempty"`
 }
 
 func newAttestCmd(env *Env, g *globalOptions) *cobra.Command {
@@ -83,7 +84,7 @@ only; a signing job with its own narrow identity (or HSM) then signs it with
 	f.StringVar(&o.predicateType, "predicate-type", "", "predicate type URI (with --type custom)")
 	f.StringVar(&o.bundleOut, "bundle-out", "", "write the Sigstore bundle to this file")
 	f.StringVar(&o.unsignedOut, "unsigned-out", "", "write the unsigned in-toto statement to this file, for `relproof sign`")
-	f.BoolVar(&o.push, "push", false, "attach the bundle to an oci:// subject as an OCI referrer")
+	f.BoolVar(&o.push, "push", false, "attach the bundle to an oci:// subject: as an OCI 1.1 referrer and in cosign's .att layout")
 	f.StringVar(&o.builderID, "builder-id", "", "provenance builder id (default: the workflow that runs, or local)")
 	o.signing.addFlags(cmd)
 	_ = cmd.MarkFlagRequired("type")
@@ -177,6 +178,15 @@ func signAndStore(ctx context.Context, w io.Writer, env *Env, g *globalOptions, 
 			return err
 		}
 		r.Referrer = pushed.String()
+		layer, err := oci.CosignLayerFromBundle(bundleJSON, st.GetPredicateType())
+		if err != nil {
+			return err
+		}
+		tag, err := oci.PushCosignAttestation(ctx, ref, layer, env.Remote...)
+		if err != nil {
+			return err
+		}
+		r.CosignTag = tag.String()
 	}
 	return g.report(w, r, func(w io.Writer) { r.text(w) })
 }
@@ -198,6 +208,9 @@ func (r attestReport) text(w io.Writer) {
 	}
 	if r.Referrer != "" {
 		where = append(where, "referrer:  "+r.Referrer)
+	}
+	if r.CosignTag != "" {
+		where = append(where, "cosign:    "+r.CosignTag+" (cosign's attestation layout)")
 	}
 	for _, s := range where {
 		fmt.Fprintf(w, "  %s\n", s)

@@ -245,13 +245,29 @@ func collectEntries(ctx context.Context, env *Env, subj *subject.Subject, files 
 		return nil, err
 	}
 	var entries []verify.Entry
+	seen := map[string]bool{}
 	for _, r := range refs {
 		e, err := verify.ReadBundles(r.Ref.String(), r.Bundle)
 		if err != nil {
 			entries = append(entries, verify.Entry{Source: r.Ref.String(), Err: err})
 			continue
 		}
+		for _, x := range e {
+			seen[x.SameSignature()] = true
+		}
 		entries = append(entries, e...)
+	}
+	layers, err := oci.FetchCosignAttestations(ctx, ref, env.Remote...)
+	if err != nil {
+		return nil, err
+	}
+	tag := oci.CosignAttestationTag(ref)
+	for i, l := range layers {
+		e := verify.CosignEntry(fmt.Sprintf("%s#%d", tag, i), l.Envelope, l.Certificate, l.RekorBundle)
+		if k := e.SameSignature(); k != "" && seen[k] {
+			continue // the referrer above holds the same attestation
+		}
+		entries = append(entries, e)
 	}
 	return entries, nil
 }

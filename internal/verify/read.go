@@ -14,6 +14,7 @@ import (
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 )
 
@@ -194,4 +195,117 @@ func envelopeBundle(doc []byte) (*bundle.Bundle, error) {
 		}},
 	}
 	return bundle.NewBundle(pb)
+}
+
+// CosignEntry reads one attestation of cosign's .att layout: a DSSE
+// envelope and, for keyless signatures, the certificate and the Rekor
+// bundle (its signed entry timestamp and entry) that cosign keeps in
+// annotations. The entry verifies like a v0.1 Sigstore bundle: the Rekor
+// promise is its trusted time.
+func CosignEntry(source string, envelope []byte, certPEM, rekorBundle string) Entry {
+	sum := sha256.Sum256(envelope)
+	e := Entry{Source: source, Format: "cosign attestation", Digest: "sha256:" + hex.EncodeToString(sum[:])}
+	if certPEM == "" {
+		b, err := envelopeBundle(envelope)
+		if err != nil {
+			e.Err = fmt.Errorf("%w: %s: DSSE envelope: %w", ErrMalformedBundle, source, err)
+			return e
+		}
+		e.Bundle = b
+		return e
+	}
+	b, err := cosignKeylessBundle(envelope, certPEM, rekorBundle)
+	if err != nil {
+		e.Err = fmt.Errorf("%w: %s: cosign attestation: %w", ErrMalformedBundle, source, err)
+		return e
+	}
+	e.Bundle = b
+	return e
+}
+
+// cosignRekorBundle is cosign's dev.sigstore.cosign/bundle annotation.
+type cosignRekorBundle struct {
+	SignedEntryTimestamp []byte
+	Payload              struct {
+		Body           string `json:"body"`
+		IntegratedTime int64  `json:"integratedTime"`
+		LogIndex       int64  `json:"logIndex"`
+		LogID          string `json:"logID"`
+	}
+}
+
+func cosignKeylessBundle(envelope []byte, certPEM, rekorBundle string) (*bundle.Bundle, error) {
+	b, err := envelopeBundle(envelope)
+	if err != nil {
+		return nil, err
+	}
+	pb := b.Bundle
+	var chain []*protocommon.X509Certificate
+	rest := []byte(certPEM)
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		chain = append(chain, &protocommon.X509Certificate{RawBytes: block.Bytes})
+	}
+	if len(chain) == 0 {
+		return nil, errors.New("certificate annotation holds no PEM certificate")
+	}
+	pb.VerificationMaterial.Content = &protobundle.VerificationMaterial_X509CertificateChain{
+		X509CertificateChain: &protocommon.X509CertificateChain{Certificates: chain},
+	}
+	if rekorBundle != "" {
+		var rb cosignRekorBundle
+		if err := json.Unmarshal([]byte(rekorBundle), &rb); err != nil {
+			return nil, fmt.Errorf("rekor bundle annotation: %w", err)
+		}
+		body, err := base64.StdEncoding.DecodeString(rb.Payload.Body)
+		if err != nil {
+			return nil, fmt.Errorf("rekor bundle body: %w", err)
+		}
+		logID, err := hex.DecodeString(rb.Payload.LogID)
+		if err != nil {
+			return nil, fmt.Errorf("rekor bundle log id: %w", err)
+		}
+		var kind struct {
+			Kind       string `json:"kind"`
+			APIVersion string `json:"apiVersion"`
+		}
+		if err := json.Unmarshal(body, &kind); err != nil {
+			return nil, fmt.Errorf("rekor entry body: %w", err)
+		}
+		pb.VerificationMaterial.TlogEntries = []*protorekor.TransparencyLogEntry{{
+			LogIndex:          rb.Payload.LogIndex,
+			LogId:             &protocommon.LogId{KeyId: logID},
+			KindVersion:       &protorekor.KindVersion{Kind: kind.Kind, Version: kind.APIVersion},
+			IntegratedTime:    rb.Payload.IntegratedTime,
+			InclusionPromise:  &protorekor.InclusionPromise{SignedEntryTimestamp: rb.SignedEntryTimestamp},
+			CanonicalizedBody: body,
+		}}
+	}
+	// v0.1: the version whose log entries prove inclusion by promise.
+	pb.MediaType, _ = bundle.MediaTypeString("0.1")
+	return bundle.NewBundle(pb)
+}
+
+// SameSignature reports a key that two entries share when they carry the
+// same DSSE payload and signatures (one attestation stored two ways, say
+// as a referrer and in cosign's layout); "" when there is none.
+func (e Entry) SameSignature() string {
+	if e.Bundle == nil {
+		return ""
+	}
+	env := e.Bundle.GetDsseEnvelope()
+	if env == nil {
+		return ""
+	}
+	h := sha256.New()
+	h.Write(env.GetPayload())
+	for _, s := range env.GetSignatures() {
+		h.Write([]byte{0})
+		h.Write(s.GetSig())
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
