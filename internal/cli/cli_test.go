@@ -268,7 +268,6 @@ func TestVerifyUsage(t *testing.T) {
 	}{
 		{"no identity", []string{"verify", artifact, "--bundle", "x"}, []string{"no signer identity: give --cert-identity"}},
 		{"key and identity", []string{"verify", artifact, "--bundle", "x", "--key", pub, "--cert-identity", "me"}, []string{"apply to certificate-signed (keyless) evidence, not to --key"}},
-		{"key and trusted root", []string{"verify", artifact, "--bundle", "x", "--key", pub, "--trusted-root", "r.json"}, []string{"key", "trusted-root"}},
 		{"two identities", []string{"verify", artifact, "--bundle", "x", "--cert-identity", "a", "--cert-identity-regexp", "b"}, []string{"cert-identity", "cert-identity-regexp"}},
 		{"identity and ignore", []string{"verify", artifact, "--bundle", "x", "--cert-identity", "a", "--insecure-ignore-identity"}, []string{"insecure-ignore-identity"}},
 		{"branch without source", []string{"verify", artifact, "--bundle", "x", "--cert-identity", "a", "--source-branch", "main"}, []string{"need --source-uri"}},

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/relproof/relproof/internal/testing/fakesigstore"
 	"github.com/relproof/relproof/internal/testing/registrytest"
 )
 
@@ -127,4 +128,39 @@ func TestInteropReadCosignAttestation(t *testing.T) {
 	bundle := filepath.Join(dir, "b.json")
 	expect(t, run(t, env, "attest", "oci://"+img.String(), "--type", "custom", "--predicate", pred, "--predicate-type", "https://example.com/p/v1", "--key", filepath.Join(dir, "cosign.key"), "--bundle-out", bundle), 0)
 	expect(t, run(t, env, "verify", "oci://"+img.String(), "--bundle", bundle, "--key", filepath.Join(dir, "cosign.pub")), 0)
+}
+
+// cosign verifies relproof's keyless bundle (Fulcio certificate, Rekor
+// entry, timestamp from the loopback Sigstore) by identity, and a key
+// bundle that relproof logged in Rekor without --insecure-ignore-tlog.
+func TestInteropCosignKeyless(t *testing.T) {
+	cosign := tool(t, "cosign", "RELPROOF_COSIGN")
+	stack := fakesigstore.New(t)
+	dir := t.TempDir()
+	root := stack.WriteTrustedRoot(t)
+	artifact := writeFile(t, dir, "app.bin", "release artifact")
+	env := testEnv(t, stack.ActionsEnv(releaseClaims))
+	bundle := filepath.Join(dir, "b.json")
+	expect(t, run(t, env, "attest", artifact, "--type", "provenance", "--bundle-out", bundle,
+		"--fulcio-url", stack.FulcioURL, "--rekor-url", stack.RekorURL, "--tsa-url", stack.TSAURL), 0)
+	// The loopback Fulcio issues no SCTs (it has no CT log), hence
+	// --insecure-ignore-sct; everything else cosign checks in full.
+	args := []string{"verify-blob-attestation", "--new-bundle-format", "--bundle", bundle, "--trusted-root", root,
+		"--certificate-oidc-issuer", stack.IssuerURL, "--insecure-ignore-sct", "--type", "slsaprovenance1"}
+	if out, err := runTool(t, cosign, append(args, "--certificate-identity", releaseClaims.SAN(), artifact)...); err != nil {
+		t.Fatalf("cosign rejected relproof's keyless bundle: %v\n%s", err, out)
+	}
+	if out, err := runTool(t, cosign, append(args, "--certificate-identity", "https://github.com/acme/app/.github/workflows/other.yml@refs/heads/main", artifact)...); err == nil {
+		t.Fatalf("cosign accepted another identity:\n%s", out)
+	}
+
+	key, pub := keys(t, testEnv(t, nil), dir, "k")
+	logged := filepath.Join(dir, "logged.json")
+	pred := writeFile(t, dir, "p.json", "{}")
+	expect(t, run(t, testEnv(t, nil), "attest", artifact, "--type", "custom", "--predicate", pred, "--predicate-type", "https://example.com/p/v1",
+		"--key", key, "--rekor-url", stack.RekorURL, "--bundle-out", logged), 0)
+	if out, err := runTool(t, cosign, "verify-blob-attestation", "--new-bundle-format", "--bundle", logged, "--trusted-root", root,
+		"--key", pub, "--type", "https://example.com/p/v1", artifact); err != nil {
+		t.Fatalf("cosign rejected a logged key bundle: %v\n%s", err, out)
+	}
 }

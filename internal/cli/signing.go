@@ -25,7 +25,9 @@ const signingHelp = `Signing, one of:
     --sigstore public-good (default) or github (GitHub's instance, for private
     repositories: https://fulcio.githubapp.com and its timestamp authority, no
     public log); --fulcio-url, --rekor-url, --tsa-url override.
-  --key FILE                 ECDSA key file (PEM; encrypted keys read ` + PasswordEnv + `)
+  --key FILE                 ECDSA key file (PEM; encrypted keys read ` + PasswordEnv + `);
+                             with --rekor-url and/or --tsa-url the signature is also
+                             logged and/or timestamped (by default a key signs offline)
   --key awskms://… | gcpkms://… | azurekms://… | hashivault://…   a KMS key
   --key "pkcs11:token=…;object=…?module-path=…"   an HSM key (PIN in ` + sign.PINEnv + `)`
 
@@ -57,17 +59,34 @@ func (s *signingOptions) signer(ctx context.Context, env *Env) (signer sign.Sign
 		return k, noop, nil
 	case sign.IsKMS(s.key):
 		k, err := sign.NewKMSSigner(ctx, s.key)
-		return k, noop, err
+		if err != nil {
+			return nil, nil, err
+		}
+		return s.withTransparency(k), noop, nil
 	case sign.IsPKCS11(s.key):
 		k, err := sign.NewPKCS11Signer(s.key, env.Getenv(sign.PINEnv))
 		if err != nil {
 			return nil, nil, err
 		}
+		s.withTransparency(k.KeySigner)
 		return k, k.Close, nil
 	default:
 		k, err := loadKeySigner(env, s.key)
-		return k, noop, err
+		if err != nil {
+			return nil, nil, err
+		}
+		return s.withTransparency(k), noop, nil
 	}
+}
+
+// withTransparency logs and/or timestamps key signatures when --rekor-url
+// or --tsa-url is given with --key (by default a key signs offline).
+func (s *signingOptions) withTransparency(k *sign.KeySigner) *sign.KeySigner {
+	rekor := s.rekorURL
+	if rekor == "none" {
+		rekor = ""
+	}
+	return k.WithTransparency(rekor, s.tsaURL)
 }
 
 func (s *signingOptions) keylessOptions(env *Env) (sign.KeylessOptions, error) {

@@ -61,7 +61,8 @@ Trust, one of:
     provenance must name the source (and --source-branch, --source-tag or
     --source-versioned-tag, --builder-id when given);
     --insecure-ignore-identity: signature, trust root and subject only.
-  --key FILE: evidence signed with that public key.
+  --key FILE: evidence signed with that public key; with --trusted-root, the
+  log entries and timestamps the bundles carry are verified against it too.
 
 SUBJECT must be pinned to a digest: a file path, sha256:HEX, sha512:HEX,
 oci://HOST/REPO@sha256:HEX or oci-layout:DIR@sha256:HEX. A tag is refused
@@ -104,7 +105,6 @@ Exit 0 verified; 1 not verified (including malformed or unsigned evidence);
 	cmd.MarkFlagsMutuallyExclusive("type", "predicate-type")
 	cmd.MarkFlagsMutuallyExclusive("cert-identity", "cert-identity-regexp", "signer-workflow", "insecure-ignore-identity")
 	cmd.MarkFlagsMutuallyExclusive("source-branch", "source-tag", "source-versioned-tag")
-	cmd.MarkFlagsMutuallyExclusive("key", "trusted-root")
 	cmd.MarkFlagsRequiredTogether("vsa-out", "vsa-key")
 	return cmd
 }
@@ -164,7 +164,8 @@ func (o *verifyOptions) policy() (*verify.Policy, error) {
 		if p.Key, err = sign.ParsePublicKey(o.key, pemBytes); err != nil {
 			return nil, err
 		}
-	} else {
+	}
+	if o.key == "" || o.trustedRoot != "" {
 		tr, err := o.trustedRootMaterial()
 		if err != nil {
 			return nil, err

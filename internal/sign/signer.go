@@ -38,6 +38,9 @@ type KeySigner struct {
 	hash crypto.Hash
 	hint string
 	kind string // "key", "kms URI", "pkcs11 URI"
+	// rekorURL and tsaURL, when set, log the signature and/or have it
+	// timestamped, so verifiers can tell when it was made.
+	rekorURL, tsaURL string
 }
 
 var _ Signer = (*KeySigner)(nil)
@@ -72,6 +75,13 @@ func newKeySigner(sv signature.SignerVerifier, h crypto.Hash, kind string) (*Key
 	return &KeySigner{sv: sv, pub: pub, hash: h, hint: hint, kind: kind}, nil
 }
 
+// WithTransparency has the signatures logged in Rekor at rekorURL and/or
+// timestamped by the RFC 3161 authority at tsaURL (either may be empty).
+func (s *KeySigner) WithTransparency(rekorURL, tsaURL string) *KeySigner {
+	s.rekorURL, s.tsaURL = rekorURL, tsaURL
+	return s
+}
+
 // Public returns the signer's public key.
 func (s *KeySigner) Public() *ecdsa.PublicKey { return s.pub }
 
@@ -86,7 +96,14 @@ func (s *KeySigner) Identity() string {
 // SignStatement implements Signer.
 func (s *KeySigner) SignStatement(ctx context.Context, statement []byte) (*protobundle.Bundle, error) {
 	content := &sgsign.DSSEData{Data: statement, PayloadType: InTotoPayloadType}
-	b, err := sgsign.Bundle(content, keypair{s: s, ctx: ctx}, sgsign.BundleOptions{Context: ctx})
+	opts := sgsign.BundleOptions{Context: ctx}
+	if s.rekorURL != "" {
+		opts.TransparencyLogs = []sgsign.Transparency{sgsign.NewRekor(&sgsign.RekorOptions{BaseURL: s.rekorURL, Retries: 2})}
+	}
+	if s.tsaURL != "" {
+		opts.TimestampAuthorities = []*sgsign.TimestampAuthority{sgsign.NewTimestampAuthority(&sgsign.TimestampAuthorityOptions{URL: s.tsaURL, Retries: 2})}
+	}
+	b, err := sgsign.Bundle(content, keypair{s: s, ctx: ctx}, opts)
 	if err != nil {
 		return nil, fmt.Errorf("signing statement with %s: %w", s.kind, err)
 	}

@@ -18,8 +18,11 @@ import (
 // sigstore-go's result and the signer's name.
 type checkFunc func(e Entry, alg string, digest []byte) (*sgverify.VerificationResult, string, error)
 
-// keyChecker verifies key-signed bundles with one public key.
-func keyChecker(pub *ecdsa.PublicKey) (checkFunc, error) {
+// keyChecker verifies key-signed bundles with one public key. With a
+// trusted root, the log entries and timestamps a bundle carries are
+// verified against it and give the signing time; a bundle made offline
+// carries none, and the key, which has no validity window, needs none.
+func keyChecker(pub *ecdsa.PublicKey, tr root.TrustedMaterial) (checkFunc, error) {
 	keyID, err := sign.KeyID(pub)
 	if err != nil {
 		return nil, err
@@ -28,22 +31,32 @@ func keyChecker(pub *ecdsa.PublicKey) (checkFunc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading public key: %w", err)
 	}
-	trusted := root.NewTrustedPublicKeyMaterial(func(hint string) (root.TimeConstrainedVerifier, error) {
+	var trusted root.TrustedMaterial = root.NewTrustedPublicKeyMaterial(func(hint string) (root.TimeConstrainedVerifier, error) {
 		if hint != "" && hint != keyID {
 			return nil, fmt.Errorf("bundle was signed by key %s, expected key %s", hint, keyID)
 		}
 		return root.NewExpiringKey(sv, time.Time{}, time.Time{}), nil
 	})
-	// A key-signed bundle made offline has no transparency-log entry or
-	// timestamp; the key has no validity window for a time to be checked
-	// against, so none is required.
-	v, err := sgverify.NewSignedEntityVerifier(trusted, sgverify.WithoutAnyObserverTimestampsUnsafe())
-	if err != nil {
-		return nil, err
+	if tr != nil {
+		trusted = root.TrustedMaterialCollection{tr, trusted}
 	}
 	return func(e Entry, alg string, digest []byte) (*sgverify.VerificationResult, string, error) {
 		if vc, err := e.Bundle.VerificationContent(); err == nil && vc.GetCertificate() != nil {
 			return nil, "", fmt.Errorf("%w: bundle is signed with a certificate (keyless); verify it with a trusted root and an identity, not --key", ErrSignature)
+		}
+		opts := []sgverify.VerifierOption{sgverify.WithoutAnyObserverTimestampsUnsafe()}
+		if tr != nil {
+			ts, _ := e.Bundle.Timestamps()
+			switch {
+			case e.Bundle.HasInclusionProof() || e.Bundle.HasInclusionPromise():
+				opts = []sgverify.VerifierOption{sgverify.WithTransparencyLog(1), sgverify.WithObserverTimestamps(1)}
+			case len(ts) > 0:
+				opts = []sgverify.VerifierOption{sgverify.WithObserverTimestamps(1)}
+			}
+		}
+		v, err := sgverify.NewSignedEntityVerifier(trusted, opts...)
+		if err != nil {
+			return nil, "", err
 		}
 		r, err := v.Verify(e.Bundle, sgverify.NewPolicy(sgverify.WithArtifactDigest(alg, digest), sgverify.WithKey()))
 		if err != nil {

@@ -16,11 +16,12 @@ import (
 // GitHubActionsIssuer is the OIDC issuer of GitHub Actions tokens.
 const GitHubActionsIssuer = "https://token.actions.githubusercontent.com"
 
-// Policy says what must hold for an entry to verify. Exactly one trust mode
-// applies: Key (bundles signed with a key) or TrustedRoot (bundles signed
-// with a Fulcio certificate, checked against a trusted root). In the
-// certificate mode the signer must match Identity, or the SLSA options must
-// be given (slsa-github-generator semantics), or IgnoreIdentityUnsafe set.
+// Policy says what must hold for an entry to verify. With Key, bundles must
+// be signed with that key; a TrustedRoot given too verifies the log entries
+// and timestamps the bundles carry. Without Key, bundles must be signed with
+// a Fulcio certificate that chains to TrustedRoot, and the signer must match
+// Identity, or the SLSA options must be given (slsa-github-generator
+// semantics), or IgnoreIdentityUnsafe set.
 type Policy struct {
 	Key         *ecdsa.PublicKey
 	TrustedRoot root.TrustedMaterial
@@ -75,8 +76,6 @@ func SignerWorkflowIdentity(workflow, issuer string) (*Identity, error) {
 // Validate rejects policies that cannot be checked or that check nothing.
 func (p Policy) Validate() error {
 	switch {
-	case p.Key != nil && p.TrustedRoot != nil:
-		return errors.New("give either a key or a trusted root, not both")
 	case p.Key == nil && p.TrustedRoot == nil:
 		return errors.New("no key and no trusted root: nothing to verify the signature against")
 	case p.Key != nil && (p.Identity != nil || p.SLSA != nil || p.DenySelfHostedRunners):

@@ -74,7 +74,7 @@ func Verify(s *subject.Subject, entries []Entry, p Policy) (*Result, error) {
 	var check checkFunc
 	var err error
 	if p.Key != nil {
-		check, err = keyChecker(p.Key)
+		check, err = keyChecker(p.Key, p.TrustedRoot)
 	} else {
 		check, err = certChecker(p)
 	}
