@@ -211,3 +211,18 @@ func TestKeyWithTransparency(t *testing.T) {
 	// Without a root, the key alone still verifies the signature.
 	expect(t, run(t, env, "verify", artifact, "--bundle", bundle, "--key", pub), 0)
 }
+
+// Another Fulcio is another Sigstore instance: without its own log or
+// timestamp authority named, nothing is sent to the public log.
+func TestKeylessPrivateFulcioNeverDefaultsToPublicLog(t *testing.T) {
+	t.Parallel()
+	stack := fakesigstore.New(t)
+	dir := t.TempDir()
+	artifact := writeFile(t, dir, "app.bin", "x")
+	env := testEnv(t, stack.ActionsEnv(releaseClaims))
+	r := run(t, env, "attest", artifact, "--type", "provenance", "--bundle-out", filepath.Join(dir, "b.json"), "--fulcio-url", stack.FulcioURL)
+	expect(t, r, 2, "needs a transparency log (--rekor-url) or a timestamp authority")
+	if strings.Contains(r.errText(), "rekor.sigstore.dev") {
+		t.Errorf("the public log was contacted: %v", r.err)
+	}
+}

@@ -4,12 +4,14 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/relproof/relproof/internal/sign"
 )
 
 // signingOptions are the flags of every command that signs evidence.
 type signingOptions struct {
+	flags     *pflag.FlagSet
 	key       string
 	keyless   bool
 	instance  string
@@ -24,7 +26,9 @@ const signingHelp = `Signing, one of:
     SIGSTORE_ID_TOKEN; the signature is logged in Rekor and/or timestamped.
     --sigstore public-good (default) or github (GitHub's instance, for private
     repositories: https://fulcio.githubapp.com and its timestamp authority, no
-    public log); --fulcio-url, --rekor-url, --tsa-url override.
+    public log); --fulcio-url, --rekor-url, --tsa-url override. Another
+    --fulcio-url is another instance: give its --rekor-url and/or --tsa-url
+    (nothing goes to the public log unless --sigstore public-good is named).
   --key FILE                 ECDSA key file (PEM; encrypted keys read ` + PasswordEnv + `);
                              with --rekor-url and/or --tsa-url the signature is also
                              logged and/or timestamped (by default a key signs offline)
@@ -33,6 +37,7 @@ const signingHelp = `Signing, one of:
 
 func (s *signingOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
+	s.flags = f
 	f.StringVar(&s.key, "key", "", "signing key: a key file, a KMS URI or a PKCS#11 URI (default: keyless)")
 	f.BoolVar(&s.keyless, "keyless", false, "sign keyless (the default when --key is not given)")
 	f.StringVar(&s.instance, "sigstore", "public-good", "Sigstore instance for keyless signing: public-good or github")
@@ -101,6 +106,11 @@ func (s *signingOptions) keylessOptions(env *Env) (sign.KeylessOptions, error) {
 	}
 	if s.fulcioURL != "" {
 		o.FulcioURL = s.fulcioURL
+		if s.flags == nil || !s.flags.Changed("sigstore") {
+			// Another Fulcio is another instance: its signatures must not
+			// go to the public log unless asked for by name.
+			o.RekorURL, o.TSAURL = "", ""
+		}
 	}
 	switch s.rekorURL {
 	case "":
