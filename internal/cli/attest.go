@@ -19,13 +19,28 @@ import (
 
 type attestOptions struct {
 	signing       signingOptions
+	store         storeOptions
 	typ           string
 	predicate     string
 	predicateType string
-	bundleOut     string
 	unsignedOut   string
-	push          bool
 	builderID     string
+}
+
+// storeOptions say where a signed bundle goes.
+type storeOptions struct {
+	bundleOut    string
+	push         bool
+	githubUpload bool
+	gh           githubFlags
+}
+
+func (so *storeOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&so.bundleOut, "bundle-out", "", "write the Sigstore bundle to this file")
+	f.BoolVar(&so.push, "push", false, "attach the bundle to an oci:// subject: as an OCI 1.1 referrer and in cosign's .att layout")
+	f.BoolVar(&so.githubUpload, "github-upload", false, "store the bundle with the repository's GitHub artifact attestations")
+	addGitHubFlags(f, &so.gh)
 }
 
 // attestReport is what `attest` reports: the evidence and where it went.
@@ -40,12 +55,13 @@ type attestReport struct {
 	StatementFile string              `json:"statementFile,omitempty"`
 	Referrer      string              `json:"referrer,omitempty"`
 	CosignTag     string              `json:"cosignTag,omitempty"`
+	GitHubID      int64               `json:"githubAttestationId,omitempty"`
 }
 
 func newAttestCmd(env *Env, g *globalOptions) *cobra.Command {
 	o := &attestOptions{}
 	cmd := &cobra.Command{
-		Use:   "attest SUBJECT --type TYPE (--bundle-out FILE | --push | --unsigned-out FILE)",
+		Use:   "attest SUBJECT --type TYPE (--bundle-out FILE | --push | --github-upload | --unsigned-out FILE)",
 		Short: "Sign an in-toto statement about a subject's digest",
 		Long: `Build an in-toto Statement v1 for the subject's digest, sign it into a
 Sigstore bundle (v0.3), and write it to a file and/or push it to the registry
@@ -82,15 +98,15 @@ only; a signing job with its own narrow identity (or HSM) then signs it with
 	f.StringVar(&o.typ, "type", "", "evidence type: provenance, test, vuln or custom")
 	f.StringVar(&o.predicate, "predicate", "", "input file: test report, scan report, or custom predicate JSON")
 	f.StringVar(&o.predicateType, "predicate-type", "", "predicate type URI (with --type custom)")
-	f.StringVar(&o.bundleOut, "bundle-out", "", "write the Sigstore bundle to this file")
 	f.StringVar(&o.unsignedOut, "unsigned-out", "", "write the unsigned in-toto statement to this file, for `relproof sign`")
-	f.BoolVar(&o.push, "push", false, "attach the bundle to an oci:// subject: as an OCI 1.1 referrer and in cosign's .att layout")
 	f.StringVar(&o.builderID, "builder-id", "", "provenance builder id (default: the workflow that runs, or local)")
 	o.signing.addFlags(cmd)
+	o.store.addFlags(cmd)
 	_ = cmd.MarkFlagRequired("type")
-	cmd.MarkFlagsOneRequired("bundle-out", "push", "unsigned-out")
+	cmd.MarkFlagsOneRequired("bundle-out", "push", "github-upload", "unsigned-out")
 	cmd.MarkFlagsMutuallyExclusive("unsigned-out", "bundle-out")
 	cmd.MarkFlagsMutuallyExclusive("unsigned-out", "push")
+	cmd.MarkFlagsMutuallyExclusive("unsigned-out", "github-upload")
 	return cmd
 }
 
@@ -119,7 +135,7 @@ func runAttest(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *
 	if err != nil {
 		return err
 	}
-	if _, isOCI := subj.OCIReference(); o.push && !isOCI {
+	if _, isOCI := subj.OCIReference(); o.store.push && !isOCI {
 		return usageErrorf("--push needs an oci:// subject, found %s subject %q; use --bundle-out", subj.Kind, input)
 	}
 	st, err := attest.Build(attest.Request{
@@ -151,13 +167,13 @@ func runAttest(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *
 		r.StatementFile = o.unsignedOut
 		return g.report(w, r, func(w io.Writer) { r.text(w) })
 	}
-	return signAndStore(ctx, w, env, g, signer, st, subj, o.bundleOut, o.push, r)
+	return signAndStore(ctx, w, env, g, signer, st, subj, &o.store, r)
 }
 
 // signAndStore signs the statement and writes and/or pushes the bundle.
-func signAndStore(ctx context.Context, w io.Writer, env *Env, g *globalOptions, signer sign.Signer, st *intoto.Statement, subj *subject.Subject, bundleOut string, push bool, r attestReport) error {
+func signAndStore(ctx context.Context, w io.Writer, env *Env, g *globalOptions, signer sign.Signer, st *intoto.Statement, subj *subject.Subject, so *storeOptions, r attestReport) error {
 	ref, isOCI := subj.OCIReference()
-	if push && !isOCI {
+	if so.push && !isOCI {
 		return usageErrorf("--push needs an oci:// subject, found %s subject %q; use --bundle-out", subj.Kind, subj.Input)
 	}
 	bundleJSON, err := attest.Sign(ctx, signer, st)
@@ -165,13 +181,20 @@ func signAndStore(ctx context.Context, w io.Writer, env *Env, g *globalOptions, 
 		return err
 	}
 	r.Signer = signer.Identity()
-	if bundleOut != "" {
-		if err := fsutil.WriteFileAtomic(bundleOut, append(bundleJSON, '\n'), 0o644); err != nil {
+	if so.bundleOut != "" {
+		if err := fsutil.WriteFileAtomic(so.bundleOut, append(bundleJSON, '\n'), 0o644); err != nil {
 			return err
 		}
-		r.BundleFile = bundleOut
+		r.BundleFile = so.bundleOut
 	}
-	if push {
+	if so.githubUpload {
+		id, err := githubUpload(ctx, env, &so.gh, bundleJSON)
+		if err != nil {
+			return err
+		}
+		r.GitHubID = id
+	}
+	if so.push {
 		created := env.Now().UTC().Format(time.RFC3339)
 		pushed, err := oci.PushBundle(ctx, ref, bundleJSON, st.GetPredicateType(), created, env.Remote...)
 		if err != nil {
@@ -211,6 +234,9 @@ func (r attestReport) text(w io.Writer) {
 	}
 	if r.CosignTag != "" {
 		where = append(where, "cosign:    "+r.CosignTag+" (cosign's attestation layout)")
+	}
+	if r.GitHubID != 0 {
+		where = append(where, fmt.Sprintf("github:    artifact attestation %d", r.GitHubID))
 	}
 	for _, s := range where {
 		fmt.Fprintf(w, "  %s\n", s)

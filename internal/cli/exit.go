@@ -13,6 +13,10 @@ const (
 	ExitUsage  = 2 // bad input, usage, or a check that could not be made
 )
 
+// ErrDenied is wrapped by every refusal to let a deployment proceed: no
+// valid approval, a gate decision of deny. It exits 1.
+var ErrDenied = errors.New("denied")
+
 // ErrUsage is wrapped by errors in how a command was called.
 var ErrUsage = errors.New("usage")
 
@@ -31,7 +35,7 @@ func ExitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, verify.ErrNotVerified):
+	case errors.Is(err, verify.ErrNotVerified), errors.Is(err, ErrDenied):
 		return ExitFailed
 	default:
 		return ExitUsage

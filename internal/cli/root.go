@@ -72,6 +72,9 @@ Exit codes: 0 success or verified, 1 verification failed or denied,
 		newAttestCmd(env, g),
 		newSignCmd(env, g),
 		newVerifyCmd(env, g),
+		newApprovalCmd(env, g),
+		newDeployCmd(env, g),
+		newSourceCmd(env, g),
 		newDemoCmd(env, g),
 	)
 	return root

@@ -14,16 +14,15 @@ import (
 )
 
 type signOptions struct {
-	signing   signingOptions
-	subject   string
-	bundleOut string
-	push      bool
+	signing signingOptions
+	store   storeOptions
+	subject string
 }
 
 func newSignCmd(env *Env, g *globalOptions) *cobra.Command {
 	o := &signOptions{}
 	cmd := &cobra.Command{
-		Use:   "sign STATEMENT --subject SUBJECT (--bundle-out FILE | --push)",
+		Use:   "sign STATEMENT --subject SUBJECT (--bundle-out FILE | --push | --github-upload)",
 		Short: "Sign an in-toto statement made elsewhere, for the digest it names",
 		Long: `Sign an unsigned in-toto Statement v1 (from ` + "`relproof attest --unsigned-out`" + ` or
 another tool) into a Sigstore bundle, after checking that the statement names
@@ -45,11 +44,10 @@ A statement that does not name the subject's digest is refused (exit 1).
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.subject, "subject", "", "the subject the statement must be about (a file, digest, oci:// reference…)")
-	f.StringVar(&o.bundleOut, "bundle-out", "", "write the Sigstore bundle to this file")
-	f.BoolVar(&o.push, "push", false, "attach the bundle to an oci:// subject as an OCI referrer")
 	o.signing.addFlags(cmd)
+	o.store.addFlags(cmd)
 	_ = cmd.MarkFlagRequired("subject")
-	cmd.MarkFlagsOneRequired("bundle-out", "push")
+	cmd.MarkFlagsOneRequired("bundle-out", "push", "github-upload")
 	return cmd
 }
 
@@ -83,7 +81,7 @@ func runSign(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *si
 		Type:          "statement",
 		PredicateType: st.GetPredicateType(),
 	}
-	return signAndStore(ctx, w, env, g, signer, st, subj, o.bundleOut, o.push, r)
+	return signAndStore(ctx, w, env, g, signer, st, subj, &o.store, r)
 }
 
 // namesSubject checks that one of the statement's subjects carries the

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/github"
 	"github.com/relproof/relproof/internal/oci"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
@@ -37,6 +38,10 @@ type verifyOptions struct {
 	ignoreIdentity     bool
 	vsaOut             string
 	vsaKey             string
+	fromGitHub         bool
+	checkRun           bool
+	environment        string
+	gh                 githubFlags
 }
 
 func newVerifyCmd(env *Env, g *globalOptions) *cobra.Command {
@@ -105,7 +110,12 @@ Exit 0 verified; 1 not verified (including malformed or unsigned evidence);
 	cmd.MarkFlagsMutuallyExclusive("type", "predicate-type")
 	cmd.MarkFlagsMutuallyExclusive("cert-identity", "cert-identity-regexp", "signer-workflow", "insecure-ignore-identity")
 	cmd.MarkFlagsMutuallyExclusive("source-branch", "source-tag", "source-versioned-tag")
+	f.BoolVar(&o.fromGitHub, "from-github", false, "also read the digest's attestations from GitHub (GET /repos/{o}/{r}/attestations/{digest})")
+	f.BoolVar(&o.checkRun, "check-run", false, "post the result as check run \"relproof / ENV\" on GITHUB_SHA (updated on re-runs)")
+	f.StringVar(&o.environment, "environment", "", "the deployment environment the check run is for (with --check-run)")
+	addGitHubFlags(f, &o.gh)
 	cmd.MarkFlagsRequiredTogether("vsa-out", "vsa-key")
+	cmd.MarkFlagsRequiredTogether("check-run", "environment")
 	return cmd
 }
 
@@ -124,9 +134,16 @@ func runVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *
 	if err != nil {
 		return err
 	}
-	entries, err := collectEntries(ctx, env, subj, o.bundles)
+	entries, err := collectEntries(ctx, env, subj, o.bundles, o.fromGitHub)
 	if err != nil {
 		return err
+	}
+	if o.fromGitHub {
+		gh, err := githubEntries(ctx, env, &o.gh, subj.Digest.String())
+		if err != nil {
+			return err
+		}
+		entries = append(entries, gh...)
 	}
 	res, verr := verify.Verify(subj, entries, *p)
 	if res == nil {
@@ -134,6 +151,20 @@ func runVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *
 	}
 	if verr == nil && o.vsaOut != "" {
 		if err := writeVSA(ctx, env, o, flags, subj, res); err != nil {
+			return err
+		}
+	}
+	if o.checkRun {
+		conclusion := github.ConclusionSuccess
+		if verr != nil {
+			conclusion = github.ConclusionFailure
+		}
+		if _, err := postCheckRun(ctx, env, &o.gh, checkRunReport{
+			Environment: o.environment,
+			Digest:      subj.Digest.String(),
+			Conclusion:  conclusion,
+			Summary:     verifyMarkdown(subj, res),
+		}); err != nil {
 			return err
 		}
 	}
@@ -219,7 +250,7 @@ func (o *verifyOptions) trustedRootMaterial() (root.TrustedMaterial, error) {
 
 // collectEntries reads the evidence to check: the files given, or the
 // subject's referrers in its registry.
-func collectEntries(ctx context.Context, env *Env, subj *subject.Subject, files []string) ([]verify.Entry, error) {
+func collectEntries(ctx context.Context, env *Env, subj *subject.Subject, files []string, elsewhere bool) ([]verify.Entry, error) {
 	if len(files) > 0 {
 		var entries []verify.Entry
 		for _, f := range files {
@@ -239,7 +270,10 @@ func collectEntries(ctx context.Context, env *Env, subj *subject.Subject, files 
 	}
 	ref, ok := subj.OCIReference()
 	if !ok {
-		return nil, usageErrorf("no --bundle given and %s subject %q has no registry to read referrers from: give --bundle FILE", subj.Kind, subj.Input)
+		if elsewhere {
+			return nil, nil
+		}
+		return nil, usageErrorf("no --bundle given and %s subject %q has no registry to read referrers from: give --bundle FILE or --from-github", subj.Kind, subj.Input)
 	}
 	refs, err := oci.FetchBundles(ctx, ref, env.Remote...)
 	if err != nil {
@@ -284,6 +318,32 @@ func timeSource(s string) string {
 		return "certificate issued"
 	}
 	return strings.ToLower(s)
+}
+
+// verifyMarkdown is the check run summary: the verdict and digest first,
+// then each entry.
+func verifyMarkdown(subj *subject.Subject, res *verify.Result) string {
+	var b strings.Builder
+	icon := "✅"
+	if len(res.Verified) == 0 {
+		icon = "❌"
+	}
+	fmt.Fprintf(&b, "%s **%s** `%s`\n\n| | evidence | predicate | signer |\n|---|---|---|---|\n", icon, res.Verdict, subj.Digest)
+	for i, a := range res.Verified {
+		if i == 50 {
+			fmt.Fprintf(&b, "| | … and %d more verified | | |\n", len(res.Verified)-50)
+			break
+		}
+		fmt.Fprintf(&b, "| ✅ | `%s` | `%s` | `%s` |\n", a.Source, a.PredicateType, a.Signer)
+	}
+	for i, r := range res.Rejected {
+		if i == 50 {
+			fmt.Fprintf(&b, "| | … and %d more rejected | | |\n", len(res.Rejected)-50)
+			break
+		}
+		fmt.Fprintf(&b, "| ❌ | `%s` | %s | |\n", r.Source, strings.NewReplacer("|", "\\|", "\n", " ").Replace(r.Reason))
+	}
+	return b.String()
 }
 
 func verifyText(w io.Writer, subj *subject.Subject, res *verify.Result) {

@@ -1,0 +1,12 @@
+// Package approval binds a deployment's approvals to one artifact digest.
+//
+// GitHub approves a job, not an artifact. A job that deploys carries exactly
+// one digest only if each approval counted for it was given for that job's
+// run and environment, after the check run showed the reviewer that digest,
+// by someone other than the change's author when the policy says so. Bind
+// checks each approval against that context and says, for every approval,
+// why it counts or not; the gate uses its Decision.
+//
+// The package is pure: no clock, no network. Callers read approvals from
+// GitHub (internal/github) and hand them in.
+package approval

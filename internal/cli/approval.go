@@ -1,0 +1,325 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/relproof/relproof/internal/actionsio"
+	"github.com/relproof/relproof/internal/approval"
+	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/attest/predicate"
+	"github.com/relproof/relproof/internal/fsutil"
+	"github.com/relproof/relproof/internal/github"
+	"github.com/relproof/relproof/internal/subject"
+)
+
+func newApprovalCmd(env *Env, g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "approval",
+		Short: "Environment approvals bound to a digest",
+	}
+	cmd.AddCommand(newApprovalRecordCmd(env, g))
+	return cmd
+}
+
+type approvalRecordOptions struct {
+	gh                githubFlags
+	environment       string
+	runID             int64
+	signing           signingOptions
+	out               string
+	bundleOut         string
+	checkRunID        int64
+	headSHA           string
+	minimum           int
+	preventSelfReview bool
+	changeAuthors     []string
+	policyDigest      string
+}
+
+// approvalReport is what `approval record` reports.
+type approvalReport struct {
+	Subject      string             `json:"subject"`
+	Digest       string             `json:"digest"`
+	Environment  string             `json:"environment"`
+	Repository   string             `json:"repository"`
+	RunID        int64              `json:"runId"`
+	RunAttempt   int                `json:"runAttempt"`
+	CheckRun     *github.CheckRun   `json:"checkRun,omitempty"`
+	Approved     bool               `json:"approved"`
+	Reason       string             `json:"reason"`
+	Authors      []string           `json:"changeAuthors,omitempty"`
+	Approvals    []approval.Verdict `json:"approvals"`
+	Signer       string             `json:"signer,omitempty"`
+	ApprovalFile string             `json:"approvalFile,omitempty"`
+	BundleFile   string             `json:"bundleFile,omitempty"`
+}
+
+func newApprovalRecordCmd(env *Env, g *globalOptions) *cobra.Command {
+	o := &approvalRecordOptions{}
+	cmd := &cobra.Command{
+		Use:   "record SUBJECT --environment ENV --run-id N --key FILE",
+		Short: "Bind a run's environment approvals to a digest and sign them",
+		Long: `Read the environment reviews of a workflow run from GitHub, bind them to
+the subject's digest, and sign an approval attestation
+(https://relproof.dev/approval/v1).
+
+An approval counts when it was given for this run and environment, after the
+check run "relproof / ENV" showed the digest (its title names the digest, and
+the digest must be this one), by a reviewer other than the change's authors
+when --prevent-self-review is set. A rejection denies. GitHub's review log
+carries no times: a review is dated by the deployment GitHub made when the
+run reached the environment (the review cannot be older); reviews that cannot
+be dated do not count.
+
+When the digest is approved, the predicate is written to --out (what
+` + "`relproof gate --approvals`" + ` reads) and the signed bundle to --bundle-out.
+Otherwise nothing is written (an earlier file at --out or --bundle-out is
+removed, so that no stale approval can be read) and the command exits 1,
+listing why each review does not count.
+
+SUBJECT must name a digest (a tag is refused). Reads GITHUB_API_URL,
+GITHUB_TOKEN (or a GitHub App), GITHUB_REPOSITORY, GITHUB_RUN_ID and
+GITHUB_SHA. In GitHub Actions the result is also set as step outputs
+(approved, digest, approval-file, bundle-file) and written to the step
+summary.`,
+		Example: `  relproof approval record oci://ghcr.io/acme/app@sha256:… --environment production \
+    --run-id "$GITHUB_RUN_ID" --key release.key --prevent-self-review`,
+		Args: exactArgs(1, "one SUBJECT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runApprovalRecord(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), env, g, o, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.environment, "environment", "", "the deployment environment")
+	f.Int64Var(&o.runID, "run-id", 0, "the workflow run whose approvals to read (default: GITHUB_RUN_ID)")
+	f.StringVar(&o.out, "out", "approval.json", "write the approval predicate (JSON) here")
+	f.StringVar(&o.bundleOut, "bundle-out", "approval.sigstore.json", "write the signed approval attestation here")
+	f.Int64Var(&o.checkRunID, "check-run-id", 0, "the check run that showed the digest (default: the latest \"relproof / ENV\" on the commit)")
+	f.StringVar(&o.headSHA, "head-sha", "", "the commit the check run is on (default: GITHUB_SHA, else the run's head)")
+	f.IntVar(&o.minimum, "minimum-approvals", 1, "distinct reviewers required")
+	f.BoolVar(&o.preventSelfReview, "prevent-self-review", false, "do not count approvals by the change's authors")
+	f.StringSliceVar(&o.changeAuthors, "change-author", nil, "a login that authored the change (besides those GitHub names: pull request and commit authors)")
+	f.StringVar(&o.policyDigest, "policy-digest", "", "the digest of the policy that required the approvals, recorded in the predicate")
+	addGitHubFlags(f, &o.gh)
+	_ = cmd.MarkFlagRequired("environment")
+	o.signing.addFlags(cmd)
+	return cmd
+}
+
+func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *globalOptions, o *approvalRecordOptions, input string) error {
+	if o.runID == 0 {
+		v := env.Getenv("GITHUB_RUN_ID")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if v == "" || err != nil || n <= 0 {
+			return usageErrorf("no run: give --run-id N or set GITHUB_RUN_ID")
+		}
+		o.runID = n
+	}
+	if o.minimum < 1 {
+		return usageErrorf("--minimum-approvals %d: at least 1", o.minimum)
+	}
+	if o.policyDigest != "" {
+		if _, err := subject.ParseDigest(o.policyDigest); err != nil {
+			return usageErrorf("--policy-digest: %w", err)
+		}
+	}
+	if o.out == o.bundleOut {
+		return usageErrorf("--out and --bundle-out are the same file %q", o.out)
+	}
+	signer, closeSigner, err := o.signing.signer(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer closeSigner()
+	subj, err := subject.Resolve(ctx, input, subject.RequireDigest(), subject.WithRemoteOptions(env.Remote...), subject.WithClock(env.Now))
+	if err != nil {
+		return err
+	}
+	c, repo, err := githubClient(ctx, env, &o.gh)
+	if err != nil {
+		return err
+	}
+	x := actions(env, stderr)
+	digest := subj.Digest.String()
+	rep := approvalReport{Subject: subj.String(), Digest: digest, Environment: o.environment, Repository: repo.String(), RunID: o.runID, Approvals: []approval.Verdict{}}
+
+	ra, err := c.RunApprovals(ctx, repo, o.runID)
+	if err != nil {
+		return err
+	}
+	rep.RunAttempt = ra.Run.Attempt
+	head := o.headSHA
+	if head == "" {
+		head = env.Getenv("GITHUB_SHA")
+	}
+	if head == "" {
+		head = ra.Run.HeadSHA
+	}
+	var cr *github.CheckRun
+	if o.checkRunID != 0 {
+		cr, err = c.CheckRun(ctx, repo, o.checkRunID)
+	} else {
+		cr, err = c.FindCheckRun(ctx, repo, head, github.CheckRunName(o.environment))
+	}
+	switch {
+	case github.IsNotFound(err):
+		rep.Reason = fmt.Sprintf("denied: no check run %q on %s showed the digest to the reviewers", github.CheckRunName(o.environment), head)
+		return rep.deny(w, x, g, o, rep.Reason)
+	case err != nil:
+		return err
+	}
+	rep.CheckRun = cr
+	if shown := github.DigestOfTitle(cr.Title); shown != digest {
+		rep.Reason = fmt.Sprintf("denied: check run %d (%q) showed the reviewers %q, not %s", cr.ID, cr.Name, shown, digest)
+		return rep.deny(w, x, g, o, rep.Reason)
+	}
+	authors := append([]string(nil), o.changeAuthors...)
+	if o.preventSelfReview {
+		found, err := c.ChangeAuthors(ctx, repo, head, o.environment)
+		if err != nil {
+			return err
+		}
+		authors = append(authors, found...)
+	}
+	rep.Authors = authors
+	d, err := approval.Bind(ra.Approvals, approval.Context{
+		Digest: digest, Environment: o.environment, RunID: o.runID, CheckRunPostedAt: cr.PostedAt,
+		ChangeAuthors: authors, PreventSelfReview: o.preventSelfReview, Minimum: o.minimum,
+	})
+	if err != nil {
+		return err
+	}
+	rep.Approvals, rep.Approved, rep.Reason = d.Approvals, d.Approved, d.Reason
+	if !d.Approved {
+		return rep.deny(w, x, g, o, d.Err().Error())
+	}
+
+	pred := predicate.NewApproval(d, predicate.ApprovalInput{PolicyDigest: o.policyDigest, Repository: repo.String(), RunAttempt: ra.Run.Attempt, CheckRunID: cr.ID, RecordedAt: env.Now()})
+	if err := pred.Validate(); err != nil {
+		return err
+	}
+	predJSON, err := indentJSON(pred)
+	if err != nil {
+		return err
+	}
+	ps, err := attest.ToStruct(pred)
+	if err != nil {
+		return err
+	}
+	st, err := attest.NewStatement(subj, predicate.ApprovalType, ps)
+	if err != nil {
+		return err
+	}
+	bundle, err := attest.Sign(ctx, signer, st)
+	if err != nil {
+		return err
+	}
+	if err := writeAll([]outFile{{o.out, predJSON}, {o.bundleOut, append(bundle, '\n')}}); err != nil {
+		return err
+	}
+	rep.Signer, rep.ApprovalFile, rep.BundleFile = signer.Identity(), o.out, o.bundleOut
+	if err := publish(x, []string{"approved", "digest", "approval-file", "bundle-file"},
+		map[string]string{"approved": "true", "digest": digest, "approval-file": o.out, "bundle-file": o.bundleOut}, rep.markdown()); err != nil {
+		return err
+	}
+	return g.report(w, rep, rep.text)
+}
+
+// deny reports a denial, publishes it in Actions, removes earlier output
+// files, and returns the error that exits 1.
+func (r approvalReport) deny(w io.Writer, x *actionsio.IO, g *globalOptions, o *approvalRecordOptions, msg string) error {
+	r.Approved = false
+	for _, p := range []string{o.out, o.bundleOut} {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("removing the earlier %s: %w", p, err)
+		}
+	}
+	if err := publish(x, []string{"approved", "digest"}, map[string]string{"approved": "false", "digest": r.Digest}, r.markdown()); err != nil {
+		return err
+	}
+	if x.Enabled() {
+		_ = x.Annotate(actionsio.Annotation{Level: actionsio.Error, Title: "relproof: " + r.Environment + " not approved", Message: r.Reason})
+	}
+	if err := g.report(w, r, r.text); err != nil {
+		return err
+	}
+	return denied{fmt.Errorf("%s", msg)}
+}
+
+func (r approvalReport) text(w io.Writer) {
+	verdict := "NOT APPROVED"
+	if r.Approved {
+		verdict = "approved"
+	}
+	fmt.Fprintf(w, "%s: %s for %s (run %d of %s)\n  %s\n", verdict, r.Subject, r.Environment, r.RunID, r.Repository, r.Reason)
+	if r.CheckRun != nil {
+		fmt.Fprintf(w, "  check run: %d %q, posted %s\n", r.CheckRun.ID, r.CheckRun.Title, r.CheckRun.PostedAt.UTC().Format(time.RFC3339))
+	}
+	for _, v := range r.Approvals {
+		mark := "✗"
+		if v.Counts {
+			mark = "✓"
+		}
+		fmt.Fprintf(w, "  %s %s %s (%s): %s\n", mark, v.Reviewer, v.State, strings.Join(v.Environments, ", "), v.Reason)
+	}
+	if r.BundleFile != "" {
+		fmt.Fprintf(w, "  signer:    %s\n  approval:  %s\n  bundle:    %s\n", r.Signer, r.ApprovalFile, r.BundleFile)
+	}
+}
+
+func (r approvalReport) markdown() string {
+	var b strings.Builder
+	verdict := "❌ not approved"
+	if r.Approved {
+		verdict = "✅ approved"
+	}
+	fmt.Fprintf(&b, "### relproof approval: %s → %s\n\n%s: %s\n\n", r.Digest, r.Environment, verdict, escapeCellMD(r.Reason))
+	if len(r.Approvals) > 0 {
+		b.WriteString("| reviewer | state | environments | counts | why |\n|---|---|---|---|---|\n")
+		for _, v := range r.Approvals {
+			fmt.Fprintf(&b, "| @%s | %s | %s | %s | %s |\n", v.Reviewer, v.State, strings.Join(v.Environments, ", "), yesNo(v.Counts), escapeCellMD(v.Reason))
+		}
+	}
+	return b.String()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func escapeCellMD(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
+}
+
+// outFile is a file a command writes.
+type outFile struct {
+	path string
+	data []byte
+}
+
+// writeAll writes every file atomically, or none: when one fails, those
+// already written are removed.
+func writeAll(files []outFile) error {
+	var done []string
+	for _, f := range files {
+		if err := fsutil.WriteFileAtomic(f.path, f.data, 0o644); err != nil {
+			for _, p := range done {
+				os.Remove(p)
+			}
+			return err
+		}
+		done = append(done, f.path)
+	}
+	return nil
+}

@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/attest/predicate"
+	"github.com/relproof/relproof/internal/github"
+	"github.com/relproof/relproof/internal/subject"
+)
+
+func newDeployCmd(env *Env, g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "deploy",
+		Short: "Deployment records bound to a digest",
+	}
+	cmd.AddCommand(newDeployRecordCmd(env, g))
+	return cmd
+}
+
+type deployRecordOptions struct {
+	gh             githubFlags
+	environment    string
+	url            string
+	rollbackDigest string
+	ref            string
+	state          string
+	description    string
+	signing        signingOptions
+	out            string
+	bundleOut      string
+}
+
+// deployRecord is deploy-record.json: the deployment GitHub recorded and
+// where its attestation is.
+type deployRecord struct {
+	Subject    string             `json:"subject"`
+	Deployment *github.Deployment `json:"deployment"`
+	Signer     string             `json:"signer"`
+	BundleFile string             `json:"bundleFile"`
+	RecordFile string             `json:"recordFile"`
+}
+
+func newDeployRecordCmd(env *Env, g *globalOptions) *cobra.Command {
+	o := &deployRecordOptions{}
+	cmd := &cobra.Command{
+		Use:   "record SUBJECT --environment ENV --key FILE",
+		Short: "Record a deployment of a digest in GitHub and sign it",
+		Long: `Create a GitHub deployment of the subject's digest to the environment (the
+digest travels in the deployment's payload), post its status, and sign a
+deployment attestation (https://relproof.dev/deployment/v1) that names the
+deployment, the environment's previous successful digest, and the rollback
+digest: --rollback-digest, or by default that previous digest.
+
+Writes --out (deploy-record.json) and the signed bundle (--bundle-out),
+atomically, after GitHub has recorded the deployment. SUBJECT must name a
+digest. The deployed commit is --ref (default: GITHUB_SHA). Reads
+GITHUB_API_URL, GITHUB_TOKEN (or a GitHub App) and GITHUB_REPOSITORY; in
+GitHub Actions the result is also set as step outputs (deployment-id,
+deployment-url, digest, previous-digest, rollback-digest, record-file,
+bundle-file) and written to the step summary.`,
+		Example: `  relproof deploy record oci://ghcr.io/acme/app@sha256:… --environment production \
+    --url https://app.example.com --key release.key`,
+		Args: exactArgs(1, "one SUBJECT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDeployRecord(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), env, g, o, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.environment, "environment", "", "the deployment environment")
+	f.StringVar(&o.url, "url", "", "the environment's URL, shown on the deployment")
+	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to (default: the environment's previous successful digest)")
+	f.StringVar(&o.ref, "ref", "", "the commit deployed (default: GITHUB_SHA)")
+	f.StringVar(&o.state, "state", github.DeploymentSuccess, "the deployment status to post: "+strings.Join(github.DeploymentStates, ", "))
+	f.StringVar(&o.description, "description", "", "the deployment's description")
+	f.StringVar(&o.out, "out", "deploy-record.json", "write the deployment record here")
+	f.StringVar(&o.bundleOut, "bundle-out", "deployment.sigstore.json", "write the signed deployment attestation here")
+	addGitHubFlags(f, &o.gh)
+	_ = cmd.MarkFlagRequired("environment")
+	o.signing.addFlags(cmd)
+	return cmd
+}
+
+func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *globalOptions, o *deployRecordOptions, input string) error {
+	if !slices.Contains(github.DeploymentStates, o.state) {
+		return usageErrorf("--state %q: expected one of %s", o.state, strings.Join(github.DeploymentStates, ", "))
+	}
+	if o.rollbackDigest != "" {
+		if _, err := subject.ParseDigest(o.rollbackDigest); err != nil {
+			return usageErrorf("--rollback-digest: %w", err)
+		}
+	}
+	if o.out == o.bundleOut {
+		return usageErrorf("--out and --bundle-out are the same file %q", o.out)
+	}
+	ref := o.ref
+	if ref == "" {
+		ref = env.Getenv("GITHUB_SHA")
+	}
+	if ref == "" {
+		return usageErrorf("no commit: give --ref or set GITHUB_SHA")
+	}
+	signer, closeSigner, err := o.signing.signer(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer closeSigner()
+	subj, err := subject.Resolve(ctx, input, subject.RequireDigest(), subject.WithRemoteOptions(env.Remote...), subject.WithClock(env.Now))
+	if err != nil {
+		return err
+	}
+	c, repo, err := githubClient(ctx, env, &o.gh)
+	if err != nil {
+		return err
+	}
+	digest := subj.Digest.String()
+	prev, err := c.PreviousSuccessfulDeployment(ctx, repo, o.environment, 0)
+	if err != nil {
+		return err
+	}
+	previous, rollback := "", o.rollbackDigest
+	if prev != nil {
+		previous = prev.Digest
+		if rollback == "" {
+			rollback = prev.Digest
+		}
+	}
+	logURL := ""
+	if srv, run := env.Getenv("GITHUB_SERVER_URL"), env.Getenv("GITHUB_RUN_ID"); srv != "" && run != "" {
+		logURL = fmt.Sprintf("%s/%s/actions/runs/%s", strings.TrimSuffix(srv, "/"), repo, run)
+	}
+	d, err := c.CreateDeployment(ctx, repo, github.DeploymentRequest{
+		Environment: o.environment, Ref: ref, Description: o.description, State: o.state,
+		Payload:        github.DeploymentPayload{Digest: digest, Subject: subj.String(), RollbackDigest: rollback},
+		EnvironmentURL: o.url, LogURL: logURL, StatusDescription: "relproof: " + digest,
+	})
+	if err != nil {
+		return err
+	}
+	d.Previous, d.RollbackDigest = prev, rollback
+
+	pred := &predicate.Deployment{
+		Environment: o.environment, Digest: digest, Repository: repo.String(), Ref: ref,
+		DeploymentID: d.ID, DeploymentURL: d.URL, EnvironmentURL: o.url,
+		PreviousDigest: previous, RollbackDigest: rollback, Time: env.Now().UTC(),
+	}
+	if err := pred.Validate(); err != nil {
+		return err
+	}
+	ps, err := attest.ToStruct(pred)
+	if err != nil {
+		return err
+	}
+	st, err := attest.NewStatement(subj, predicate.DeploymentType, ps)
+	if err != nil {
+		return err
+	}
+	bundle, err := attest.Sign(ctx, signer, st)
+	if err != nil {
+		return fmt.Errorf("deployment %d is recorded in GitHub, but signing its attestation failed: %w", d.ID, err)
+	}
+	rec := deployRecord{Subject: subj.String(), Deployment: d, Signer: signer.Identity(), BundleFile: o.bundleOut, RecordFile: o.out}
+	recJSON, err := indentJSON(rec)
+	if err != nil {
+		return err
+	}
+	if err := writeAll([]outFile{{o.out, recJSON}, {o.bundleOut, append(bundle, '\n')}}); err != nil {
+		return fmt.Errorf("deployment %d is recorded in GitHub, but: %w", d.ID, err)
+	}
+	x := actions(env, stderr)
+	if err := publish(x, []string{"deployment-id", "deployment-url", "digest", "previous-digest", "rollback-digest", "record-file", "bundle-file"}, map[string]string{
+		"deployment-id": fmt.Sprint(d.ID), "deployment-url": d.URL, "digest": digest, "previous-digest": previous,
+		"rollback-digest": rollback, "record-file": o.out, "bundle-file": o.bundleOut,
+	}, rec.markdown()); err != nil {
+		return err
+	}
+	return g.report(w, rec, rec.text)
+}
+
+func (r deployRecord) text(w io.Writer) {
+	d := r.Deployment
+	state := ""
+	if len(d.Statuses) > 0 {
+		state = d.Statuses[0].State
+	}
+	fmt.Fprintf(w, "deployed %s to %s\n  deployment: %d (%s) %s\n", r.Subject, d.Environment, d.ID, state, d.URL)
+	if d.Previous != nil {
+		fmt.Fprintf(w, "  previous:   %s (deployment %d, %s)\n", d.Previous.Digest, d.Previous.ID, d.Previous.CreatedAt.Format(time.RFC3339))
+	} else {
+		fmt.Fprintf(w, "  previous:   none\n")
+	}
+	fmt.Fprintf(w, "  rollback:   %s\n  signer:     %s\n  record:     %s\n  bundle:     %s\n", orNone(d.RollbackDigest), r.Signer, r.RecordFile, r.BundleFile)
+}
+
+func (r deployRecord) markdown() string {
+	d := r.Deployment
+	prev := "none"
+	if d.Previous != nil {
+		prev = fmt.Sprintf("`%s` (deployment %d)", d.Previous.Digest, d.Previous.ID)
+	}
+	return fmt.Sprintf("### relproof deployment: %s → %s\n\n| | |\n|---|---|\n| deployment | [%d](%s) |\n| digest | `%s` |\n| previous | %s |\n| rollback | `%s` |\n",
+		d.Digest, d.Environment, d.ID, d.URL, d.Digest, prev, orNone(d.RollbackDigest))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
