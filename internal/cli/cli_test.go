@@ -33,7 +33,7 @@ func (r result) errText() string {
 var fixedNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 // testEnv is a world with no environment variables but those given.
-func testEnv(t *testing.T, vars map[string]string) *Env {
+func testEnv(t testing.TB, vars map[string]string) *Env {
 	t.Helper()
 	return &Env{
 		Getenv: func(k string) string { return vars[k] },
@@ -42,7 +42,7 @@ func testEnv(t *testing.T, vars map[string]string) *Env {
 	}
 }
 
-func run(t *testing.T, env *Env, args ...string) result {
+func run(t testing.TB, env *Env, args ...string) result {
 	t.Helper()
 	cmd := New(env)
 	var out, errb bytes.Buffer
@@ -54,7 +54,7 @@ func run(t *testing.T, env *Env, args ...string) result {
 }
 
 // expect checks the exit code and that the error says each of want.
-func expect(t *testing.T, r result, code int, want ...string) {
+func expect(t testing.TB, r result, code int, want ...string) {
 	t.Helper()
 	if r.code != code {
 		t.Fatalf("exit %d, want %d; error: %v\nstdout: %s", r.code, code, r.err, r.stdout)
@@ -66,7 +66,7 @@ func expect(t *testing.T, r result, code int, want ...string) {
 	}
 }
 
-func writeFile(t *testing.T, dir, name, content string) string {
+func writeFile(t testing.TB, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -76,7 +76,7 @@ func writeFile(t *testing.T, dir, name, content string) string {
 }
 
 // keys generates a key pair under dir and returns the private and public paths.
-func keys(t *testing.T, env *Env, dir, prefix string) (string, string) {
+func keys(t testing.TB, env *Env, dir, prefix string) (string, string) {
 	t.Helper()
 	r := run(t, env, "key", "generate", "--out", filepath.Join(dir, prefix))
 	expect(t, r, 0)
@@ -170,7 +170,7 @@ func TestAttestVerifyFile(t *testing.T) {
 	}
 }
 
-func readFile(t *testing.T, path string) string {
+func readFile(t testing.TB, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -41,8 +41,13 @@ func keyChecker(pub *ecdsa.PublicKey, tr root.TrustedMaterial) (checkFunc, error
 		trusted = root.TrustedMaterialCollection{tr, trusted}
 	}
 	return func(e Entry, alg string, digest []byte) (*sgverify.VerificationResult, string, error) {
-		if vc, err := e.Bundle.VerificationContent(); err == nil && vc.GetCertificate() != nil {
-			return nil, "", fmt.Errorf("%w: bundle is signed with a certificate (keyless); verify it with a trusted root and an identity, not --key", ErrSignature)
+		if vc, err := e.Bundle.VerificationContent(); err == nil {
+			if vc.GetCertificate() != nil {
+				return nil, "", fmt.Errorf("%w: bundle is signed with a certificate (keyless); verify it with a trusted root and an identity, not --key", ErrSignature)
+			}
+			if pk, ok := vc.HasPublicKey(); ok && pk.Hint() != "" && pk.Hint() != keyID {
+				return nil, "", fmt.Errorf("%w: bundle was signed by key %s, expected key %s", ErrSignature, pk.Hint(), keyID)
+			}
 		}
 		opts := []sgverify.VerifierOption{sgverify.WithoutAnyObserverTimestampsUnsafe()}
 		if tr != nil {

@@ -1,0 +1,412 @@
+package cli
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/spf13/cobra"
+
+	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/attest/predicate"
+	"github.com/relproof/relproof/internal/fsutil"
+	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/github"
+	"github.com/relproof/relproof/internal/policy"
+	"github.com/relproof/relproof/internal/report"
+	"github.com/relproof/relproof/internal/subject"
+	"github.com/relproof/relproof/internal/verify"
+)
+
+// DecisionType is the predicate type of a signed gate decision.
+const DecisionType = "https://relproof.dev/decision/v1"
+
+type gateOptions struct {
+	environment    string
+	policy         string
+	bundles        []string
+	bundlesDir     string
+	approvals      string
+	rollbackDigest string
+	breakGlass     string
+	decisionOut    string
+	summaryOut     string
+	trustedRoot    string
+	fromGitHub     bool
+	checkRun       bool
+	gh             githubFlags
+	signing        signingOptions
+}
+
+func newGateCmd(env *Env, g *globalOptions) *cobra.Command {
+	o := &gateOptions{}
+	cmd := &cobra.Command{
+		Use:   "gate SUBJECT --environment ENV --policy FILE",
+		Short: "Decide whether a digest may be deployed to an environment",
+		Long: `Evaluate the environment's policy against all the evidence for the subject's
+digest and decide allow or deny, answering the six approval questions:
+
+  1. Which digest is being approved?
+  2. Was it built from a reviewed and protected source change?
+  3. Do provenance and builder metadata match the expected pipeline?
+  4. Did required tests and scans run on the same subject digest?
+  5. Are there unresolved blocking findings or exceptions?
+  6. Is rollback defined for the exact digest being promoted?
+
+Evidence comes from --bundle files, every bundle in --bundles-dir, the
+registry's referrers of an oci:// subject, and GitHub (--from-github). Each
+piece is verified for this digest and must be signed by a signer the policy
+lists; evidence for another digest does not count, and the report says so.
+Fail closed: evidence that cannot be read or verified is a failed check.
+
+--break-glass JUSTIFICATION deploys despite failing checks where the policy
+allows it: recorded as such, every failing check still listed.
+
+Exit 0 allow, 1 deny, 2 bad input (an invalid policy included).`,
+		Example: `  relproof gate oci://ghcr.io/acme/app@sha256:… --environment production --policy examples/policy.yaml \
+    --approvals approval.json --rollback-digest sha256:… --summary-out "$GITHUB_STEP_SUMMARY"`,
+		Args: exactArgs(1, "one SUBJECT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runGate(cmd.Context(), cmd.OutOrStdout(), env, g, o, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.environment, "environment", "", "the environment to deploy to (a key of the policy's environments)")
+	f.StringVar(&o.policy, "policy", "", "the policy file (apiVersion: relproof.dev/v1)")
+	f.StringArrayVar(&o.bundles, "bundle", nil, "an evidence file: bundle, DSSE envelope or JSON Lines (repeatable)")
+	f.StringVar(&o.bundlesDir, "bundles-dir", "", "a directory of evidence files (*.json, *.jsonl)")
+	f.StringVar(&o.approvals, "approvals", "", "the approval record (JSON from relproof approval record)")
+	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to; its provenance must verify")
+	f.StringVar(&o.breakGlass, "break-glass", "", "deploy despite failing checks, with this justification, where the policy allows it")
+	f.StringVar(&o.decisionOut, "decision-out", "", "write the decision (JSON) here; with --key or --keyless also FILE.sigstore.json, signed")
+	f.StringVar(&o.summaryOut, "summary-out", "", "write the Markdown summary here (a check run or $GITHUB_STEP_SUMMARY)")
+	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json for keyless evidence (default: Sigstore public-good, embedded)")
+	f.BoolVar(&o.fromGitHub, "from-github", false, "also read the digest's GitHub artifact attestations")
+	f.BoolVar(&o.checkRun, "check-run", false, "post the decision as check run \"relproof / ENV\" on GITHUB_SHA")
+	addGitHubFlags(f, &o.gh)
+	o.signing.addFlags(cmd)
+	_ = cmd.MarkFlagRequired("environment")
+	_ = cmd.MarkFlagRequired("policy")
+	return cmd
+}
+
+func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *gateOptions, input string) error {
+	pol, err := policy.Load(o.policy)
+	if err != nil {
+		return err
+	}
+	envPol, err := pol.EffectiveEnvironment(o.environment)
+	if err != nil {
+		return usageError(err)
+	}
+	var rec *predicate.Approval
+	if o.approvals != "" {
+		data, err := readInput(o.approvals, "approvals")
+		if err != nil {
+			return err
+		}
+		rec = &predicate.Approval{}
+		dec := json.NewDecoder(strings.NewReader(string(data)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(rec); err != nil {
+			return usageErrorf("approvals %s: expected the approval record relproof approval record writes: %w", o.approvals, err)
+		}
+	}
+	tr, err := (&verifyOptions{trustedRoot: o.trustedRoot}).trustedRootMaterial()
+	if err != nil {
+		return err
+	}
+	// A tag is resolved (and then denied by the gate, naming its digest).
+	subj, err := subject.Resolve(ctx, input, subject.WithSHA512(), subject.WithRemoteOptions(env.Remote...), subject.WithClock(env.Now))
+	if err != nil {
+		return err
+	}
+	files, err := evidenceFiles(o.bundles, o.bundlesDir)
+	if err != nil {
+		return err
+	}
+	entries, err := collectEntries(ctx, env, subj, files, true)
+	if err != nil {
+		return err
+	}
+	if o.fromGitHub {
+		gh, err := githubEntries(ctx, env, &o.gh, subj.Digest.String())
+		if err != nil {
+			return err
+		}
+		entries = append(entries, gh...)
+	}
+	signers := gateSigners(envPol, tr)
+	verified, unlisted, rejected := verifyEvidence(subj, entries, signers, tr)
+
+	in := gate.Input{
+		Subject:       subj,
+		Environment:   envPol,
+		PolicyDigest:  pol.Digest,
+		Verified:      verified,
+		Unlisted:      unlisted,
+		Rejected:      rejected,
+		Approvals:     rec,
+		BreakGlass:    o.breakGlass != "",
+		Justification: o.breakGlass,
+		Now:           env.Now(),
+	}
+	if o.rollbackDigest != "" {
+		rb, err := rollbackCheck(ctx, env, subj, o.rollbackDigest, files, signers)
+		if err != nil {
+			return err
+		}
+		in.Rollback = rb
+	}
+	d := gate.Evaluate(in)
+	summary := report.Markdown(d)
+	if err := writeDecision(ctx, env, o, subj, d, summary); err != nil {
+		return err
+	}
+	if err := g.report(w, d, func(w io.Writer) { gateText(w, d) }); err != nil {
+		return err
+	}
+	if !d.Allowed() {
+		return denied{fmt.Errorf("deployment of %s to %s denied: %d check(s) failed", d.Digest, d.Environment, len(d.Failed()))}
+	}
+	return nil
+}
+
+// evidenceFiles lists --bundle files and the evidence files in --bundles-dir.
+func evidenceFiles(bundles []string, dir string) ([]string, error) {
+	files := append([]string{}, bundles...)
+	if dir == "" {
+		return files, nil
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, usageErrorf("--bundles-dir %s: %w", dir, err)
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if e.Type().IsRegular() && (strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".jsonl")) {
+			files = append(files, filepath.Join(dir, n))
+		}
+	}
+	sort.Strings(files[len(bundles):])
+	return files, nil
+}
+
+// gateSigners turns the policy's signers into verification policies; a
+// policy that lists none accepts any valid keyless signature (the decision
+// warns about it).
+func gateSigners(e *policy.Environment, tr root.TrustedMaterial) []verify.Policy {
+	if len(e.Signers) == 0 {
+		return []verify.Policy{{TrustedRoot: tr, IgnoreIdentityUnsafe: true}}
+	}
+	var ps []verify.Policy
+	for _, s := range e.Signers {
+		switch {
+		case s.PublicKey != nil:
+			if k, ok := s.PublicKey.(*ecdsa.PublicKey); ok {
+				ps = append(ps, verify.Policy{Key: k, TrustedRoot: tr})
+			}
+		default:
+			id := &verify.Identity{SAN: s.Identity, Issuer: s.Issuer}
+			if s.IdentityRegexp != "" {
+				id.SANRegexp = "^(?:" + s.IdentityRegexp + ")$"
+			}
+			ps = append(ps, verify.Policy{TrustedRoot: tr, Identity: id})
+		}
+	}
+	return ps
+}
+
+// verifyEvidence verifies each entry under each signer policy: verified by
+// one of them counts; verified only without identity is unlisted; the rest
+// is rejected with the reason that says most (a subject mismatch first).
+func verifyEvidence(subj *subject.Subject, entries []verify.Entry, signers []verify.Policy, tr root.TrustedMaterial) (verified, unlisted []verify.Attestation, rejected []gate.Rejected) {
+	for _, e := range entries {
+		var reasons []verify.Rejection
+		ok := false
+		for _, p := range signers {
+			res, _ := verify.Verify(subj, []verify.Entry{e}, p)
+			if res != nil && len(res.Verified) == 1 {
+				verified = append(verified, res.Verified[0])
+				ok = true
+				break
+			}
+			if res != nil {
+				reasons = append(reasons, res.Rejected...)
+			}
+		}
+		if ok {
+			continue
+		}
+		if !signers[0].IgnoreIdentityUnsafe {
+			if res, _ := verify.Verify(subj, []verify.Entry{e}, verify.Policy{TrustedRoot: tr, IgnoreIdentityUnsafe: true}); res != nil && len(res.Verified) == 1 {
+				unlisted = append(unlisted, res.Verified[0])
+				continue
+			}
+		}
+		r := gate.Rejected{Source: e.Source, Type: gate.Type(peekPredicateType(e)), Reason: "no signer policy applies"}
+		for _, rr := range reasons {
+			r.Reason = rr.Reason
+			if strings.HasPrefix(rr.Reason, verify.ErrSubjectMismatch.Error()) {
+				break
+			}
+		}
+		rejected = append(rejected, r)
+	}
+	return verified, unlisted, rejected
+}
+
+// peekPredicateType reads an entry's predicate type without trusting it,
+// to say what kind of evidence did not count.
+func peekPredicateType(e verify.Entry) string {
+	if e.Bundle == nil {
+		return ""
+	}
+	env := e.Bundle.GetDsseEnvelope()
+	if env == nil {
+		return ""
+	}
+	var st struct {
+		PredicateType string `json:"predicateType"`
+	}
+	_ = json.Unmarshal(env.GetPayload(), &st)
+	return st.PredicateType
+}
+
+// rollbackCheck verifies the rollback digest's provenance under the same
+// signers, from the same files and the registry.
+func rollbackCheck(ctx context.Context, env *Env, subj *subject.Subject, digest string, files []string, signers []verify.Policy) (*gate.Rollback, error) {
+	d, err := subject.ParseDigest(digest)
+	if err != nil {
+		return nil, usageErrorf("--rollback-digest %q: %w", digest, err)
+	}
+	rbSubj := &subject.Subject{Kind: subject.KindDigest, Digest: d}
+	if ref, ok := subj.OCIReference(); ok {
+		rbSubj = &subject.Subject{Kind: subject.KindOCI, Name: subj.Name, Digest: d, Input: "oci://" + ref.Context().Digest(d.String()).String()}
+	}
+	entries, err := collectEntries(ctx, env, rbSubj, files, true)
+	if err != nil {
+		return nil, err
+	}
+	rb := &gate.Rollback{Digest: d.String()}
+	var reasons []string
+	for _, p := range signers {
+		p.PredicateType = attest.ProvenanceType
+		res, err := verify.Verify(rbSubj, entries, p)
+		if err == nil && len(res.Verified) > 0 {
+			rb.Verified = true
+			for _, a := range res.Verified {
+				rb.Evidence = append(rb.Evidence, a.Digest)
+			}
+			return rb, nil
+		}
+		if err != nil {
+			reasons = append(reasons, err.Error())
+		}
+	}
+	rb.Reason = strings.Join(reasons, "; ")
+	if len(entries) == 0 {
+		rb.Reason = "no evidence for it was found"
+	}
+	return rb, nil
+}
+
+// writeDecision writes the decision JSON (and its signed bundle when a
+// signer is given), the Markdown summary and the check run.
+func writeDecision(ctx context.Context, env *Env, o *gateOptions, subj *subject.Subject, d *gate.Decision, summary string) error {
+	if o.summaryOut != "" {
+		if err := writeSummary(o.summaryOut, env.Getenv("GITHUB_STEP_SUMMARY"), summary); err != nil {
+			return err
+		}
+	}
+	if o.decisionOut != "" {
+		b, err := json.MarshalIndent(d, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := fsutil.WriteFileAtomic(o.decisionOut, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+		if o.signing.key != "" || o.signing.keyless {
+			signer, closeSigner, err := o.signing.signer(ctx, env)
+			if err != nil {
+				return err
+			}
+			defer closeSigner()
+			pred, err := attest.JSONToStruct(b)
+			if err != nil {
+				return err
+			}
+			st, err := attest.NewStatement(subj, DecisionType, pred)
+			if err != nil {
+				return err
+			}
+			bundle, err := attest.Sign(ctx, signer, st)
+			if err != nil {
+				return err
+			}
+			if err := fsutil.WriteFileAtomic(o.decisionOut+".sigstore.json", append(bundle, '\n'), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	if o.checkRun {
+		conclusion := github.ConclusionFailure
+		if d.Allowed() {
+			conclusion = github.ConclusionSuccess
+		}
+		var ann []github.CheckAnnotation
+		for _, c := range d.Failed() {
+			ann = append(ann, github.CheckAnnotation{Level: github.AnnotationFailure, Title: c.ID, Message: c.Message})
+		}
+		if d.BreakGlass {
+			ann = append(ann, github.CheckAnnotation{Level: github.AnnotationWarning, Title: "break-glass", Message: "BREAK-GLASS deployment: " + d.Justification})
+		}
+		if _, err := postCheckRun(ctx, env, &o.gh, checkRunReport{Environment: d.Environment, Digest: d.Digest, Conclusion: conclusion, Summary: summary, Annotations: ann}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeSummary appends to GitHub's step summary file, which the job's steps
+// share, and writes any other file whole.
+func writeSummary(path, stepSummary, text string) error {
+	if stepSummary != "" && filepath.Clean(path) == filepath.Clean(stepSummary) {
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		defer f.Close()
+		_, err = f.WriteString(text + "\n")
+		return err
+	}
+	return fsutil.WriteFileAtomic(path, []byte(text), 0o644)
+}
+
+func gateText(w io.Writer, d *gate.Decision) {
+	if d.BreakGlass {
+		fmt.Fprintf(w, "!!! BREAK-GLASS: %s\n", d.Justification)
+	}
+	fmt.Fprintf(w, "%s %s -> %s (policy %s)\n", strings.ToUpper(d.Decision), d.Digest, d.Environment, d.PolicyDigest)
+	icons := map[gate.Status]string{gate.Pass: "✓", gate.Fail: "✗", gate.Warn: "!", gate.NotApplicable: "-"}
+	for q := 1; q <= 6; q++ {
+		fmt.Fprintf(w, "%d. %s  %s\n", q, gate.Questions[q], d.QuestionStatus(q))
+		for _, c := range d.Checks {
+			if c.Question != q {
+				continue
+			}
+			fmt.Fprintf(w, "   %s %-20s %s\n", icons[c.Status], c.ID, c.Message)
+			if c.Status == gate.Fail && c.Fix != "" {
+				fmt.Fprintf(w, "     fix: %s\n", c.Fix)
+			}
+		}
+	}
+}

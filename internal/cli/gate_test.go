@@ -1,0 +1,396 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relproof/relproof/internal/gate"
+)
+
+// gateWorld is a release with real evidence made by `relproof attest`: an
+// artifact, provenance from a GitHub Actions run, an SBOM, a scan and tests,
+// signed with the release key the policy lists.
+type gateWorld struct {
+	t        testing.TB
+	dir      string
+	env      *Env
+	key, pub string
+	artifact string
+	digest   string
+	policy   string
+	bundles  string // the evidence directory
+}
+
+var gateActionsEnv = map[string]string{
+	"GITHUB_ACTIONS":      "true",
+	"GITHUB_SERVER_URL":   "https://github.com",
+	"GITHUB_REPOSITORY":   "acme/app",
+	"GITHUB_SHA":          "0123456789abcdef0123456789abcdef01234567",
+	"GITHUB_REF":          "refs/heads/main",
+	"GITHUB_WORKFLOW_REF": "acme/app/.github/workflows/release.yml@refs/heads/main",
+	"GITHUB_RUN_ID":       "4242",
+	"GITHUB_RUN_ATTEMPT":  "1",
+	"GITHUB_EVENT_NAME":   "push",
+	"RUNNER_ENVIRONMENT":  "github-hosted",
+}
+
+const gatePolicy = `apiVersion: relproof.dev/v1
+kind: Policy
+environments:
+  production:
+    level: strong
+    source:
+      repositories: ["github.com/acme/app"]
+      refs: ["refs/heads/main", "refs/tags/v*"]
+    builder:
+      ids: ["https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"]
+    signers:
+      - key: release.pub
+    vulnerabilities:
+      maxSeverity: high
+      exceptions: exceptions.yaml
+    approvals:
+      minimum: 1
+      preventSelfReview: true
+    breakGlass:
+      allowed: true
+      requireJustification: true
+    rules:
+      - name: no-gpl3
+        expr: "!sbom.packages.exists(p, p.license == 'GPL-3.0-only')"
+        message: "GPL-3.0-only packages are not allowed in production"
+  staging:
+    level: better
+    signers:
+      - key: release.pub
+`
+
+const gateExceptions = `- id: CVE-2026-1111
+  package: libfoo
+  reason: not reachable from our code
+  approver: security@acme.example
+  expires: 2027-01-01
+`
+
+func newGateWorld(t testing.TB) *gateWorld {
+	t.Helper()
+	w := &gateWorld{t: t, dir: t.TempDir()}
+	w.env = testEnv(t, gateActionsEnv)
+	w.key, w.pub = keys(t, w.env, w.dir, "release")
+	w.artifact = writeFile(t, w.dir, "app.bin", "the release artifact")
+	w.digest = "sha256:cb8828660a6e9f2f863b92fd123b207b4307a5a30b70788c055a47ad30031489"
+	w.policy = writeFile(t, w.dir, "policy.yaml", gatePolicy)
+	writeFile(t, w.dir, "exceptions.yaml", gateExceptions)
+	w.bundles = filepath.Join(w.dir, "evidence")
+	if err := os.Mkdir(w.bundles, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w.attest("provenance", "")
+	w.attest("sbom", sbomDoc("MIT"))
+	w.attest("vuln", grypeReport())
+	w.attest("test", `{"Action":"pass","Package":"example.com/app","Test":"TestRelease"}`+"\n")
+	return w
+}
+
+// attest makes one piece of evidence for the artifact (or another file).
+func (w *gateWorld) attest(kind, content string, extra ...string) string {
+	w.t.Helper()
+	return w.attestFor(w.artifact, kind, content, extra...)
+}
+
+func (w *gateWorld) attestFor(subject, kind, content string, extra ...string) string {
+	w.t.Helper()
+	out := filepath.Join(w.bundles, fmt.Sprintf("%s-%d.sigstore.json", kind, time.Now().UnixNano()))
+	args := []string{"attest", subject, "--key", w.key, "--bundle-out", out}
+	switch kind {
+	case "provenance":
+		args = append(args, "--type", "provenance")
+	case "sbom":
+		args = append(args, "--type", "custom", "--predicate-type", "https://spdx.dev/Document", "--predicate", writeFile(w.t, w.dir, "sbom.json", content))
+	default:
+		args = append(args, "--type", kind, "--predicate", writeFile(w.t, w.dir, kind+".report", content))
+	}
+	expect(w.t, run(w.t, w.env, append(args, extra...)...), 0)
+	return out
+}
+
+func (w *gateWorld) remove(prefix string) {
+	w.t.Helper()
+	ents, _ := os.ReadDir(w.bundles)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), prefix) {
+			os.Remove(filepath.Join(w.bundles, e.Name()))
+		}
+	}
+}
+
+func (w *gateWorld) approvals(reviewer string, counts bool, reason string) string {
+	rec := map[string]any{
+		"environment": "production", "digest": w.digest, "runId": 4242,
+		"checkRunPostedAt": "2026-11-26T11:00:00Z", "approved": counts, "minimum": 1, "preventSelfReview": true,
+		"reason": reason, "recordedAt": "2026-11-26T11:30:00Z",
+		"reviews": []map[string]any{{"reviewer": reviewer, "state": "approved", "time": "2026-11-26T11:10:00Z", "environments": []string{"production"}, "counts": counts, "reason": reason}},
+	}
+	b, _ := json.Marshal(rec)
+	return writeFile(w.t, w.dir, "approvals.json", string(b))
+}
+
+// gate runs the gate and decodes its JSON decision.
+func (w *gateWorld) gate(extra ...string) (result, *gate.Decision) {
+	w.t.Helper()
+	args := append([]string{"gate", w.artifact, "--environment", "production", "--policy", w.policy, "--bundles-dir", w.bundles, "--output", "json"}, extra...)
+	r := run(w.t, w.env, args...)
+	var d gate.Decision
+	if r.code != 2 {
+		if err := json.Unmarshal([]byte(r.stdout), &d); err != nil {
+			w.t.Fatalf("gate --output json: %v\n%s\n%v", err, r.stdout, r.err)
+		}
+	}
+	return r, &d
+}
+
+func sbomDoc(license string) string {
+	return `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"app","packages":[
+ {"name":"libfoo","versionInfo":"1.2.3","licenseConcluded":"` + license + `","externalRefs":[{"referenceType":"purl","referenceLocator":"pkg:golang/example.com/libfoo@1.2.3"}]},
+ {"name":"libbar","versionInfo":"0.9.0","licenseConcluded":"Apache-2.0"}]}`
+}
+
+// grypeReport is a grype report of a directory scan (no image digest to
+// bind), with the given extra matches.
+func grypeReport(matches ...string) string {
+	return `{"matches":[` + strings.Join(matches, ",") + `],"source":{"type":"directory","target":"/src"},
+"descriptor":{"name":"grype","version":"0.80.0","timestamp":"2026-11-26T10:00:00Z"}}`
+}
+
+func grypeMatch(id, pkg, severity string) string {
+	return `{"vulnerability":{"id":"` + id + `","severity":"` + severity + `","fix":{"versions":["9.9.9"],"state":"fixed"}},"artifact":{"name":"` + pkg + `","version":"1.2.3"}}`
+}
+
+// checkStatus finds a check by id.
+func checkStatus(d *gate.Decision, id string) (gate.Check, bool) {
+	for _, c := range d.Checks {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return gate.Check{}, false
+}
+
+func TestGateDecisions(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		setup    func(w *gateWorld) []string // returns extra gate args
+		decision string
+		check    string // the check that decides
+		status   gate.Status
+		says     string
+		alsoFail []string // checks that fail as a consequence
+	}{
+		{"all evidence present", func(w *gateWorld) []string {
+			return []string{"--approvals", w.approvals("alice", true, "approved"), "--rollback-digest", w.rollbackWithProvenance()}
+		}, "allow", "", gate.Pass, "", nil},
+		{"provenance missing", func(w *gateWorld) []string { w.remove("provenance"); return w.standard() }, "deny", "required-provenance", gate.Fail, "no verified provenance", []string{"source"}},
+		{"sbom missing", func(w *gateWorld) []string { w.remove("sbom"); return w.standard() }, "deny", "required-sbom", gate.Fail, "no verified sbom attestation", []string{"rule:no-gpl3"}},
+		{"scan missing", func(w *gateWorld) []string { w.remove("vuln"); return w.standard() }, "deny", "required-vuln", gate.Fail, "no verified vuln attestation", nil},
+		{"tests missing", func(w *gateWorld) []string { w.remove("test"); return w.standard() }, "deny", "required-test", gate.Fail, "no verified test attestation", nil},
+		{"scan of another digest", func(w *gateWorld) []string {
+			w.remove("vuln")
+			other := writeFile(w.t, w.dir, "other.bin", "another build")
+			w.attestFor(other, "vuln", grypeReport())
+			return w.standard()
+		}, "deny", "required-vuln", gate.Fail, "subject mismatch: expected " + "sha256:cb8828660a6e", nil},
+		{"tests of another digest", func(w *gateWorld) []string {
+			w.remove("test")
+			other := writeFile(w.t, w.dir, "other.bin", "another build")
+			w.attestFor(other, "test", `{"Action":"pass","Package":"p","Test":"TestX"}`+"\n")
+			return w.standard()
+		}, "deny", "required-test", gate.Fail, "the statement names sha256:", nil},
+		{"unlisted builder", func(w *gateWorld) []string {
+			w.remove("provenance")
+			w.attest("provenance", "", "--builder-id", "https://github.com/mallory/ci/.github/workflows/build.yml@refs/heads/main")
+			return w.standard()
+		}, "deny", "builder", gate.Fail, "mallory", nil},
+		{"unlisted source repository", func(w *gateWorld) []string {
+			w.remove("provenance")
+			w.env.Getenv = withVars(w.env.Getenv, map[string]string{"GITHUB_REPOSITORY": "mallory/app", "GITHUB_WORKFLOW_REF": "mallory/app/.github/workflows/release.yml@refs/heads/main"})
+			w.attest("provenance", "", "--builder-id", "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main")
+			return w.standard()
+		}, "deny", "source-repository", gate.Fail, "mallory/app", nil},
+		{"unlisted ref", func(w *gateWorld) []string {
+			w.remove("provenance")
+			w.env.Getenv = withVars(w.env.Getenv, map[string]string{"GITHUB_REF": "refs/heads/feature-x"})
+			w.attest("provenance", "")
+			return w.standard()
+		}, "deny", "source-ref", gate.Fail, "refs/heads/feature-x", nil},
+		{"unlisted signer", func(w *gateWorld) []string {
+			w.remove("test")
+			mallory, _ := keys(w.t, w.env, w.dir, "mallory")
+			out := filepath.Join(w.bundles, "test-mallory.sigstore.json")
+			expect(w.t, run(w.t, w.env, "attest", w.artifact, "--type", "test", "--predicate", writeFile(w.t, w.dir, "t.json", `{"Action":"pass","Package":"p","Test":"TestX"}`+"\n"), "--key", mallory, "--bundle-out", out), 0)
+			return w.standard()
+		}, "deny", "required-test", gate.Fail, "bundle was signed by key", nil},
+		{"finding above threshold", func(w *gateWorld) []string {
+			w.remove("vuln")
+			w.attest("vuln", grypeReport(grypeMatch("CVE-2026-2222", "libbar", "Critical")))
+			return w.standard()
+		}, "deny", "vulnerabilities", gate.Fail, "CVE-2026-2222", nil},
+		{"finding excepted", func(w *gateWorld) []string {
+			w.remove("vuln")
+			w.attest("vuln", grypeReport(grypeMatch("CVE-2026-1111", "libfoo", "Critical")))
+			return w.standard()
+		}, "allow", "vulnerabilities", gate.Warn, "CVE-2026-1111", nil},
+		{"exception expired", func(w *gateWorld) []string {
+			writeFile(w.t, w.dir, "exceptions.yaml", strings.Replace(gateExceptions, "2027-01-01", "2026-11-01", 1))
+			w.remove("vuln")
+			w.attest("vuln", grypeReport(grypeMatch("CVE-2026-1111", "libfoo", "Critical")))
+			return w.standard()
+		}, "deny", "vulnerabilities", gate.Fail, "expired", nil},
+		{"no approvals", func(w *gateWorld) []string {
+			return []string{"--rollback-digest", w.rollbackWithProvenance()}
+		}, "deny", "approvals", gate.Fail, "no approval record", nil},
+		{"approvals below minimum", func(w *gateWorld) []string {
+			return []string{"--approvals", w.approvals("alice", false, "0 of 1 required approvals count"), "--rollback-digest", w.rollbackWithProvenance()}
+		}, "deny", "approvals", gate.Fail, "0 approval(s) count", nil},
+		{"self-review", func(w *gateWorld) []string {
+			return []string{"--approvals", w.approvals("alice", false, "alice authored the change: self-review is prevented"), "--rollback-digest", w.rollbackWithProvenance()}
+		}, "deny", "approvals", gate.Fail, "self-review is prevented", nil},
+		{"rollback missing", func(w *gateWorld) []string {
+			return []string{"--approvals", w.approvals("alice", true, "approved")}
+		}, "deny", "rollback", gate.Fail, "no rollback digest", nil},
+		{"rollback without provenance", func(w *gateWorld) []string {
+			return []string{"--approvals", w.approvals("alice", true, "approved"), "--rollback-digest", "sha256:" + strings.Repeat("0", 64)}
+		}, "deny", "rollback", gate.Fail, "has no provenance that verifies", nil},
+		{"CEL rule fails", func(w *gateWorld) []string {
+			w.remove("sbom")
+			w.attest("sbom", sbomDoc("GPL-3.0-only"))
+			return w.standard()
+		}, "deny", "rule:no-gpl3", gate.Fail, "GPL-3.0-only packages are not allowed", nil},
+		{"break-glass allowed", func(w *gateWorld) []string {
+			w.remove("test")
+			return append(w.standard(), "--break-glass", "INC-42: payment outage")
+		}, "allow", "break-glass", gate.Warn, "BREAK-GLASS", nil},
+		{"break-glass without justification", func(w *gateWorld) []string {
+			w.remove("test")
+			return append(w.standard(), "--break-glass", " ")
+		}, "deny", "break-glass", gate.Fail, "needs a justification", []string{"required-test"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newGateWorld(t)
+			r, d := w.gate(tc.setup(w)...)
+			want := map[string]int{"allow": 0, "deny": 1}[tc.decision]
+			if r.code != want || d.Decision != tc.decision {
+				t.Fatalf("exit %d decision %q, want %d %q; failed: %+v\n%v", r.code, d.Decision, want, tc.decision, d.Failed(), r.err)
+			}
+			if tc.decision == "deny" && !errors.Is(r.err, ErrDenied) {
+				t.Errorf("error is not ErrDenied: %v", r.err)
+			}
+			if tc.check == "" {
+				if f := d.Failed(); len(f) > 0 {
+					t.Errorf("failed checks on allow: %+v", f)
+				}
+				return
+			}
+			c, ok := checkStatus(d, tc.check)
+			if !ok || c.Status != tc.status || !strings.Contains(c.Message, tc.says) {
+				t.Errorf("check %s = %+v, want status %s saying %q", tc.check, c, tc.status, tc.says)
+			}
+			if tc.status == gate.Fail {
+				for _, f := range d.Failed() {
+					if f.ID != tc.check && !slices.Contains(tc.alsoFail, f.ID) {
+						t.Errorf("another check failed too: %+v", f)
+					}
+				}
+			}
+		})
+	}
+}
+
+// standard is the approvals and rollback every case but its own has.
+func (w *gateWorld) standard() []string {
+	return []string{"--approvals", w.approvals("alice", true, "approved"), "--rollback-digest", w.rollbackWithProvenance()}
+}
+
+// rollbackWithProvenance attests provenance for the previous release and
+// returns its digest.
+func (w *gateWorld) rollbackWithProvenance() string {
+	w.t.Helper()
+	prev := writeFile(w.t, w.dir, "app-1.0.0.bin", "the previous release")
+	w.attestFor(prev, "provenance", "")
+	return "sha256:" + sha256Hex("the previous release")
+}
+
+func withVars(getenv func(string) string, vars map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := vars[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}
+}
+
+func TestGateBadInput(t *testing.T) {
+	t.Parallel()
+	w := newGateWorld(t)
+	bad := writeFile(t, w.dir, "bad.yaml", strings.Replace(gatePolicy, "    source:\n", "    source:\n      branches: [main]\n", 1))
+	expect(t, run(t, w.env, "gate", w.artifact, "--environment", "production", "--policy", bad), 2, "bad.yaml:7", "unknown field \"branches\"")
+	expect(t, run(t, w.env, "gate", w.artifact, "--environment", "prod", "--policy", w.policy), 2, "production", "staging")
+	expect(t, run(t, w.env, "gate", w.artifact, "--environment", "production", "--policy", filepath.Join(w.dir, "none.yaml")), 2, "none.yaml")
+	expect(t, run(t, w.env, "gate", w.artifact, "--environment", "production", "--policy", w.policy, "--approvals", writeFile(t, w.dir, "a.json", `{"nope":1}`)), 2, "a.json")
+	expect(t, run(t, w.env, "gate", w.artifact, "--environment", "production", "--policy", w.policy, "--rollback-digest", "sha256:abc"), 2, "--rollback-digest")
+}
+
+// The decision file, its signed bundle and the Markdown summary.
+func TestGateOutputs(t *testing.T) {
+	t.Parallel()
+	w := newGateWorld(t)
+	out := filepath.Join(w.dir, "decision.json")
+	summary := filepath.Join(w.dir, "summary.md")
+	r, d := w.gate(append(w.standard(), "--decision-out", out, "--summary-out", summary, "--key", w.key)...)
+	expect(t, r, 0)
+	var saved gate.Decision
+	if err := json.Unmarshal([]byte(readFile(t, out)), &saved); err != nil || saved.Decision != "allow" || saved.Digest != w.digest || saved.PolicyDigest != d.PolicyDigest {
+		t.Fatalf("decision file = %+v, %v", saved, err)
+	}
+	expect(t, run(t, w.env, "verify", w.artifact, "--bundle", out+".sigstore.json", "--key", w.pub, "--predicate-type", DecisionType), 0)
+	md := readFile(t, summary)
+	if !strings.HasPrefix(md, "✅ **allow** `"+w.digest+"` → **production**") || !strings.Contains(md, "```mermaid") {
+		t.Errorf("summary:\n%s", md)
+	}
+	for _, q := range gate.Questions {
+		if !strings.Contains(md, q) {
+			t.Errorf("summary lacks question %q", q)
+		}
+	}
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// BenchmarkGate is one full gate decision over four attestations (and the
+// rollback digest's provenance) for one digest, evidence already on disk:
+// policy load, verification of every bundle under the policy's signers, the
+// decision and its summary.
+func BenchmarkGate(b *testing.B) {
+	w := newGateWorld(b)
+	args := append([]string{"gate", w.artifact, "--environment", "production", "--policy", w.policy, "--bundles-dir", w.bundles, "--output", "json"}, w.standard()...)
+	b.ReportAllocs()
+	for b.Loop() {
+		r := run(b, w.env, args...)
+		if r.code != 0 {
+			b.Fatalf("gate: exit %d: %v", r.code, r.err)
+		}
+	}
+}

@@ -1,0 +1,202 @@
+package gate
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
+	"github.com/relproof/relproof/internal/attest/predicate"
+	"github.com/relproof/relproof/internal/policy"
+	"github.com/relproof/relproof/internal/verify"
+)
+
+// Type is the evidence class of a predicate type: provenance, sbom, vuln,
+// test, approval, deployment, vsa, or the predicate type itself.
+func Type(predicateType string) string {
+	switch {
+	case strings.HasPrefix(predicateType, "https://slsa.dev/provenance/"):
+		return "provenance"
+	case predicateType == "https://spdx.dev/Document", strings.HasPrefix(predicateType, "https://spdx.dev/Document/"),
+		predicateType == "https://cyclonedx.org/bom", strings.HasPrefix(predicateType, "https://cyclonedx.org/bom/"):
+		return "sbom"
+	case predicateType == predicate.VulnType:
+		return "vuln"
+	case predicateType == predicate.TestResultType:
+		return "test"
+	case predicateType == predicate.ApprovalType:
+		return "approval"
+	case predicateType == predicate.DeploymentType:
+		return "deployment"
+	case predicateType == verify.VSAType:
+		return "vsa"
+	}
+	return predicateType
+}
+
+// predicateJSON is the statement's predicate as JSON.
+func predicateJSON(a verify.Attestation) []byte {
+	if a.Statement == nil || a.Statement.GetPredicate() == nil {
+		return nil
+	}
+	b, err := a.Statement.GetPredicate().MarshalJSON()
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func predicateMap(a verify.Attestation) map[string]any {
+	m := map[string]any{}
+	_ = json.Unmarshal(predicateJSON(a), &m)
+	return m
+}
+
+// sbomInput reads the packages of an SPDX or CycloneDX document.
+func sbomInput(a verify.Attestation) (*policy.SBOMInput, error) {
+	var doc struct {
+		// SPDX 2.x
+		Packages []struct {
+			Name             string `json:"name"`
+			VersionInfo      string `json:"versionInfo"`
+			LicenseConcluded string `json:"licenseConcluded"`
+			LicenseDeclared  string `json:"licenseDeclared"`
+			ExternalRefs     []struct {
+				Type    string `json:"referenceType"`
+				Locator string `json:"referenceLocator"`
+			} `json:"externalRefs"`
+		} `json:"packages"`
+		// CycloneDX
+		Components []struct {
+			Name     string `json:"name"`
+			Version  string `json:"version"`
+			PURL     string `json:"purl"`
+			Licenses []struct {
+				License struct {
+					ID   string `json:"id"`
+					Name string `json:"name"`
+				} `json:"license"`
+				Expression string `json:"expression"`
+			} `json:"licenses"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(predicateJSON(a), &doc); err != nil {
+		return nil, err
+	}
+	in := &policy.SBOMInput{}
+	for _, p := range doc.Packages {
+		pk := policy.Package{Name: p.Name, Version: p.VersionInfo, License: spdxLicense(p.LicenseConcluded, p.LicenseDeclared)}
+		for _, r := range p.ExternalRefs {
+			if r.Type == "purl" {
+				pk.PURL = r.Locator
+			}
+		}
+		in.Packages = append(in.Packages, pk)
+	}
+	for _, c := range doc.Components {
+		pk := policy.Package{Name: c.Name, Version: c.Version, PURL: c.PURL}
+		for _, l := range c.Licenses {
+			switch {
+			case l.Expression != "":
+				pk.License = l.Expression
+			case l.License.ID != "":
+				pk.License = l.License.ID
+			case l.License.Name != "" && pk.License == "":
+				pk.License = l.License.Name
+			}
+		}
+		in.Packages = append(in.Packages, pk)
+	}
+	return in, nil
+}
+
+func spdxLicense(concluded, declared string) string {
+	for _, l := range []string{concluded, declared} {
+		if l != "" && l != "NOASSERTION" && l != "NONE" {
+			return l
+		}
+	}
+	return ""
+}
+
+// vulnReport re-reads the scanner's report the vuln predicate carries.
+func vulnReport(a verify.Attestation) (*predicate.VulnReport, error) {
+	var p struct {
+		Scanner struct {
+			Result json.RawMessage `json:"result"`
+		} `json:"scanner"`
+	}
+	if err := json.Unmarshal(predicateJSON(a), &p); err != nil {
+		return nil, err
+	}
+	return predicate.ParseVulnReport(bytes.NewReader(p.Scanner.Result), a.Source)
+}
+
+// testsInput reads an in-toto test-result predicate.
+func testsInput(a verify.Attestation) (*policy.TestsInput, error) {
+	var p struct {
+		Result      string   `json:"result"`
+		PassedTests []string `json:"passedTests"`
+		FailedTests []string `json:"failedTests"`
+		WarnedTests []string `json:"warnedTests"`
+	}
+	if err := json.Unmarshal(predicateJSON(a), &p); err != nil {
+		return nil, err
+	}
+	return &policy.TestsInput{Result: p.Result, Passed: p.PassedTests, Failed: p.FailedTests, Warned: p.WarnedTests}, nil
+}
+
+// sourceRef is the source ref the provenance names: the workflow's ref
+// (GitHub's build type), or the ref in the resolved source dependency.
+func sourceRef(a verify.Attestation) string {
+	m := predicateMap(a)
+	if ref, _ := dig(m, "buildDefinition", "externalParameters", "workflow", "ref").(string); ref != "" {
+		return ref
+	}
+	if a.Provenance != nil {
+		if _, ref := policy.ParseSourceURI(a.Provenance.SourceURI); ref != "" {
+			return ref
+		}
+	}
+	if a.Certificate != nil {
+		return a.Certificate.SourceRepositoryRef
+	}
+	return ""
+}
+
+// sourceRepository is the source repository the provenance names, or the
+// signing certificate's.
+func sourceRepository(a verify.Attestation) string {
+	if a.Provenance != nil && a.Provenance.SourceURI != "" {
+		return a.Provenance.SourceURI
+	}
+	m := predicateMap(a)
+	if repo, _ := dig(m, "buildDefinition", "externalParameters", "workflow", "repository").(string); repo != "" {
+		return repo
+	}
+	if a.Certificate != nil {
+		return a.Certificate.SourceRepositoryURI
+	}
+	return ""
+}
+
+// runnerEnvironment is where the build ran: the signing certificate's
+// claim, or the provenance's.
+func runnerEnvironment(a verify.Attestation) string {
+	if a.Certificate != nil && a.Certificate.RunnerEnvironment != "" {
+		return a.Certificate.RunnerEnvironment
+	}
+	env, _ := dig(predicateMap(a), "buildDefinition", "internalParameters", "github", "runner_environment").(string)
+	return env
+}
+
+func dig(m map[string]any, path ...string) any {
+	var cur any = m
+	for _, k := range path {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[k]
+	}
+	return cur
+}

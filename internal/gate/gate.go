@@ -1,0 +1,428 @@
+package gate
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/relproof/relproof/internal/attest/predicate"
+	"github.com/relproof/relproof/internal/policy"
+	"github.com/relproof/relproof/internal/subject"
+	"github.com/relproof/relproof/internal/verify"
+)
+
+// Input is everything a decision is made from.
+type Input struct {
+	Subject      *subject.Subject
+	Environment  *policy.Environment
+	PolicyDigest string
+	// Verified is the evidence that verified for the digest, signed by a
+	// signer the policy lists (or by anyone, when it lists none).
+	Verified []verify.Attestation
+	// Unlisted verified, but its signer is not one the policy lists.
+	Unlisted []verify.Attestation
+	// Rejected is the evidence that did not verify, and why.
+	Rejected []Rejected
+	// Approvals is the approval record for the run (from the GitHub
+	// integration); a verified approval attestation for the digest is used
+	// when this is nil.
+	Approvals *predicate.Approval
+	Rollback  *Rollback
+	// BreakGlass asks to deploy despite failing checks, with Justification.
+	BreakGlass    bool
+	Justification string
+	Now           time.Time
+}
+
+// Rejected is a piece of evidence that did not count.
+type Rejected struct {
+	Source string
+	// Type is its evidence class when the statement could be read.
+	Type   string
+	Reason string
+}
+
+// Rollback is the digest to roll back to and whether its provenance
+// verified under the same policy.
+type Rollback struct {
+	Digest   string
+	Verified bool
+	Reason   string   // why not, when not verified
+	Evidence []string // bundle digests of its verified provenance
+}
+
+// Evaluate answers the six questions for the input and decides.
+func Evaluate(in Input) *Decision {
+	e := &evaluation{in: in, env: in.Environment, digest: in.Subject.Digest.String(), byType: map[string][]verify.Attestation{}}
+	for _, a := range in.Verified {
+		t := Type(a.PredicateType)
+		e.byType[t] = append(e.byType[t], a)
+	}
+	d := &Decision{
+		Subject:        in.Subject.String(),
+		Digest:         e.digest,
+		Environment:    in.Environment.Name,
+		PolicyDigest:   in.PolicyDigest,
+		Time:           in.Now.UTC(),
+		Checks:         []Check{},
+		Evidence:       []Evidence{},
+		RollbackDigest: rollbackDigest(in.Rollback),
+	}
+	for _, a := range in.Verified {
+		ev := Evidence{Type: Type(a.PredicateType), PredicateType: a.PredicateType, Digest: a.Digest, Source: a.Source, Signer: a.Signer}
+		if len(a.Times) > 0 {
+			ev.Time = a.Times[0].Time
+		}
+		d.Evidence = append(d.Evidence, ev)
+	}
+	e.d = d
+	e.digestChecks()
+	e.sourceChecks()
+	e.provenanceChecks()
+	e.testsAndScans()
+	e.findings()
+	e.rollback()
+	e.decide()
+	return d
+}
+
+type evaluation struct {
+	in     Input
+	env    *policy.Environment
+	digest string
+	byType map[string][]verify.Attestation
+	d      *Decision
+}
+
+func (e *evaluation) add(c Check) { e.d.Checks = append(e.d.Checks, c) }
+
+func digests(as []verify.Attestation) []string {
+	out := make([]string, 0, len(as))
+	for _, a := range as {
+		out = append(out, a.Digest)
+	}
+	return out
+}
+
+// elsewhere says what evidence of type t did not count, for messages like
+// "a test attestation is for sha256:aaa…, not the subject".
+func (e *evaluation) elsewhere(t string) string {
+	var why []string
+	for _, r := range e.in.Rejected {
+		if r.Type == t {
+			why = append(why, fmt.Sprintf("%s: %s", r.Source, r.Reason))
+		}
+	}
+	for _, a := range e.in.Unlisted {
+		if Type(a.PredicateType) == t {
+			why = append(why, fmt.Sprintf("%s: signed by %s, whom the policy does not list", a.Source, a.Signer))
+		}
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	if len(why) > 3 {
+		why = append(why[:3], fmt.Sprintf("and %d more", len(why)-3))
+	}
+	return "; evidence that did not count: " + strings.Join(why, "; ")
+}
+
+// Question 1: the digest, and who approved it.
+func (e *evaluation) digestChecks() {
+	s := e.in.Subject
+	if s.Resolution != nil {
+		c := Check{Question: QDigest, ID: "subject-pinned", Status: Fail,
+			Message: fmt.Sprintf("subject %q is a tag, which can move; it resolves now to %s", s.Input, s.Resolution.Digest),
+			Fix:     fmt.Sprintf("gate the digest itself: %s@%s", s.Name, s.Digest)}
+		if !e.env.Subject.RequireDigest {
+			c.Status = Warn
+		}
+		e.add(c)
+	} else {
+		e.add(Check{Question: QDigest, ID: "subject-pinned", Status: Pass, Message: "the subject is pinned to " + e.digest})
+	}
+	if _, ok := s.OCIReference(); ok {
+		m := e.env.SubjectRepositoryAllowed(s.Name)
+		e.add(matchCheck(QDigest, "subject-repository", m, "push the image to an allowed registry repository"))
+	}
+	e.approvals()
+}
+
+func (e *evaluation) approvals() {
+	pol := e.env.Approvals
+	if pol.Minimum == 0 {
+		e.add(Check{Question: QDigest, ID: "approvals", Status: NotApplicable, Message: "the policy requires no approval"})
+		return
+	}
+	rec, source := e.in.Approvals, "--approvals"
+	if rec == nil {
+		if as := e.byType["approval"]; len(as) > 0 {
+			a := as[len(as)-1]
+			var p predicate.Approval
+			if err := json.Unmarshal(predicateJSON(a), &p); err == nil {
+				rec, source = &p, a.Digest
+			}
+		}
+	}
+	fix := "record the environment's approvals for this digest (relproof approval record) and pass them with --approvals"
+	if rec == nil {
+		e.add(Check{Question: QDigest, ID: "approvals", Status: Fail, Message: fmt.Sprintf("no approval record for %s in %s; %d required", e.digest, e.env.Name, pol.Minimum), Fix: fix})
+		return
+	}
+	c := Check{Question: QDigest, ID: "approvals", Evidence: []string{source}, Fix: fix}
+	counted := map[string]bool{}
+	for _, r := range rec.Reviews {
+		if r.Counts && r.State == "approved" {
+			counted[r.Reviewer] = true
+		}
+	}
+	switch {
+	case rec.Digest != e.digest:
+		c.Status, c.Message = Fail, fmt.Sprintf("the approvals are for %s, not the subject %s", rec.Digest, e.digest)
+	case !strings.EqualFold(rec.Environment, e.env.Name):
+		c.Status, c.Message = Fail, fmt.Sprintf("the approvals are for environment %q, not %q", rec.Environment, e.env.Name)
+	case pol.PreventSelfReview && !rec.PreventSelfReview:
+		c.Status, c.Message = Fail, "the policy prevents self-review, but the approvals were recorded without that check"
+	case pol.TiedToEvidence && rec.CheckRunPostedAt.IsZero():
+		c.Status, c.Message = Fail, "the approvals are not tied to the check run that showed the digest"
+	case !rec.Approved || len(counted) < pol.Minimum:
+		c.Status, c.Message = Fail, fmt.Sprintf("%d approval(s) count for this digest, %d required: %s", len(counted), pol.Minimum, rec.Reason)
+	default:
+		names := make([]string, 0, len(counted))
+		for n := range counted {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		c.Status, c.Message = Pass, fmt.Sprintf("approved for %s by %s, after the digest was shown", e.env.Name, strings.Join(names, ", "))
+	}
+	e.add(c)
+}
+
+// Question 2: the source.
+func (e *evaluation) sourceChecks() {
+	provs := e.byType["provenance"]
+	if len(provs) == 0 {
+		e.add(Check{Question: QSource, ID: "source", Status: Fail, Message: "no verified provenance says which source change this was built from" + e.elsewhere("provenance"),
+			Fix: "attest provenance for this digest in the build (relproof attest --type provenance)"})
+		return
+	}
+	a := provs[0]
+	repo, ref := sourceRepository(a), sourceRef(a)
+	e.add(withEvidence(matchCheck(QSource, "source-repository", e.env.SourceRepositoryAllowed(repo), "build from an allowed repository"), a))
+	e.add(withEvidence(matchCheck(QSource, "source-ref", e.env.RefAllowed(ref), "build from a protected, allowed ref"), a))
+}
+
+// Question 3: provenance, builder, runner, signers.
+func (e *evaluation) provenanceChecks() {
+	provs := e.byType["provenance"]
+	if len(provs) == 0 {
+		st := Warn
+		if e.env.Requires(policy.AttestationProvenance) {
+			st = Fail
+		}
+		e.add(Check{Question: QProvenance, ID: "required-provenance", Status: st, Message: "no verified provenance for " + e.digest + e.elsewhere("provenance"),
+			Fix: "attest provenance for this digest in the build (relproof attest --type provenance)"})
+		return
+	}
+	a := provs[0]
+	e.add(Check{Question: QProvenance, ID: "required-provenance", Status: Pass, Message: "provenance verified, signed by " + a.Signer, Evidence: digests(provs)})
+	builder := ""
+	if a.Provenance != nil {
+		builder = a.Provenance.BuilderID
+	}
+	if a.SLSA != nil {
+		builder = a.SLSA.BuilderID
+	}
+	e.add(withEvidence(matchCheck(QProvenance, "builder", e.env.BuilderAllowed(builder), "build with an allowed builder (the reusable workflow the policy names)"), a))
+	e.add(withEvidence(matchCheck(QProvenance, "runner-environment", e.env.RunnerAllowed(runnerEnvironment(a)), "build on the runner environment the policy requires"), a))
+	if n := len(e.in.Unlisted); n > 0 {
+		e.add(Check{Question: QProvenance, ID: "signers", Status: Warn, Message: fmt.Sprintf("%d attestation(s) verified but are signed by signers the policy does not list; they do not count%s", n, e.elsewhere("")), Evidence: digests(e.in.Unlisted)})
+	} else if len(e.env.Signers) == 0 {
+		e.add(Check{Question: QProvenance, ID: "signers", Status: Warn, Message: "the policy lists no signers: any valid signature counts", Fix: "list the identities or keys that may sign evidence (signers)"})
+	}
+}
+
+// Question 4: tests and scans on this digest.
+func (e *evaluation) testsAndScans() {
+	for _, t := range []policy.AttestationType{policy.AttestationSBOM, policy.AttestationVuln, policy.AttestationTest} {
+		as := e.byType[string(t)]
+		id := "required-" + string(t)
+		switch {
+		case len(as) > 0:
+			e.add(Check{Question: QTestsScans, ID: id, Status: Pass, Message: fmt.Sprintf("%d %s attestation(s) for %s", len(as), t, e.digest), Evidence: digests(as)})
+		case e.env.Requires(t):
+			e.add(Check{Question: QTestsScans, ID: id, Status: Fail, Message: fmt.Sprintf("no verified %s attestation for %s%s", t, e.digest, e.elsewhere(string(t))),
+				Fix: fmt.Sprintf("run it on this exact digest and attest it (relproof attest --type %s)", t)})
+		default:
+			e.add(Check{Question: QTestsScans, ID: id, Status: NotApplicable, Message: fmt.Sprintf("no %s attestation, and the policy does not require one", t)})
+		}
+	}
+	for _, a := range e.byType["test"] {
+		ti, err := testsInput(a)
+		c := Check{Question: QTestsScans, ID: "tests-passed", Evidence: []string{a.Digest}}
+		switch {
+		case err != nil:
+			c.Status, c.Message = Fail, "the test attestation cannot be read: "+err.Error()
+		case ti.Result == "PASSED":
+			c.Status, c.Message = Pass, fmt.Sprintf("%d tests passed", len(ti.Passed))
+		case ti.Result == "WARNED":
+			c.Status, c.Message = Warn, fmt.Sprintf("%d tests passed, %d warned or skipped", len(ti.Passed), len(ti.Warned))
+		default:
+			c.Status, c.Message = Fail, fmt.Sprintf("tests %s: %d failed (%s)", strings.ToLower(ti.Result), len(ti.Failed), strings.Join(first(ti.Failed, 5), ", "))
+			c.Fix = "fix the failing tests and attest a passing run for this digest"
+		}
+		e.add(c)
+	}
+}
+
+// Question 5: findings, exceptions and custom rules.
+func (e *evaluation) findings() {
+	in := policy.RuleInput{Subject: policy.Subject{Name: e.in.Subject.Name, Digest: e.digest}, Environment: e.env.Name}
+	if ps := e.byType["provenance"]; len(ps) > 0 {
+		in.Provenance = predicateMap(ps[0])
+	}
+	if ss := e.byType["sbom"]; len(ss) > 0 {
+		if sb, err := sbomInput(ss[0]); err == nil {
+			in.SBOM = sb
+		} else {
+			e.add(Check{Question: QFindings, ID: "sbom-readable", Status: Fail, Message: "the SBOM attestation cannot be read: " + err.Error(), Evidence: []string{ss[0].Digest}})
+		}
+	}
+	if ts := e.byType["test"]; len(ts) > 0 {
+		if ti, err := testsInput(ts[0]); err == nil {
+			in.Tests = ti
+		}
+	}
+	for _, a := range e.byType["vuln"] {
+		rep, err := vulnReport(a)
+		if err != nil {
+			e.add(Check{Question: QFindings, ID: "vulnerabilities", Status: Fail, Message: "the scan report in the vulnerability attestation cannot be read: " + err.Error(), Evidence: []string{a.Digest}})
+			continue
+		}
+		vi := &policy.VulnInput{}
+		var blocked, excepted, expired []string
+		for _, f := range rep.Findings {
+			pf := policy.Finding(f)
+			vi.Findings = append(vi.Findings, pf)
+			r := e.env.FindingBlocked(pf, e.digest, e.in.Now)
+			switch {
+			case r.Blocked && r.Expired != nil:
+				expired = append(expired, r.Message())
+			case r.Blocked:
+				blocked = append(blocked, r.Message())
+			case r.Exception != nil:
+				excepted = append(excepted, r.Message())
+			}
+		}
+		in.Vuln = vi
+		c := Check{Question: QFindings, ID: "vulnerabilities", Evidence: []string{a.Digest}}
+		switch {
+		case len(blocked)+len(expired) > 0:
+			c.Status = Fail
+			c.Message = fmt.Sprintf("%d blocking finding(s): %s", len(blocked)+len(expired), strings.Join(first(append(expired, blocked...), 5), "; "))
+			c.Fix = "upgrade the affected packages, or record an exception with a reason, an approver and an expiry"
+		case len(excepted) > 0:
+			c.Status, c.Message = Warn, fmt.Sprintf("%d finding(s) above the threshold are excepted: %s", len(excepted), strings.Join(first(excepted, 5), "; "))
+		default:
+			c.Status, c.Message = Pass, fmt.Sprintf("%d finding(s), none above %s", len(rep.Findings), e.env.Vulnerabilities.MaxSeverity)
+		}
+		e.add(c)
+	}
+	if e.in.Approvals != nil {
+		for _, r := range e.in.Approvals.Reviews {
+			in.Approvals = append(in.Approvals, policy.ApprovalInput{Reviewer: r.Reviewer, State: r.State, Time: r.Time, Comment: r.Comment})
+		}
+	}
+	for _, r := range policy.EvalRules(e.env, in) {
+		c := Check{Question: QFindings, ID: "rule:" + r.Name, Status: Pass, Message: "rule holds"}
+		if !r.Passed {
+			c.Status, c.Message = Fail, r.Message
+			if r.Err != nil {
+				c.Message += " (" + r.Err.Error() + ")"
+			}
+		}
+		e.add(c)
+	}
+}
+
+// Question 6: rollback.
+func (e *evaluation) rollback() {
+	rb := e.in.Rollback
+	switch {
+	case rb == nil && e.env.Rollback.Required:
+		e.add(Check{Question: QRollback, ID: "rollback", Status: Fail, Message: "no rollback digest, and the policy requires one",
+			Fix: "name the digest to roll back to (--rollback-digest; relproof deploy record finds the previous deployment's)"})
+	case rb == nil:
+		e.add(Check{Question: QRollback, ID: "rollback", Status: NotApplicable, Message: "no rollback digest given; the policy does not require one"})
+	case rb.Digest == e.digest:
+		e.add(Check{Question: QRollback, ID: "rollback", Status: Fail, Message: "the rollback digest is the digest being deployed"})
+	case !rb.Verified:
+		st := Fail
+		if !e.env.Rollback.Required {
+			st = Warn
+		}
+		e.add(Check{Question: QRollback, ID: "rollback", Status: st, Message: fmt.Sprintf("rollback digest %s has no provenance that verifies: %s", rb.Digest, rb.Reason),
+			Fix: "roll back only to a digest with verified provenance under this policy"})
+	default:
+		e.add(Check{Question: QRollback, ID: "rollback", Status: Pass, Message: fmt.Sprintf("rollback to %s, whose provenance verifies", rb.Digest), Evidence: rb.Evidence})
+	}
+}
+
+func (e *evaluation) decide() {
+	d := e.d
+	if len(d.Failed()) == 0 {
+		d.Decision = "allow"
+		if e.in.BreakGlass {
+			e.add(Check{Question: QDigest, ID: "break-glass", Status: Warn, Message: "break-glass was asked for, but every check passed: not used"})
+		}
+		return
+	}
+	d.Decision = "deny"
+	if !e.in.BreakGlass {
+		return
+	}
+	bg := e.env.BreakGlass
+	switch {
+	case !bg.Allowed:
+		e.add(Check{Question: QDigest, ID: "break-glass", Status: Fail, Message: fmt.Sprintf("break-glass is not allowed for %s", e.env.Name)})
+	case bg.RequireJustification && strings.TrimSpace(e.in.Justification) == "":
+		e.add(Check{Question: QDigest, ID: "break-glass", Status: Fail, Message: "break-glass needs a justification"})
+	default:
+		d.Decision, d.BreakGlass, d.Justification = "allow", true, e.in.Justification
+		e.add(Check{Question: QDigest, ID: "break-glass", Status: Warn, Message: fmt.Sprintf("BREAK-GLASS: deployed despite %d failing check(s): %s", len(d.Failed()), e.in.Justification)})
+	}
+}
+
+func matchCheck(q int, id string, m policy.Match, fix string) Check {
+	c := Check{Question: q, ID: id, Message: m.Message()}
+	switch {
+	case m.Unrestricted:
+		c.Status = Pass
+	case m.Allowed:
+		c.Status = Pass
+	default:
+		c.Status, c.Fix = Fail, fix
+	}
+	return c
+}
+
+func withEvidence(c Check, a verify.Attestation) Check {
+	c.Evidence = append(c.Evidence, a.Digest)
+	return c
+}
+
+func rollbackDigest(rb *Rollback) string {
+	if rb == nil {
+		return ""
+	}
+	return rb.Digest
+}
+
+func first(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return append(append([]string{}, s[:n]...), fmt.Sprintf("and %d more", len(s)-n))
+}

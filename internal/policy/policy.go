@@ -1,0 +1,239 @@
+package policy
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The policy file's apiVersion and kind.
+const (
+	APIVersion = "relproof.dev/v1"
+	Kind       = "Policy"
+)
+
+// Level is a control level of the control matrix; it presets an
+// environment's defaults.
+type Level string
+
+// Levels.
+const (
+	LevelMinimum Level = "minimum"
+	LevelBetter  Level = "better"
+	LevelStrong  Level = "strong"
+)
+
+// AttestationType names evidence an environment can require.
+type AttestationType string
+
+// Attestation types.
+const (
+	AttestationProvenance AttestationType = "provenance"
+	AttestationSBOM       AttestationType = "sbom"
+	AttestationVuln       AttestationType = "vuln"
+	AttestationTest       AttestationType = "test"
+)
+
+// RunnerEnvironment is where a build may have run.
+type RunnerEnvironment string
+
+// Runner environments, as GitHub's OIDC token and Fulcio certificates say
+// them; RunnerAny allows either.
+const (
+	RunnerGitHubHosted RunnerEnvironment = "github-hosted"
+	RunnerSelfHosted   RunnerEnvironment = "self-hosted"
+	RunnerAny          RunnerEnvironment = "any"
+)
+
+// Policy is a parsed policy file.
+type Policy struct {
+	Name   string // the file's name, as given to Load or Parse
+	Digest string // "sha256:HEX" of the policy file's bytes
+	// Files are every file the policy was read from, the policy first, then
+	// exceptions and key files in the order the policy names them.
+	Files []File
+
+	envs  map[string]*Environment // by lower-cased name, presets applied
+	names []string                // in file order
+}
+
+// File is a file a policy was read from.
+type File struct {
+	Name   string `json:"name"`
+	Digest string `json:"digest"` // "sha256:HEX"
+}
+
+// Environment is what a policy says about deployments to one environment.
+// EffectiveEnvironment returns it with the level's presets applied.
+type Environment struct {
+	Name            string
+	Level           Level
+	Subject         SubjectPolicy
+	Source          SourcePolicy
+	Builder         BuilderPolicy
+	Signers         []Signer
+	Require         []AttestationType
+	Vulnerabilities VulnerabilityPolicy
+	Approvals       ApprovalPolicy
+	Rollback        RollbackPolicy
+	BreakGlass      BreakGlassPolicy
+	Rules           []Rule
+
+	// Defaults are the fields the level's preset filled, as the file would
+	// spell them ("approvals.minimum"), in the order of the preset table.
+	Defaults []string
+	// File and Line locate the environment in the policy.
+	File string
+	Line int
+}
+
+// SubjectPolicy constrains the artifact.
+type SubjectPolicy struct {
+	// RequireDigest denies a subject given only by tag.
+	RequireDigest bool
+	// AllowedRepositories are HOST/REPOSITORY globs for oci:// subjects;
+	// empty allows any.
+	AllowedRepositories []string
+}
+
+// SourcePolicy constrains the source the artifact was built from.
+type SourcePolicy struct {
+	Repositories []string // HOST/OWNER/REPO globs; empty allows any
+	Refs         []string // full ref globs; empty allows any
+}
+
+// BuilderPolicy constrains the build.
+type BuilderPolicy struct {
+	IDs               []string // builder id globs, with @ref; empty allows any
+	RunnerEnvironment RunnerEnvironment
+}
+
+// Signer is one identity that may sign evidence: keyless (Issuer with
+// Identity or IdentityRegexp) or a key (Key).
+type Signer struct {
+	Issuer         string `json:"issuer,omitempty"`
+	Identity       string `json:"identity,omitempty"`
+	IdentityRegexp string `json:"identityRegexp,omitempty"`
+	Key            string `json:"key,omitempty"` // the key file, as the policy names it
+
+	PublicKey crypto.PublicKey `json:"-"`                   // the key file's key
+	KeyDigest string           `json:"keyDigest,omitempty"` // "sha256:HEX" of its DER SubjectPublicKeyInfo
+}
+
+// VulnerabilityPolicy says which findings block.
+type VulnerabilityPolicy struct {
+	// MaxSeverity is the highest severity that does not block.
+	MaxSeverity Severity
+	// UnknownAs is the severity a finding of unknown severity counts as.
+	UnknownAs Severity
+	// ExceptionsFile is the exceptions file as the policy names it.
+	ExceptionsFile string
+	Exceptions     []Exception
+}
+
+// ApprovalPolicy says which approvals a deployment needs.
+type ApprovalPolicy struct {
+	// Minimum is the number of distinct approving reviewers; 0 needs none.
+	Minimum int
+	// PreventSelfReview does not count an approval by an author of the change.
+	PreventSelfReview bool
+	// TiedToEvidence counts only approvals given after the check run that
+	// showed reviewers the digest and its evidence checklist was posted.
+	TiedToEvidence bool
+}
+
+// RollbackPolicy says whether a deployment must name its rollback digest.
+type RollbackPolicy struct {
+	// Required denies a deployment without a rollback digest that has
+	// passing provenance.
+	Required bool
+}
+
+// BreakGlassPolicy says whether an emergency deployment may bypass failing
+// checks.
+type BreakGlassPolicy struct {
+	Allowed              bool
+	RequireJustification bool
+}
+
+// Exception excuses a vulnerability finding until it expires.
+type Exception struct {
+	ID       string    `json:"id"`                // CVE-… or GHSA-…
+	Digest   string    `json:"digest,omitempty"`  // only for this subject digest, when set
+	Package  string    `json:"package,omitempty"` // only for this package, when set
+	Reason   string    `json:"reason"`
+	Approver string    `json:"approver"`
+	Expires  time.Time `json:"expires"`
+	// File and Line locate the exception.
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+// Load reads and parses the policy file at path. Files it names are read
+// relative to its directory.
+func Load(path string) (*Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: "cannot read the policy: " + errText(err), Err: err}
+	}
+	return Parse(path, data, os.ReadFile)
+}
+
+// Parse parses a policy. name identifies it in errors and locates the files
+// it names (exceptions, keys), which readFile reads; with a nil readFile, a
+// policy that names a file is an error.
+func Parse(name string, data []byte, readFile func(string) ([]byte, error)) (*Policy, error) {
+	p := newParser(name, readFile)
+	pol := &Policy{
+		Name:   name,
+		Digest: digestOf(data),
+		envs:   map[string]*Environment{},
+	}
+	pol.Files = append(pol.Files, File{Name: name, Digest: pol.Digest})
+	p.policy(data, pol)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	pol.Files = append(pol.Files, p.files...)
+	return pol, nil
+}
+
+// EnvironmentNames returns the policy's environments, in file order.
+func (p *Policy) EnvironmentNames() []string { return slices.Clone(p.names) }
+
+// EffectiveEnvironment returns the environment called name (in any case),
+// with its level's presets applied. The result is the caller's to keep or
+// change. An unknown name is an *UnknownEnvironmentError.
+func (p *Policy) EffectiveEnvironment(name string) (*Environment, error) {
+	e, ok := p.envs[strings.ToLower(name)]
+	if !ok {
+		return nil, &UnknownEnvironmentError{Name: name, Policy: p.Name, Known: p.EnvironmentNames()}
+	}
+	return e.clone(), nil
+}
+
+func (e *Environment) clone() *Environment {
+	c := *e
+	c.Subject.AllowedRepositories = slices.Clone(e.Subject.AllowedRepositories)
+	c.Source.Repositories = slices.Clone(e.Source.Repositories)
+	c.Source.Refs = slices.Clone(e.Source.Refs)
+	c.Builder.IDs = slices.Clone(e.Builder.IDs)
+	c.Signers = slices.Clone(e.Signers)
+	c.Require = slices.Clone(e.Require)
+	c.Vulnerabilities.Exceptions = slices.Clone(e.Vulnerabilities.Exceptions)
+	c.Rules = slices.Clone(e.Rules)
+	c.Defaults = slices.Clone(e.Defaults)
+	return &c
+}
+
+// Requires reports whether the environment requires evidence of type t.
+func (e *Environment) Requires(t AttestationType) bool { return slices.Contains(e.Require, t) }
+
+func digestOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
