@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/spf13/cobra"
 
 	"github.com/relproof/relproof/internal/attest"
@@ -143,8 +141,8 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		}
 		entries = append(entries, gh...)
 	}
-	signers := gateSigners(envPol, tr)
-	verified, unlisted, rejected := verifyEvidence(subj, entries, signers, tr)
+	signers := gate.Signers(envPol, tr)
+	verified, unlisted, rejected := gate.SortEvidence(subj, entries, signers, tr)
 
 	in := gate.Input{
 		Subject:       subj,
@@ -197,87 +195,6 @@ func evidenceFiles(bundles []string, dir string) ([]string, error) {
 	}
 	sort.Strings(files[len(bundles):])
 	return files, nil
-}
-
-// gateSigners turns the policy's signers into verification policies; a
-// policy that lists none accepts any valid keyless signature (the decision
-// warns about it).
-func gateSigners(e *policy.Environment, tr root.TrustedMaterial) []verify.Policy {
-	if len(e.Signers) == 0 {
-		return []verify.Policy{{TrustedRoot: tr, IgnoreIdentityUnsafe: true}}
-	}
-	var ps []verify.Policy
-	for _, s := range e.Signers {
-		switch {
-		case s.PublicKey != nil:
-			if k, ok := s.PublicKey.(*ecdsa.PublicKey); ok {
-				ps = append(ps, verify.Policy{Key: k, TrustedRoot: tr})
-			}
-		default:
-			id := &verify.Identity{SAN: s.Identity, Issuer: s.Issuer}
-			if s.IdentityRegexp != "" {
-				id.SANRegexp = "^(?:" + s.IdentityRegexp + ")$"
-			}
-			ps = append(ps, verify.Policy{TrustedRoot: tr, Identity: id})
-		}
-	}
-	return ps
-}
-
-// verifyEvidence verifies each entry under each signer policy: verified by
-// one of them counts; verified only without identity is unlisted; the rest
-// is rejected with the reason that says most (a subject mismatch first).
-func verifyEvidence(subj *subject.Subject, entries []verify.Entry, signers []verify.Policy, tr root.TrustedMaterial) (verified, unlisted []verify.Attestation, rejected []gate.Rejected) {
-	for _, e := range entries {
-		var reasons []verify.Rejection
-		ok := false
-		for _, p := range signers {
-			res, _ := verify.Verify(subj, []verify.Entry{e}, p)
-			if res != nil && len(res.Verified) == 1 {
-				verified = append(verified, res.Verified[0])
-				ok = true
-				break
-			}
-			if res != nil {
-				reasons = append(reasons, res.Rejected...)
-			}
-		}
-		if ok {
-			continue
-		}
-		if !signers[0].IgnoreIdentityUnsafe {
-			if res, _ := verify.Verify(subj, []verify.Entry{e}, verify.Policy{TrustedRoot: tr, IgnoreIdentityUnsafe: true}); res != nil && len(res.Verified) == 1 {
-				unlisted = append(unlisted, res.Verified[0])
-				continue
-			}
-		}
-		r := gate.Rejected{Source: e.Source, Type: gate.Type(peekPredicateType(e)), Reason: "no signer policy applies"}
-		for _, rr := range reasons {
-			r.Reason = rr.Reason
-			if strings.HasPrefix(rr.Reason, verify.ErrSubjectMismatch.Error()) {
-				break
-			}
-		}
-		rejected = append(rejected, r)
-	}
-	return verified, unlisted, rejected
-}
-
-// peekPredicateType reads an entry's predicate type without trusting it,
-// to say what kind of evidence did not count.
-func peekPredicateType(e verify.Entry) string {
-	if e.Bundle == nil {
-		return ""
-	}
-	env := e.Bundle.GetDsseEnvelope()
-	if env == nil {
-		return ""
-	}
-	var st struct {
-		PredicateType string `json:"predicateType"`
-	}
-	_ = json.Unmarshal(env.GetPayload(), &st)
-	return st.PredicateType
 }
 
 // rollbackCheck verifies the rollback digest's provenance under the same

@@ -76,14 +76,19 @@ func TestDemo(t *testing.T) {
 		Evidence  []struct{ Type, PredicateType, BundleFile, Referrer string }
 		Verified  int
 		PublicKey string
+		Verdict   string
+		Policy    string
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 		t.Fatalf("demo --output json: %v\n%s", err, r.stdout)
 	}
-	if res.Verified != 3 || len(res.Evidence) != 3 {
-		t.Fatalf("demo verified %d of %d, want 3 of 3", res.Verified, len(res.Evidence))
+	if res.Verified != 4 || len(res.Evidence) != 4 {
+		t.Fatalf("demo verified %d of %d, want 4 of 4", res.Verified, len(res.Evidence))
 	}
-	for i, want := range []string{"provenance", "test", "vuln"} {
+	if res.Verdict != "allow" {
+		t.Errorf("demo gate verdict = %q, want allow", res.Verdict)
+	}
+	for i, want := range []string{"provenance", "sbom", "test", "vuln"} {
 		if res.Evidence[i].Type != want {
 			t.Errorf("evidence %d is %q, want %q", i, res.Evidence[i].Type, want)
 		}
@@ -95,9 +100,12 @@ func TestDemo(t *testing.T) {
 	}
 	v := run(t, env, args...)
 	expect(t, v, 0)
-	if !strings.Contains(v.stdout, "3 of 3 bundles verified") {
+	if !strings.Contains(v.stdout, "4 of 4 bundles verified") {
 		t.Errorf("stdout = %s", v.stdout)
 	}
+	// And the gate decides the same from the files.
+	g := run(t, env, "gate", "oci-layout:"+res.Layout+"@"+res.Digest, "--environment", "production", "--policy", res.Policy, "--bundles-dir", filepath.Dir(res.Evidence[0].BundleFile))
+	expect(t, g, 0)
 	// Provenance is local even inside GitHub Actions: the workflow did not build the demo image.
 	var b struct {
 		DSSEEnvelope struct{ Payload []byte } `json:"dsseEnvelope"`

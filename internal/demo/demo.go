@@ -1,8 +1,9 @@
 // Package demo runs relproof's whole chain offline on one machine: an
 // in-process OCI registry on loopback, a throwaway git repository, a small
-// real OCI image built from it, provenance, test and scan evidence signed
-// with an ephemeral key and pushed as referrers of the image digest, then
-// verified back from the registry. Each step is one function.
+// real OCI image built from it, provenance, an SBOM (syft), test and scan
+// evidence signed with an ephemeral key and pushed as referrers of the
+// image digest, verified back from the registry, and a gate decision for
+// production. Each step is one function.
 package demo
 
 import (
@@ -57,6 +58,10 @@ type Result struct {
 	Signer     string              `json:"signer"`
 	Evidence   []Evidence          `json:"evidence"`
 	Verified   int                 `json:"verified"`
+	Policy     string              `json:"policy"`
+	Verdict    string              `json:"verdict"`
+	Decision   string              `json:"decision"`
+	Summary    string              `json:"summary"`
 }
 
 // run carries the state between steps.
@@ -100,9 +105,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		{"resolve the tag once to the digest", r.resolveDigest},
 		{"make an ephemeral signing key", r.makeKey},
 		{"attest provenance", r.attestProvenance},
+		{"generate the image's SBOM and attest it", r.attestSBOM},
 		{"test the image and attest the results", r.attestTests},
 		{"scan the image and attest the report", r.attestScan},
 		{"verify the evidence back from the registry", r.verifyBack},
+		{"gate the digest for production under the demo's policy", r.gateProduction},
 	}
 	for i, s := range steps {
 		fmt.Fprintf(opts.Log, "[%d/%d] %s\n", i+1, len(steps), s.name)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/relproof/relproof/internal/attest"
 	"github.com/relproof/relproof/internal/fsutil"
@@ -75,37 +74,14 @@ func (r *run) attestProvenance(ctx context.Context) error {
 	}, "")
 }
 
-// attest builds, signs, writes and pushes one statement for the digest.
+// attest builds one statement for the digest and publishes it.
 func (r *run) attest(ctx context.Context, req attest.Request, inputFile string) error {
 	req.Subject = r.subject
 	st, err := attest.Build(req)
 	if err != nil {
 		return err
 	}
-	bundle, err := attest.Sign(ctx, r.signer, st)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(r.path("evidence"), 0o755); err != nil {
-		return err
-	}
-	file := r.path("evidence", string(req.Type)+".sigstore.json")
-	if err := fsutil.WriteFileAtomic(file, append(bundle, '\n'), 0o644); err != nil {
-		return err
-	}
-	ref, err := oci.PushBundle(ctx, r.ref, bundle, st.GetPredicateType(), sourceTime.Format(time.RFC3339))
-	if err != nil {
-		return err
-	}
-	r.res.Evidence = append(r.res.Evidence, Evidence{
-		Type:          string(req.Type),
-		PredicateType: st.GetPredicateType(),
-		Input:         inputFile,
-		BundleFile:    file,
-		Referrer:      ref.String(),
-	})
-	fmt.Fprintf(r.opts.Log, "      %s -> referrer %s\n", st.GetPredicateType(), ref.DigestStr())
-	return nil
+	return r.publish(ctx, string(req.Type), st, inputFile)
 }
 
 // verifyBack reads the referrers of the digest from the registry and

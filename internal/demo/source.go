@@ -21,7 +21,11 @@ var sourceTime = time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC)
 var sourceFiles = map[string]string{
 	"app/hello.sh": "#!/bin/sh\necho \"hello from a release with evidence\"\n",
 	"app/VERSION":  "1.0.0\n",
-	"README.md":    "# demo app\n\nBuilt, attested and verified by `relproof demo`.\n",
+	"app/package.json": `{"name": "demo-app", "version": "1.0.0", "license": "Apache-2.0", "dependencies": {"left-pad": "1.3.0"}}
+`,
+	"app/node_modules/left-pad/package.json": `{"name": "left-pad", "version": "1.3.0", "license": "WTFPL"}
+`,
+	"README.md": "# demo app\n\nBuilt, attested and verified by `relproof demo`.\n",
 }
 
 // makeRepository creates a git repository with the demo source in one commit.

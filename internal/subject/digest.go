@@ -100,7 +100,7 @@ func hashFile(ctx context.Context, input, path string, withSHA512 bool) (Digest,
 	}
 	switch {
 	case fi.IsDir():
-		return Digest{}, nil, 0, invalid(input, "%q is a directory; directories are not subjects yet (SBOM dir: sources come later)", path)
+		return Digest{}, nil, 0, invalid(input, "%q is a directory: a subject is one artifact; for a directory's SBOM use `relproof sbom dir:%s`, then its digest", path, path)
 	case !fi.Mode().IsRegular():
 		return Digest{}, nil, 0, invalid(input, "%q is not a regular file", path)
 	}

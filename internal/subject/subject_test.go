@@ -118,7 +118,7 @@ func offlineCases(t testing.TB) []resolveCase {
 			name:    "directory",
 			input:   sub,
 			wantErr: subject.ErrInvalidSubject,
-			msgHas:  []string{sub, "directories are not subjects yet", "dir:"},
+			msgHas:  []string{sub, "is a directory", "relproof sbom dir:"},
 		},
 		{
 			name:    "missing file",

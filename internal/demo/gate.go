@@ -1,0 +1,113 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/template"
+	"time"
+
+	"github.com/relproof/relproof/internal/fsutil"
+	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/oci"
+	"github.com/relproof/relproof/internal/policy"
+	"github.com/relproof/relproof/internal/report"
+	"github.com/relproof/relproof/internal/subject"
+	"github.com/relproof/relproof/internal/verify"
+)
+
+//go:embed policy.yaml.tmpl
+var policyTemplate string
+
+// gateProduction decides, for the digest, whether it may go to production
+// under the demo's policy: the evidence is read back from the registry and
+// verified under the policy's signer, as `relproof gate` does.
+func (r *run) gateProduction(ctx context.Context) error {
+	path, err := r.writePolicy()
+	if err != nil {
+		return err
+	}
+	pol, err := policy.Load(path)
+	if err != nil {
+		return err
+	}
+	env, err := pol.EffectiveEnvironment("production")
+	if err != nil {
+		return err
+	}
+	refs, err := oci.FetchBundles(ctx, r.ref)
+	if err != nil {
+		return err
+	}
+	var entries []verify.Entry
+	for _, ref := range refs {
+		e, err := verify.ReadBundles(ref.Ref.String(), ref.Bundle)
+		if err != nil {
+			return err
+		}
+		entries = append(entries, e...)
+	}
+	// Gate the digest itself: the tag was resolved once, in step 3.
+	pinned, err := subject.Resolve(ctx, "oci://"+r.ref.String(), subject.RequireDigest())
+	if err != nil {
+		return err
+	}
+	verified, unlisted, rejected := gate.SortEvidence(pinned, entries, gate.Signers(env, nil), nil)
+	d := gate.Evaluate(gate.Input{
+		Subject: pinned, Environment: env, PolicyDigest: pol.Digest,
+		Verified: verified, Unlisted: unlisted, Rejected: rejected, Now: time.Now(),
+	})
+	dir := r.path("gate")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return err
+	}
+	r.res.Decision = filepath.Join(dir, "decision.json")
+	r.res.Summary = filepath.Join(dir, "summary.md")
+	r.res.Policy = path
+	r.res.Verdict = d.Decision
+	if err := fsutil.WriteFileAtomic(r.res.Decision, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(r.res.Summary, []byte(report.Markdown(d)), 0o644); err != nil {
+		return err
+	}
+	for q := 1; q <= 6; q++ {
+		fmt.Fprintf(r.opts.Log, "      %d. %-66s %s\n", q, gate.Questions[q], d.QuestionStatus(q))
+	}
+	fmt.Fprintf(r.opts.Log, "      production: %s (policy %s)\n", d.Decision, path)
+	if !d.Allowed() {
+		return fmt.Errorf("the demo's own evidence was denied for production: %+v", d.Failed())
+	}
+	return nil
+}
+
+// writePolicy writes the demo's production policy, naming its source
+// repository, registry and key.
+func (r *run) writePolicy() (string, error) {
+	t, err := template.New("policy").Parse(policyTemplate)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, map[string]string{
+		"Registry":         r.host,
+		"SourceRepository": "file://" + r.repoDir,
+		"KeyFile":          filepath.Join("..", "keys", "demo.pub"),
+	}); err != nil {
+		return "", err
+	}
+	dir := r.path("policy")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "policy.yaml")
+	return path, fsutil.WriteFileAtomic(path, buf.Bytes(), 0o644)
+}
