@@ -210,15 +210,7 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 	if err != nil {
 		return err
 	}
-	ps, err := attest.ToStruct(pred)
-	if err != nil {
-		return err
-	}
-	st, err := attest.NewStatement(subj, predicate.ApprovalType, ps)
-	if err != nil {
-		return err
-	}
-	bundle, err := attest.Sign(ctx, signer, st)
+	bundle, err := attest.SignPredicate(ctx, signer, subj, predicate.ApprovalType, pred)
 	if err != nil {
 		return err
 	}

@@ -154,15 +154,7 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 	if err := pred.Validate(); err != nil {
 		return err
 	}
-	ps, err := attest.ToStruct(pred)
-	if err != nil {
-		return err
-	}
-	st, err := attest.NewStatement(subj, predicate.DeploymentType, ps)
-	if err != nil {
-		return err
-	}
-	bundle, err := attest.Sign(ctx, signer, st)
+	bundle, err := attest.SignPredicate(ctx, signer, subj, predicate.DeploymentType, pred)
 	if err != nil {
 		return fmt.Errorf("deployment %d is recorded in GitHub, but signing its attestation failed: %w", d.ID, err)
 	}

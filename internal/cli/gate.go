@@ -257,15 +257,7 @@ func writeDecision(ctx context.Context, env *Env, o *gateOptions, subj *subject.
 				return err
 			}
 			defer closeSigner()
-			pred, err := attest.JSONToStruct(b)
-			if err != nil {
-				return err
-			}
-			st, err := attest.NewStatement(subj, DecisionType, pred)
-			if err != nil {
-				return err
-			}
-			bundle, err := attest.Sign(ctx, signer, st)
+			bundle, err := attest.SignPredicate(ctx, signer, subj, DecisionType, json.RawMessage(b))
 			if err != nil {
 				return err
 			}

@@ -32,15 +32,7 @@ func writeVSA(ctx context.Context, env *Env, o *verifyOptions, flags *pflag.Flag
 	if ref, ok := subj.OCIReference(); ok {
 		resource = "oci://" + ref.String()
 	}
-	pred, err := attest.ToStruct(verify.Summary(res, resource, policy, env.Now()))
-	if err != nil {
-		return err
-	}
-	st, err := attest.NewStatement(subj, verify.VSAType, pred)
-	if err != nil {
-		return err
-	}
-	b, err := attest.Sign(ctx, signer, st)
+	b, err := attest.SignPredicate(ctx, signer, subj, verify.VSAType, verify.Summary(res, resource, policy, env.Now()))
 	if err != nil {
 		return err
 	}
