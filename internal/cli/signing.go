@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/relproof/relproof/internal/sign"
+	"github.com/relproof/relproof/internal/sign/keyref"
 )
 
 // signingOptions are the flags of every command that signs evidence.
@@ -33,7 +34,7 @@ const signingHelp = `Signing, one of:
                              with --rekor-url and/or --tsa-url the signature is also
                              logged and/or timestamped (by default a key signs offline)
   --key awskms://… | gcpkms://… | azurekms://… | hashivault://…   a KMS key
-  --key "pkcs11:token=…;object=…?module-path=…"   an HSM key (PIN in ` + sign.PINEnv + `)`
+  --key "pkcs11:token=…;object=…?module-path=…"   an HSM key (PIN in ` + keyref.PINEnv + `)`
 
 func (s *signingOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
@@ -62,14 +63,14 @@ func (s *signingOptions) signer(ctx context.Context, env *Env) (signer sign.Sign
 			return nil, nil, usageError(err)
 		}
 		return k, noop, nil
-	case sign.IsKMS(s.key):
-		k, err := sign.NewKMSSigner(ctx, s.key)
+	case keyref.IsKMS(s.key):
+		k, err := keyref.NewKMSSigner(ctx, s.key)
 		if err != nil {
 			return nil, nil, err
 		}
 		return s.withTransparency(k), noop, nil
-	case sign.IsPKCS11(s.key):
-		k, err := sign.NewPKCS11Signer(s.key, env.Getenv(sign.PINEnv))
+	case keyref.IsPKCS11(s.key):
+		k, err := keyref.NewPKCS11Signer(s.key, env.Getenv(keyref.PINEnv))
 		if err != nil {
 			return nil, nil, err
 		}

@@ -87,7 +87,7 @@ func (k *KeylessSigner) token(ctx context.Context) (string, error) {
 	}
 	t, err := githubactions.New(githubactions.WithGetenv(k.o.Getenv)).GetIDToken(ctx, "sigstore")
 	if err != nil {
-		return "", fmt.Errorf("getting the GitHub Actions OIDC token (does the job have `permissions: id-token: write`?): %s", redact(err.Error(), k.o.Getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN")))
+		return "", fmt.Errorf("getting the GitHub Actions OIDC token (does the job have `permissions: id-token: write`?): %s", Redact(err.Error(), k.o.Getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN")))
 	}
 	return t, nil
 }
@@ -116,7 +116,7 @@ func (k *KeylessSigner) SignStatement(ctx context.Context, statement []byte) (*p
 	b, err := sgsign.Bundle(&sgsign.DSSEData{Data: statement, PayloadType: InTotoPayloadType}, kp, opts)
 	if err != nil {
 		return nil, fmt.Errorf("keyless signing (Fulcio %s, Rekor %s, TSA %s): %s", k.o.FulcioURL, orNone(k.o.RekorURL), orNone(k.o.TSAURL),
-			redact(err.Error(), tok, k.o.Getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN")))
+			Redact(err.Error(), tok, k.o.Getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN")))
 	}
 	if raw := b.GetVerificationMaterial().GetCertificate().GetRawBytes(); raw != nil {
 		if cert, err := x509.ParseCertificate(raw); err == nil {

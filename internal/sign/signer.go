@@ -52,11 +52,12 @@ func NewKeySigner(key *ecdsa.PrivateKey) (*KeySigner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading key: %w", err)
 	}
-	return newKeySigner(sv, h, "key")
+	return NewSignerVerifierSigner(sv, h, "key")
 }
 
-// newKeySigner wraps a sigstore SignerVerifier (KMS, PKCS#11, memory).
-func newKeySigner(sv signature.SignerVerifier, h crypto.Hash, kind string) (*KeySigner, error) {
+// NewSignerVerifierSigner wraps a sigstore SignerVerifier (a KMS key, an
+// HSM key, a key in memory); kind names it in reports and errors.
+func NewSignerVerifierSigner(sv signature.SignerVerifier, h crypto.Hash, kind string) (*KeySigner, error) {
 	pk, err := sv.PublicKey()
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the public key: %w", kind, err)

@@ -1,4 +1,7 @@
-package sign
+// Package keyref opens signing keys that live elsewhere: in a KMS (the
+// sigstore KMS providers cosign uses) or in an HSM (PKCS#11). It links the
+// cloud SDKs and cgo, so only the command line imports it.
+package keyref
 
 import (
 	"context"
@@ -7,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/sigstore/sigstore/pkg/signature/kms"
+
+	"github.com/relproof/relproof/internal/sign"
 	// The KMS providers cosign uses; each registers its URI scheme.
 	_ "github.com/sigstore/sigstore/pkg/signature/kms/aws"
 	_ "github.com/sigstore/sigstore/pkg/signature/kms/azure"
@@ -29,12 +34,12 @@ func IsKMS(ref string) bool {
 
 // NewKMSSigner returns a signer for a key held in a KMS. The key never
 // leaves the KMS; its public half is read once, to name it.
-func NewKMSSigner(ctx context.Context, ref string) (*KeySigner, error) {
+func NewKMSSigner(ctx context.Context, ref string) (*sign.KeySigner, error) {
 	sv, err := kms.Get(ctx, ref, crypto.SHA256)
 	if err != nil {
-		return nil, fmt.Errorf("%w: KMS key %s: %w", ErrBadKey, ref, err)
+		return nil, fmt.Errorf("%w: KMS key %s: %w", sign.ErrBadKey, ref, err)
 	}
-	s, err := newKeySigner(sv, crypto.SHA256, "kms "+ref)
+	s, err := sign.NewSignerVerifierSigner(sv, crypto.SHA256, "kms "+ref)
 	if err != nil {
 		return nil, err
 	}

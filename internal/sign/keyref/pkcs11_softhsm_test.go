@@ -1,6 +1,6 @@
 //go:build pkcs11key
 
-package sign_test
+package keyref_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/relproof/relproof/internal/attest"
-	"github.com/relproof/relproof/internal/sign"
+	"github.com/relproof/relproof/internal/sign/keyref"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
 )
@@ -59,7 +59,7 @@ func TestPKCS11SignVerify(t *testing.T) {
 	const pin = "4815162342"
 	uri := softHSM(t, pin)
 
-	s, err := sign.NewPKCS11Signer(uri, pin)
+	s, err := keyref.NewPKCS11Signer(uri, pin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestPKCS11SignVerify(t *testing.T) {
 
 	s.Close() // end the logged-in session before trying another PIN
 
-	_, err = sign.NewPKCS11Signer(uri, "0000000000")
+	_, err = keyref.NewPKCS11Signer(uri, "0000000000")
 	if err == nil {
 		t.Fatal("a wrong PIN opened the key")
 	}

@@ -1,6 +1,6 @@
 //go:build !pkcs11key
 
-package sign
+package keyref
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package sign
+package keyref
 
 import (
 	"crypto"
@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/sigstore/cosign/v2/pkg/cosign/pkcs11key"
+
+	"github.com/relproof/relproof/internal/sign"
 )
 
 // PINEnv holds the PIN of the PKCS#11 token.
@@ -18,7 +20,7 @@ func IsPKCS11(ref string) bool { return strings.HasPrefix(ref, "pkcs11:") }
 // PKCS11Signer is a KeySigner whose key is in an HSM; Close releases the
 // session.
 type PKCS11Signer struct {
-	*KeySigner
+	*sign.KeySigner
 	key *pkcs11key.Key
 }
 
@@ -33,10 +35,10 @@ func (p *PKCS11Signer) Close() { p.key.Close() }
 func NewPKCS11Signer(ref string, pin string) (*PKCS11Signer, error) {
 	conf := pkcs11key.NewPkcs11UriConfig()
 	if err := conf.Parse(ref); err != nil {
-		return nil, fmt.Errorf("%w: PKCS#11 URI %s: %w", ErrBadKey, redactPIN(ref), err)
+		return nil, fmt.Errorf("%w: PKCS#11 URI %s: %w", sign.ErrBadKey, redactPIN(ref), err)
 	}
 	if conf.Pin != "" {
-		return nil, fmt.Errorf("%w: PKCS#11 URI %s carries pin-value: put the PIN in %s instead, so it stays out of command lines and logs", ErrBadKey, redactPIN(ref), PINEnv)
+		return nil, fmt.Errorf("%w: PKCS#11 URI %s carries pin-value: put the PIN in %s instead, so it stays out of command lines and logs", sign.ErrBadKey, redactPIN(ref), PINEnv)
 	}
 	conf.Pin = pin
 	key, err := pkcs11key.GetKeyWithURIConfig(conf, false)
@@ -44,14 +46,14 @@ func NewPKCS11Signer(ref string, pin string) (*PKCS11Signer, error) {
 		if err.Error() == "unimplemented" {
 			return nil, errors.New("PKCS#11 keys need a relproof built with cgo and the pkcs11key tag: CGO_ENABLED=1 go build -tags pkcs11key ./cmd/relproof")
 		}
-		return nil, fmt.Errorf("%w: PKCS#11 key %s: %s", ErrBadKey, redactPIN(ref), redact(err.Error(), pin))
+		return nil, fmt.Errorf("%w: PKCS#11 key %s: %s", sign.ErrBadKey, redactPIN(ref), sign.Redact(err.Error(), pin))
 	}
 	sv, err := key.SignerVerifier()
 	if err != nil {
 		key.Close()
-		return nil, fmt.Errorf("%w: PKCS#11 key %s: %s", ErrBadKey, redactPIN(ref), redact(err.Error(), pin))
+		return nil, fmt.Errorf("%w: PKCS#11 key %s: %s", sign.ErrBadKey, redactPIN(ref), sign.Redact(err.Error(), pin))
 	}
-	ks, err := newKeySigner(sv, crypto.SHA256, "pkcs11 "+redactPIN(ref))
+	ks, err := sign.NewSignerVerifierSigner(sv, crypto.SHA256, "pkcs11 "+redactPIN(ref))
 	if err != nil {
 		key.Close()
 		return nil, err
@@ -73,14 +75,4 @@ func redactPIN(ref string) string {
 		kept = append(kept, kv)
 	}
 	return head + "?" + strings.Join(kept, "&")
-}
-
-// redact replaces every secret in s.
-func redact(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "REDACTED")
-		}
-	}
-	return s
 }
