@@ -78,6 +78,7 @@ Exit codes: 0 success or verified, 1 verification failed or denied,
 		newDeployCmd(env, g),
 		newSourceCmd(env, g),
 		newDemoCmd(env, g),
+		newPackCmd(env, g),
 	)
 	return root
 }

@@ -1,0 +1,241 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/relproof/relproof/internal/evidence"
+	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/sign"
+	"github.com/relproof/relproof/internal/subject"
+	"github.com/relproof/relproof/internal/verify"
+)
+
+type packBuildOptions struct {
+	environment    string
+	decision       string
+	out            string
+	bundles        []string
+	bundlesDir     string
+	approvals      string
+	sourceEvidence string
+	buildLog       string
+	deployRecord   string
+	rollbackDigest string
+	signing        signingOptions
+}
+
+func newPackCmd(env *Env, g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "pack",
+		Short: "Build, verify and show the release evidence pack",
+		Long: `The release evidence pack is one signed, reproducible directory that records a
+release — source, build, artifacts, attestations, approvals, deployment — so an
+auditor can defend it years later, offline:
+
+  01-source/       pull-request-summary.md  commit-range.txt
+  02-build/        build-log.txt  runner-metadata.json
+  03-artifacts/    image-digests.txt  sbom.spdx.json
+  04-attestations/ provenance.jsonl  vuln-scan-attestation.jsonl  test-attestation.jsonl
+  05-approvals/    environment-approval.md  security-signoff.md
+  06-deployment/   deploy-record.json  rollback-plan.md
+  MANIFEST.json  MANIFEST.sigstore.json  index.html
+
+A piece that is not available is never omitted: its file says what is missing
+and why, and MANIFEST.json marks it missing.`,
+	}
+	cmd.AddCommand(newPackBuildCmd(env, g), newPackVerifyCmd(g), newPackShowCmd(g))
+	return cmd
+}
+
+func newPackBuildCmd(env *Env, g *globalOptions) *cobra.Command {
+	o := &packBuildOptions{}
+	cmd := &cobra.Command{
+		Use:   "build SUBJECT --environment ENV --decision FILE --out DIR",
+		Short: "Build the release evidence pack for a digest",
+		Long: `Build the pack for SUBJECT from the gate decision (relproof gate --decision-out)
+and the evidence: the bundles the decision lists as verified go into
+04-attestations, grouped by type. Deterministic: the same evidence gives the
+same files, timestamps taken from the decision. Atomic: built beside --out and
+renamed into place. MANIFEST.sigstore.json is signed with --key or keyless.
+
+` + signingHelp + `
+
+Exit 0 built, 2 bad input.`,
+		Example: `  relproof pack build app.bin --environment production --decision decision.json \
+    --bundles-dir evidence --approvals approval.json --key release.key --out release-evidence`,
+		Args: exactArgs(1, "one SUBJECT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPackBuild(cmd.Context(), cmd.OutOrStdout(), env, g, o, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.environment, "environment", "", "the environment the decision is for")
+	f.StringVar(&o.decision, "decision", "", "the gate decision (JSON from relproof gate --decision-out)")
+	f.StringVar(&o.out, "out", "", "the pack directory to create (new or empty)")
+	f.StringArrayVar(&o.bundles, "bundle", nil, "an evidence file: bundle, DSSE envelope or JSON Lines (repeatable)")
+	f.StringVar(&o.bundlesDir, "bundles-dir", "", "a directory of evidence files (*.json, *.jsonl)")
+	f.StringVar(&o.approvals, "approvals", "", "the approval record (JSON from relproof approval record)")
+	f.StringVar(&o.sourceEvidence, "source-evidence", "", "a directory with pull-request-summary.md and commit-range.txt")
+	f.StringVar(&o.buildLog, "build-log", "", "the build log")
+	f.StringVar(&o.deployRecord, "deploy-record", "", "the deployment record (JSON)")
+	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to (default: the decision's)")
+	o.signing.addFlags(cmd)
+	_ = cmd.MarkFlagRequired("environment")
+	_ = cmd.MarkFlagRequired("decision")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+func runPackBuild(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *packBuildOptions, input string) error {
+	decJSON, err := readInput(o.decision, "decision")
+	if err != nil {
+		return err
+	}
+	var d gate.Decision
+	if err := json.Unmarshal(decJSON, &d); err != nil {
+		return usageErrorf("decision %s: expected the gate decision JSON (relproof gate --decision-out), found: %w", o.decision, err)
+	}
+	if d.Environment != o.environment {
+		return usageErrorf("decision %s: expected a decision for environment %q (--environment), found one for %q", o.decision, o.environment, d.Environment)
+	}
+	if o.rollbackDigest != "" {
+		if _, err := subject.ParseDigest(o.rollbackDigest); err != nil {
+			return usageErrorf("--rollback-digest %q: %w", o.rollbackDigest, err)
+		}
+	}
+	subj, err := subject.Resolve(ctx, input, subject.WithRemoteOptions(env.Remote...), subject.WithClock(env.Now))
+	if err != nil {
+		return err
+	}
+	files, err := evidenceFiles(o.bundles, o.bundlesDir)
+	if err != nil {
+		return err
+	}
+	in := evidence.Input{Subject: subj, Decision: &d, DecisionJSON: decJSON, SourceDir: o.sourceEvidence, RollbackDigest: o.rollbackDigest, Out: o.out}
+	for _, f := range files {
+		data, err := readInput(f, "bundle")
+		if err != nil {
+			return err
+		}
+		in.Bundles = append(in.Bundles, evidence.File{Name: f, Data: data})
+	}
+	for _, opt := range []struct {
+		path, what string
+		dst        **evidence.File
+	}{{o.approvals, "approvals", &in.Approvals}, {o.buildLog, "build log", &in.BuildLog}, {o.deployRecord, "deploy record", &in.DeployRecord}} {
+		if opt.path == "" {
+			continue
+		}
+		data, err := readInput(opt.path, opt.what)
+		if err != nil {
+			return err
+		}
+		*opt.dst = &evidence.File{Name: opt.path, Data: data}
+	}
+	if o.sourceEvidence != "" {
+		if st, err := os.Stat(o.sourceEvidence); err != nil || !st.IsDir() {
+			return usageErrorf("--source-evidence %s: expected a directory, found: %v", o.sourceEvidence, errOrText(err, "not a directory"))
+		}
+	}
+	signer, closeSigner, err := o.signing.signer(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer closeSigner()
+	in.Signer = signer
+	pack, err := evidence.Build(ctx, in)
+	if err != nil {
+		return usageError(err)
+	}
+	return g.report(w, pack.Manifest, func(w io.Writer) {
+		fmt.Fprintf(w, "built %s: %d files for %s (%s to %s)\n", pack.Dir, len(pack.Manifest.Files), pack.Manifest.Digest, pack.Manifest.Decision, pack.Manifest.Environment)
+		for _, e := range pack.Manifest.Missing() {
+			fmt.Fprintf(w, "  missing %s: %s\n", e.Path, e.Missing)
+		}
+		fmt.Fprintf(w, "open %s/%s\n", pack.Dir, evidence.IndexFile)
+	})
+}
+
+func newPackVerifyCmd(g *globalOptions) *cobra.Command {
+	var key string
+	cmd := &cobra.Command{
+		Use:   "verify DIR --key PUB",
+		Short: "Verify a release evidence pack offline",
+		Long: `Verify the pack in DIR offline: every file against MANIFEST.json (no changed,
+missing or extra file), the signature of MANIFEST.sigstore.json with the public
+key, that it signs exactly the manifest's files and the release digest, and
+that every attestation in 04-attestations verifies for the release digest.
+
+Exit 0 verified, 1 not verified (each failing file named), 2 bad input.`,
+		Args: exactArgs(1, "one DIR"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if key == "" {
+				return usageErrorf("pack verify: expected --key PUB (the public key the pack was signed with), found none")
+			}
+			pemBytes, err := readInput(key, "public key")
+			if err != nil {
+				return err
+			}
+			pub, err := sign.ParsePublicKey(key, pemBytes)
+			if err != nil {
+				return usageError(err)
+			}
+			pack, err := evidence.Verify(args[0], verify.Policy{Key: pub})
+			if err != nil {
+				var pe *evidence.Error
+				if errors.As(err, &pe) {
+					return err
+				}
+				return usageError(err)
+			}
+			m := pack.Manifest
+			return g.report(cmd.OutOrStdout(), map[string]any{"verdict": "verified", "dir": pack.Dir, "manifest": m}, func(w io.Writer) {
+				fmt.Fprintf(w, "verified %s: %d files, signed manifest for %s (%s to %s), %d piece(s) recorded missing\n",
+					pack.Dir, len(m.Files), m.Digest, m.Decision, m.Environment, len(m.Missing()))
+			})
+		},
+	}
+	cmd.Flags().StringVar(&key, "key", "", "the public key the pack was signed with (PEM)")
+	return cmd
+}
+
+func newPackShowCmd(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show DIR",
+		Short: "Print a release evidence pack's summary (without verifying it)",
+		Args:  exactArgs(1, "one DIR"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pack, err := evidence.Read(args[0])
+			if err != nil {
+				return usageError(err)
+			}
+			m := pack.Manifest
+			return g.report(cmd.OutOrStdout(), m, func(w io.Writer) {
+				fmt.Fprintf(w, "%s %s -> %s\nsubject %s, decided %s, decision %s\n", strings.ToUpper(m.Decision), m.Digest, m.Environment, m.Subject, m.Time.Format("2006-01-02 15:04:05Z"), m.DecisionDigest)
+				for _, e := range m.Files {
+					status := "sha256:" + e.SHA256
+					if e.Missing != "" {
+						status = "MISSING: " + e.Missing
+					}
+					fmt.Fprintf(w, "  %-45s %-18s %s\n", e.Path, e.Class, status)
+				}
+				fmt.Fprintln(w, "(not verified: run relproof pack verify)")
+			})
+		},
+	}
+}
+
+func errOrText(err error, s string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return s
+}

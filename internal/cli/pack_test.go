@@ -1,0 +1,335 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/relproof/relproof/internal/evidence"
+)
+
+// packWorld is a gate world with a decision and an evidence pack built
+// from it.
+type packWorld struct {
+	*gateWorld
+	decision string
+	approval string
+	rollback string
+}
+
+func newPackWorld(t *testing.T) *packWorld {
+	t.Helper()
+	w := &packWorld{gateWorld: newGateWorld(t)}
+	w.approval = w.approvals("alice", true, "approved")
+	w.rollback = w.rollbackWithProvenance()
+	w.decision = filepath.Join(w.dir, "decision.json")
+	r, d := w.gate("--approvals", w.approval, "--rollback-digest", w.rollback, "--decision-out", w.decision)
+	expect(t, r, 0)
+	if !d.Allowed() {
+		t.Fatalf("gate denied: %+v", d.Failed())
+	}
+	return w
+}
+
+// build builds a pack into out with the full evidence but the given extra
+// flags, and returns out.
+func (w *packWorld) build(out string, extra ...string) string {
+	w.t.Helper()
+	args := append([]string{"pack", "build", w.artifact, "--environment", "production", "--decision", w.decision,
+		"--bundles-dir", w.bundles, "--approvals", w.approval, "--key", w.key, "--out", out}, extra...)
+	expect(w.t, run(w.t, w.env, args...), 0)
+	return out
+}
+
+func packFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		b, err := os.ReadFile(p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func readManifest(t *testing.T, dir string) *evidence.Manifest {
+	t.Helper()
+	var m evidence.Manifest
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(dir, "MANIFEST.json"))), &m); err != nil {
+		t.Fatal(err)
+	}
+	return &m
+}
+
+func TestPackBuildLayoutAndVerify(t *testing.T) {
+	t.Parallel()
+	w := newPackWorld(t)
+	src := filepath.Join(w.dir, "source")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, src, "pull-request-summary.md", "# PR 12: release 1.1\nreviewed by bob\n")
+	writeFile(t, src, "commit-range.txt", "0000000..0123456789abcdef0123456789abcdef01234567\n")
+	deploy := writeFile(t, w.dir, "deploy.json", `{"environment":"production","digest":"`+w.digest+`"}`)
+	buildLog := writeFile(t, w.dir, "build.log", "go build ./...\nok\n")
+	out := w.build(filepath.Join(w.dir, "release-evidence"), "--source-evidence", src, "--deploy-record", deploy, "--build-log", buildLog)
+
+	files := packFiles(t, out)
+	want := []string{
+		"01-source/commit-range.txt", "01-source/pull-request-summary.md",
+		"02-build/build-log.txt", "02-build/runner-metadata.json",
+		"03-artifacts/image-digests.txt", "03-artifacts/sbom.spdx.json",
+		"04-attestations/provenance.jsonl", "04-attestations/test-attestation.jsonl", "04-attestations/vuln-scan-attestation.jsonl",
+		"05-approvals/environment-approval.md", "05-approvals/security-signoff.md",
+		"06-deployment/deploy-record.json", "06-deployment/rollback-plan.md",
+		"MANIFEST.json", "MANIFEST.sigstore.json", "index.html",
+	}
+	var got []string
+	for p := range files {
+		got = append(got, p)
+	}
+	sort.Strings(got)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("layout:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	m := readManifest(t, out)
+	if m.Digest != w.digest || m.Decision != "allow" || m.Environment != "production" {
+		t.Errorf("manifest header: %+v", m)
+	}
+	if len(m.Files) != len(want)-2 {
+		t.Errorf("manifest lists %d files, want %d", len(m.Files), len(want)-2)
+	}
+	for _, e := range m.Files {
+		if e.Missing != "" {
+			t.Errorf("%s missing with full evidence: %s", e.Path, e.Missing)
+		}
+		if e.Class == "" || len(e.SHA256) != 64 || e.Size != int64(len(files[e.Path])) {
+			t.Errorf("manifest entry %+v", e)
+		}
+	}
+	for path, says := range map[string]string{
+		"03-artifacts/image-digests.txt":       "app.bin@" + w.digest,
+		"03-artifacts/sbom.spdx.json":          "SPDX-2.3",
+		"02-build/runner-metadata.json":        "runDetails",
+		"05-approvals/security-signoff.md":     "Decision JSON digest: `sha256:",
+		"05-approvals/environment-approval.md": "alice",
+		"06-deployment/rollback-plan.md":       "app.bin@" + w.rollback,
+		"index.html":                           w.digest,
+	} {
+		if !strings.Contains(files[path], says) {
+			t.Errorf("%s does not say %q:\n%s", path, says, files[path])
+		}
+	}
+	if !strings.Contains(files["05-approvals/security-signoff.md"], "The six questions") {
+		t.Error("security-signoff.md has no six questions")
+	}
+	for _, f := range []string{"04-attestations/provenance.jsonl", "04-attestations/test-attestation.jsonl", "04-attestations/vuln-scan-attestation.jsonl"} {
+		if n := strings.Count(files[f], "\n"); n != 1 {
+			t.Errorf("%s holds %d lines, want 1 verified bundle", f, n)
+		}
+	}
+	// Self-contained: no external references.
+	html := files["index.html"]
+	if regexp.MustCompile(`(?i)src\s*=|href\s*=\s*"?https?:|@import|url\(`).MatchString(html) {
+		t.Errorf("index.html makes external references:\n%s", html)
+	}
+	if strings.Index(html, "ALLOW") > strings.Index(html, "The six questions") {
+		t.Error("index.html does not put the verdict first")
+	}
+
+	r := run(t, w.env, "pack", "verify", out, "--key", w.pub)
+	expect(t, r, 0)
+	if !strings.Contains(r.stdout, "verified") {
+		t.Errorf("pack verify says %q", r.stdout)
+	}
+	r = run(t, w.env, "pack", "show", out)
+	expect(t, r, 0)
+	if !strings.Contains(r.stdout, "ALLOW "+w.digest) {
+		t.Errorf("pack show says %q", r.stdout)
+	}
+	// Another key: the signature fails.
+	_, otherPub := keys(t, w.env, w.dir, "other")
+	expect(t, run(t, w.env, "pack", "verify", out, "--key", otherPub), 1, "MANIFEST.sigstore.json")
+	// The output exists: refused, not overwritten.
+	expect(t, run(t, w.env, "pack", "build", w.artifact, "--environment", "production", "--decision", w.decision, "--key", w.key, "--out", out), 2, out, "expected a new or empty directory")
+}
+
+func TestPackDeterministic(t *testing.T) {
+	t.Parallel()
+	w := newPackWorld(t)
+	a := packFiles(t, w.build(filepath.Join(w.dir, "a")))
+	b := packFiles(t, w.build(filepath.Join(w.dir, "b")))
+	if len(a) != len(b) {
+		t.Fatalf("%d files vs %d", len(a), len(b))
+	}
+	for p, data := range a {
+		if p == "MANIFEST.sigstore.json" {
+			continue // ECDSA signatures are randomized; the statement is compared below
+		}
+		if b[p] != data {
+			t.Errorf("%s differs between two builds of the same evidence", p)
+		}
+	}
+	stmt := func(bundle string) string {
+		var v struct {
+			DsseEnvelope struct{ Payload string } `json:"dsseEnvelope"`
+		}
+		if err := json.Unmarshal([]byte(bundle), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v.DsseEnvelope.Payload
+	}
+	if stmt(a["MANIFEST.sigstore.json"]) != stmt(b["MANIFEST.sigstore.json"]) {
+		t.Error("the signed manifest statements differ")
+	}
+	info, err := os.Stat(filepath.Join(w.dir, "a", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.ModTime().Equal(readManifest(t, filepath.Join(w.dir, "a")).Time) {
+		t.Errorf("mtime %s, want the decision time", info.ModTime())
+	}
+	// Nothing is left beside the packs.
+	ents, _ := os.ReadDir(w.dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary %s left behind", e.Name())
+		}
+	}
+}
+
+func TestPackVerifyDetectsTampering(t *testing.T) {
+	t.Parallel()
+	w := newPackWorld(t)
+	for _, tc := range []struct {
+		name   string
+		tamper func(dir string)
+		says   []string
+	}{
+		{"changed byte", func(dir string) {
+			p := filepath.Join(dir, "05-approvals", "security-signoff.md")
+			b, _ := os.ReadFile(p)
+			b[10] ^= 1
+			os.WriteFile(p, b, 0o644)
+		}, []string{"05-approvals/security-signoff.md: changed: expected sha256:"}},
+		{"removed file", func(dir string) {
+			os.Remove(filepath.Join(dir, "04-attestations", "provenance.jsonl"))
+		}, []string{"04-attestations/provenance.jsonl: missing: expected sha256:", "found no file"}},
+		{"added file", func(dir string) {
+			writeFile(t, filepath.Join(dir, "02-build"), "extra.txt", "smuggled")
+		}, []string{"02-build/extra.txt: extra: not listed in MANIFEST.json"}},
+		{"manifest edited to match a changed file", func(dir string) {
+			p := filepath.Join(dir, "06-deployment", "rollback-plan.md")
+			os.WriteFile(p, []byte("roll back to anything\n"), 0o644)
+			m := readManifest(t, dir)
+			for i, e := range m.Files {
+				if e.Path == "06-deployment/rollback-plan.md" {
+					fs := hashFile(p)
+					m.Files[i].SHA256, m.Files[i].Size = fs.sum, fs.size
+				}
+			}
+			b, _ := json.MarshalIndent(m, "", "  ")
+			os.WriteFile(filepath.Join(dir, "MANIFEST.json"), b, 0o644)
+		}, []string{"06-deployment/rollback-plan.md: signature does not cover it", "MANIFEST.json: signature does not cover it"}},
+		{"manifest signature removed", func(dir string) {
+			os.Remove(filepath.Join(dir, "MANIFEST.sigstore.json"))
+		}, []string{"MANIFEST.sigstore.json: expected the signed manifest statement"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := w.build(filepath.Join(w.dir, strings.ReplaceAll(tc.name, " ", "-")))
+			tc.tamper(dir)
+			expect(t, run(t, w.env, "pack", "verify", dir, "--key", w.pub), 1, tc.says...)
+		})
+	}
+}
+
+func TestPackMissingPieces(t *testing.T) {
+	t.Parallel()
+	w := newPackWorld(t)
+	// No approvals, no source, no build log, no deploy record; and no
+	// test evidence given: each is recorded missing, with its reason.
+	tests := filepath.Join(w.dir, "no-tests")
+	if err := os.Mkdir(tests, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(w.bundles)
+	var bundles []string
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), "test-") {
+			bundles = append(bundles, "--bundle", filepath.Join(w.bundles, e.Name()))
+		}
+	}
+	out := filepath.Join(w.dir, "pack")
+	args := append([]string{"pack", "build", w.artifact, "--environment", "production", "--decision", w.decision, "--key", w.key, "--out", out}, bundles...)
+	r := run(t, w.env, args...)
+	expect(t, r, 0)
+	m := readManifest(t, out)
+	wantMissing := map[string]string{
+		"01-source/pull-request-summary.md":      "--source-evidence",
+		"01-source/commit-range.txt":             "--source-evidence",
+		"02-build/build-log.txt":                 "--build-log",
+		"04-attestations/test-attestation.jsonl": "none of the",
+		"05-approvals/environment-approval.md":   "--approvals",
+		"06-deployment/deploy-record.json":       "--deploy-record",
+	}
+	for _, e := range m.Files {
+		reason, want := wantMissing[e.Path]
+		switch {
+		case want && !strings.Contains(e.Missing, reason):
+			t.Errorf("%s: missing %q, want a reason saying %q", e.Path, e.Missing, reason)
+		case !want && e.Missing != "":
+			t.Errorf("%s: missing %q, want present", e.Path, e.Missing)
+		}
+		if want {
+			content := readFile(t, filepath.Join(out, e.Path))
+			if !strings.Contains(strings.ToLower(content), "missing") || !strings.Contains(content, reason) {
+				t.Errorf("%s does not state what is missing and why:\n%s", e.Path, content)
+			}
+		}
+	}
+	if !strings.Contains(r.stdout, "missing 05-approvals/environment-approval.md") {
+		t.Errorf("pack build does not report missing pieces:\n%s", r.stdout)
+	}
+	expect(t, run(t, w.env, "pack", "verify", out, "--key", w.pub), 0)
+	if !strings.Contains(readFile(t, filepath.Join(out, "index.html")), "missing:") {
+		t.Error("index.html does not show the missing pieces")
+	}
+}
+
+func TestPackBadInput(t *testing.T) {
+	t.Parallel()
+	w := newPackWorld(t)
+	out := filepath.Join(w.dir, "out")
+	base := []string{"pack", "build", w.artifact, "--key", w.key, "--out", out}
+	expect(t, run(t, w.env, append(base, "--environment", "staging", "--decision", w.decision)...), 2, "decision "+w.decision, `expected a decision for environment "staging"`, `found one for "production"`)
+	other := writeFile(t, w.dir, "other.bin", "another artifact")
+	expect(t, run(t, w.env, "pack", "build", other, "--environment", "production", "--decision", w.decision, "--key", w.key, "--out", out), 2, "gate decision: expected a decision for sha256:", "found one for")
+	notJSON := writeFile(t, w.dir, "decision.txt", "allow")
+	expect(t, run(t, w.env, append(base, "--environment", "production", "--decision", notJSON)...), 2, "decision "+notJSON, "expected the gate decision JSON")
+	expect(t, run(t, w.env, "pack", "verify", filepath.Join(w.dir, "nowhere"), "--key", w.pub), 2, "nowhere", "expected a pack directory")
+	expect(t, run(t, w.env, "pack", "verify", w.dir), 2, "expected --key PUB")
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a failed build left an output directory")
+	}
+}
+
+type fileDigest struct {
+	sum  string
+	size int64
+}
+
+func hashFile(p string) fileDigest {
+	b, _ := os.ReadFile(p)
+	return fileDigest{sum: sha256Hex(string(b)), size: int64(len(b))}
+}

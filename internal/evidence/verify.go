@@ -1,0 +1,285 @@
+package evidence
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/relproof/relproof/internal/subject"
+	"github.com/relproof/relproof/internal/verify"
+)
+
+// Error says every way a pack failed verification, one problem a line,
+// each naming the file. It matches verify.ErrNotVerified.
+type Error struct {
+	Dir      string
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: evidence pack %s: %d problem(s):\n  %s", verify.ErrNotVerified, e.Dir, len(e.Problems), strings.Join(e.Problems, "\n  "))
+}
+
+// Unwrap makes the error match verify.ErrNotVerified.
+func (e *Error) Unwrap() error { return verify.ErrNotVerified }
+
+// Read reads a pack's MANIFEST.json, without verifying anything.
+func Read(dir string) (*Pack, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return nil, fmt.Errorf("evidence pack %s: expected %s: %w", dir, ManifestFile, err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("evidence pack %s: %s: expected the manifest JSON, found: %w", dir, ManifestFile, err)
+	}
+	if m.Version != PackType {
+		return nil, fmt.Errorf("evidence pack %s: %s: expected version %q, found %q", dir, ManifestFile, PackType, m.Version)
+	}
+	return &Pack{Dir: dir, Manifest: &m}, nil
+}
+
+// Verify checks the pack in dir: every file MANIFEST.json lists is there
+// with its digest and size, no file is there that it does not list, the
+// signature of MANIFEST.sigstore.json verifies under p, its statement's
+// subjects are exactly the manifest's files, MANIFEST.json and the release
+// digest, and every attestation in 04-attestations verifies under p and is
+// bound to the release digest. It returns an *Error (matching
+// verify.ErrNotVerified) that names each file that fails.
+func Verify(dir string, p verify.Policy) (*Pack, error) {
+	info, err := os.Stat(dir)
+	if err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("evidence pack %s: expected a pack directory, found: %v", dir, errOr(err, "not a directory"))
+	}
+	pack, err := Read(dir)
+	if err != nil {
+		return nil, &Error{Dir: dir, Problems: []string{err.Error()}}
+	}
+	m := pack.Manifest
+	var problems []string
+
+	// Every file on disk, hashed in parallel.
+	present := map[string]bool{}
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		switch {
+		case d.IsDir():
+			return nil
+		case !d.Type().IsRegular():
+			problems = append(problems, fmt.Sprintf("%s: expected a regular file, found %s", rel, d.Type()))
+			return nil
+		}
+		present[rel] = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("evidence pack %s: %w", dir, err)
+	}
+	paths := make([]string, 0, len(present))
+	for p := range present {
+		paths = append(paths, p)
+	}
+	sums := hashAll(dir, paths)
+
+	listed := map[string]Entry{}
+	for _, e := range m.Files {
+		listed[e.Path] = e
+		got, ok := sums[e.Path]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("%s: missing: expected sha256:%s (%d bytes), found no file", e.Path, e.SHA256, e.Size))
+		case got.err != nil:
+			problems = append(problems, fmt.Sprintf("%s: unreadable: %v", e.Path, got.err))
+		case got.sha256 != e.SHA256 || got.size != e.Size:
+			problems = append(problems, fmt.Sprintf("%s: changed: expected sha256:%s (%d bytes), found sha256:%s (%d bytes)", e.Path, e.SHA256, e.Size, got.sha256, got.size))
+		}
+	}
+	for _, p := range paths {
+		if _, ok := listed[p]; !ok && p != ManifestFile && p != BundleFile {
+			problems = append(problems, fmt.Sprintf("%s: extra: not listed in %s, found sha256:%s (%d bytes)", p, ManifestFile, sums[p].sha256, sums[p].size))
+		}
+	}
+
+	// The signature, and that it covers exactly this manifest.
+	problems = append(problems, checkSignature(dir, m, sums, p)...)
+
+	// The attestations: each verifies and is bound to the release digest.
+	release, derr := subject.ParseDigest(m.Digest)
+	if derr != nil {
+		problems = append(problems, fmt.Sprintf("%s: digest %q: expected ALGORITHM:HEX: %v", ManifestFile, m.Digest, derr))
+	}
+	for _, file := range sortedValues(attestationFiles) {
+		e, ok := listed[file]
+		if !ok || e.Missing != "" || derr != nil {
+			continue
+		}
+		got, ok := sums[file]
+		if !ok || got.sha256 != e.SHA256 {
+			continue // already reported
+		}
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(file)))
+		if err != nil {
+			continue
+		}
+		entries, err := verify.ReadBundles(file, data)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", file, err))
+			continue
+		}
+		res, err := verify.Verify(&subject.Subject{Digest: release}, entries, p)
+		if res == nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", file, err))
+			continue
+		}
+		for _, r := range res.Rejected {
+			problems = append(problems, fmt.Sprintf("%s: attestation does not verify for %s: %s", r.Source, m.Digest, r.Reason))
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return pack, &Error{Dir: dir, Problems: problems}
+	}
+	return pack, nil
+}
+
+func checkSignature(dir string, m *Manifest, sums map[string]fileSum, p verify.Policy) []string {
+	data, err := os.ReadFile(filepath.Join(dir, BundleFile))
+	if err != nil {
+		return []string{fmt.Sprintf("%s: expected the signed manifest statement, found: %v", BundleFile, err)}
+	}
+	release, err := subject.ParseDigest(m.Digest)
+	if err != nil {
+		return nil // reported by the caller
+	}
+	entries, err := verify.ReadBundles(BundleFile, data)
+	if err != nil {
+		return []string{fmt.Sprintf("%s: %v", BundleFile, err)}
+	}
+	p.PredicateType = PackType
+	res, err := verify.Verify(&subject.Subject{Digest: release}, entries, p)
+	if err != nil || res == nil || len(res.Verified) == 0 {
+		if res == nil || len(res.Rejected) == 0 {
+			return []string{fmt.Sprintf("%s: signature over the manifest does not verify for %s: %v", BundleFile, m.Digest, err)}
+		}
+		var out []string
+		for _, r := range res.Rejected {
+			out = append(out, fmt.Sprintf("%s: signature over the manifest does not verify for %s: %s", BundleFile, m.Digest, r.Reason))
+		}
+		return out
+	}
+	st := res.Verified[0].Statement
+	signed := map[string]string{}
+	for _, s := range st.GetSubject() {
+		signed[s.GetName()] = s.GetDigest()["sha256"]
+	}
+	want := map[string]string{}
+	for _, e := range m.Files {
+		want[e.Path] = e.SHA256
+	}
+	if ms, ok := sums[ManifestFile]; ok {
+		want[ManifestFile] = ms.sha256
+	}
+	var problems []string
+	names := map[string]bool{}
+	for n := range want {
+		names[n] = true
+	}
+	for n := range signed {
+		names[n] = true
+	}
+	for n := range names {
+		w, inWant := want[n]
+		s, inSigned := signed[n]
+		switch {
+		case !inWant && s == release.Hex:
+			// the release digest itself
+		case !inWant:
+			problems = append(problems, fmt.Sprintf("%s: the signed statement lists %s (sha256:%s), %s does not", BundleFile, n, s, ManifestFile))
+		case !inSigned:
+			problems = append(problems, fmt.Sprintf("%s: listed in %s (sha256:%s), expected in the signed statement, found absent", n, ManifestFile, w))
+		case w != s:
+			what := "manifest says"
+			if n == ManifestFile {
+				what = "file is"
+			}
+			problems = append(problems, fmt.Sprintf("%s: signature does not cover it: %s sha256:%s, the signed statement says sha256:%s", n, what, w, s))
+		}
+	}
+	return problems
+}
+
+type fileSum struct {
+	sha256 string
+	size   int64
+	err    error
+}
+
+// hashAll hashes files in parallel, reading each byte once.
+func hashAll(dir string, paths []string) map[string]fileSum {
+	out := make(map[string]fileSum, len(paths))
+	var mu sync.Mutex
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for range runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				s := hashFile(filepath.Join(dir, filepath.FromSlash(p)))
+				mu.Lock()
+				out[p] = s
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, p := range paths {
+		work <- p
+	}
+	close(work)
+	wg.Wait()
+	return out
+}
+
+func hashFile(p string) fileSum {
+	f, err := os.Open(p)
+	if err != nil {
+		return fileSum{err: err}
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return fileSum{err: err}
+	}
+	return fileSum{sha256: hex.EncodeToString(h.Sum(nil)), size: n}
+}
+
+func sortedValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func errOr(err error, s string) any {
+	if err != nil {
+		return err
+	}
+	return errors.New(s)
+}
