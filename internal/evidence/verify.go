@@ -219,6 +219,7 @@ func checkSignature(dir string, m *Manifest, sums map[string]fileSum, p verify.P
 			problems = append(problems, fmt.Sprintf("%s: signature does not cover it: %s sha256:%s, the signed statement says sha256:%s", n, what, w, s))
 		}
 	}
+	sort.Strings(problems)
 	return problems
 }
 
