@@ -29,7 +29,8 @@ provenance, an SBOM (syft), image tests and a scan for that digest with an
 ephemeral key, push each bundle as an OCI referrer of the digest, verify them
 back from the registry, and gate the digest for production under a policy
 written beside the evidence (examples/policy.yaml's production environment,
-adapted to a laptop build as the policy file says).
+adapted to a laptop build as the policy file says), and write the signed
+release evidence pack.
 
 The key, the bundles, the reports and an OCI layout copy of the image stay in
 --dir, so you can verify the evidence again after the demo ends.`,
@@ -75,8 +76,8 @@ func demoText(w io.Writer, r *demo.Result) {
 		}
 	}
 	fmt.Fprintf(w, "\n%d of %d verified back from the registry.\n", r.Verified, len(r.Evidence))
-	fmt.Fprintf(w, "Gate for production: %s\n  decision %s\n  summary  %s (Markdown, as a check run shows it)\n  policy   %s\n",
-		strings.ToUpper(r.Verdict), r.Decision, r.Summary, r.Policy)
+	fmt.Fprintf(w, "Gate for production: %s\n  decision %s\n  summary  %s (Markdown, as a check run shows it)\n  policy   %s\nRelease evidence pack: %s (open index.html)\n",
+		strings.ToUpper(r.Verdict), r.Decision, r.Summary, r.Policy, r.Pack)
 	fmt.Fprintf(w, "\nThe registry is gone when the demo ends; the evidence is in %s. Verify it again:\n", r.Dir)
 	fmt.Fprintf(w, "  relproof verify oci-layout:%s@%s --key %s", r.Layout, r.Digest, r.PublicKey)
 	for _, e := range r.Evidence {
@@ -84,4 +85,5 @@ func demoText(w io.Writer, r *demo.Result) {
 	}
 	fmt.Fprintf(w, "\n  relproof gate oci-layout:%s@%s --environment production \\\n      --policy %s --bundles-dir %s\n",
 		r.Layout, r.Digest, r.Policy, filepath.Dir(r.Evidence[0].BundleFile))
+	fmt.Fprintf(w, "  relproof pack verify %s --key %s\n", r.Pack, r.PublicKey)
 }

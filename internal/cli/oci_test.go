@@ -78,6 +78,7 @@ func TestDemo(t *testing.T) {
 		PublicKey string
 		Verdict   string
 		Policy    string
+		Pack      string
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 		t.Fatalf("demo --output json: %v\n%s", err, r.stdout)
@@ -106,6 +107,8 @@ func TestDemo(t *testing.T) {
 	// And the gate decides the same from the files.
 	g := run(t, env, "gate", "oci-layout:"+res.Layout+"@"+res.Digest, "--environment", "production", "--policy", res.Policy, "--bundles-dir", filepath.Dir(res.Evidence[0].BundleFile))
 	expect(t, g, 0)
+	// And the release evidence pack verifies offline with the demo's key.
+	expect(t, run(t, env, "pack", "verify", res.Pack, "--key", res.PublicKey), 0)
 	// Provenance is local even inside GitHub Actions: the workflow did not build the demo image.
 	var b struct {
 		DSSEEnvelope struct{ Payload []byte } `json:"dsseEnvelope"`

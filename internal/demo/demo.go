@@ -2,8 +2,8 @@
 // in-process OCI registry on loopback, a throwaway git repository, a small
 // real OCI image built from it, provenance, an SBOM (syft), test and scan
 // evidence signed with an ephemeral key and pushed as referrers of the
-// image digest, verified back from the registry, and a gate decision for
-// production. Each step is one function.
+// image digest, verified back from the registry, a gate decision for
+// production, and the release evidence pack. Each step is one function.
 package demo
 
 import (
@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 
+	"github.com/relproof/relproof/internal/gate"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
 )
@@ -62,6 +63,7 @@ type Result struct {
 	Verdict    string              `json:"verdict"`
 	Decision   string              `json:"decision"`
 	Summary    string              `json:"summary"`
+	Pack       string              `json:"pack"`
 }
 
 // run carries the state between steps.
@@ -77,6 +79,10 @@ type run struct {
 	imgFiles map[string][]byte
 	user     string
 	labels   map[string]string
+
+	pinned       *subject.Subject
+	decision     *gate.Decision
+	decisionJSON []byte
 }
 
 // Run runs the chain and returns where each piece of evidence is.
@@ -110,6 +116,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		{"scan the image and attest the report", r.attestScan},
 		{"verify the evidence back from the registry", r.verifyBack},
 		{"gate the digest for production under the demo's policy", r.gateProduction},
+		{"pack the release evidence and verify the pack", r.packEvidence},
 	}
 	for i, s := range steps {
 		fmt.Fprintf(opts.Log, "[%d/%d] %s\n", i+1, len(steps), s.name)

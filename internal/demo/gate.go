@@ -73,7 +73,8 @@ func (r *run) gateProduction(ctx context.Context) error {
 	r.res.Summary = filepath.Join(dir, "summary.md")
 	r.res.Policy = path
 	r.res.Verdict = d.Decision
-	if err := fsutil.WriteFileAtomic(r.res.Decision, append(b, '\n'), 0o644); err != nil {
+	r.pinned, r.decision, r.decisionJSON = pinned, d, append(b, '\n')
+	if err := fsutil.WriteFileAtomic(r.res.Decision, r.decisionJSON, 0o644); err != nil {
 		return err
 	}
 	if err := fsutil.WriteFileAtomic(r.res.Summary, []byte(report.Markdown(d)), 0o644); err != nil {
