@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/relproof/relproof/internal/fsutil"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -79,7 +81,7 @@ Exit 0 built, 2 bad input.`,
 	f := cmd.Flags()
 	f.StringVar(&o.environment, "environment", "", "the environment the decision is for")
 	f.StringVar(&o.decision, "decision", "", "the gate decision (JSON from relproof gate --decision-out)")
-	f.StringVar(&o.out, "out", "", "the pack directory to create (new or empty)")
+	f.StringVar(&o.out, "out", "", "the pack directory to create (new or empty), or FILE.tar.gz for a reproducible archive")
 	f.StringArrayVar(&o.bundles, "bundle", nil, "an evidence file: bundle, DSSE envelope or JSON Lines (repeatable)")
 	f.StringVar(&o.bundlesDir, "bundles-dir", "", "a directory of evidence files (*.json, *.jsonl)")
 	f.StringVar(&o.approvals, "approvals", "", "the approval record (JSON from relproof approval record)")
@@ -151,23 +153,48 @@ func runPackBuild(ctx context.Context, w io.Writer, env *Env, g *globalOptions, 
 	}
 	defer closeSigner()
 	in.Signer = signer
+	archive := ""
+	if evidence.IsArchive(o.out) {
+		// Build the directory beside the archive, then pack it up.
+		if _, err := os.Stat(o.out); err == nil {
+			return usageErrorf("--out %s: expected a new file, found one already there", o.out)
+		}
+		tmp, err := os.MkdirTemp(filepath.Dir(o.out), ".relproof-pack-*")
+		if err != nil {
+			return usageErrorf("--out %s: %w", o.out, err)
+		}
+		defer os.RemoveAll(tmp)
+		archive, in.Out = o.out, filepath.Join(tmp, "release-evidence")
+	}
 	pack, err := evidence.Build(ctx, in)
 	if err != nil {
 		return usageError(err)
+	}
+	if archive != "" {
+		data, err := evidence.Archive(pack.Dir, pack.Manifest.Time)
+		if err != nil {
+			return err
+		}
+		if err := fsutil.WriteFileAtomic(archive, data, 0o644); err != nil {
+			return err
+		}
+		pack.Dir = archive
 	}
 	return g.report(w, pack.Manifest, func(w io.Writer) {
 		fmt.Fprintf(w, "built %s: %d files for %s (%s to %s)\n", pack.Dir, len(pack.Manifest.Files), pack.Manifest.Digest, pack.Manifest.Decision, pack.Manifest.Environment)
 		for _, e := range pack.Manifest.Missing() {
 			fmt.Fprintf(w, "  missing %s: %s\n", e.Path, e.Missing)
 		}
-		fmt.Fprintf(w, "open %s/%s\n", pack.Dir, evidence.IndexFile)
+		if archive == "" {
+			fmt.Fprintf(w, "open %s/%s\n", pack.Dir, evidence.IndexFile)
+		}
 	})
 }
 
 func newPackVerifyCmd(g *globalOptions) *cobra.Command {
 	var key string
 	cmd := &cobra.Command{
-		Use:   "verify DIR --key PUB",
+		Use:   "verify DIR|FILE.tar.gz --key PUB",
 		Short: "Verify a release evidence pack offline",
 		Long: `Verify the pack in DIR offline: every file against MANIFEST.json (no changed,
 missing or extra file), the signature of MANIFEST.sigstore.json with the public
@@ -175,7 +202,7 @@ key, that it signs exactly the manifest's files and the release digest, and
 that every attestation in 04-attestations verifies for the release digest.
 
 Exit 0 verified, 1 not verified (each failing file named), 2 bad input.`,
-		Args: exactArgs(1, "one DIR"),
+		Args: exactArgs(1, "one pack DIR or archive"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if key == "" {
 				return usageErrorf("pack verify: expected --key PUB (the public key the pack was signed with), found none")
@@ -188,7 +215,12 @@ Exit 0 verified, 1 not verified (each failing file named), 2 bad input.`,
 			if err != nil {
 				return usageError(err)
 			}
-			pack, err := evidence.Verify(args[0], verify.Policy{Key: pub})
+			dir, done, err := openPack(args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			pack, err := evidence.Verify(dir, verify.Policy{Key: pub})
 			if err != nil {
 				var pe *evidence.Error
 				if errors.As(err, &pe) {
@@ -209,11 +241,16 @@ Exit 0 verified, 1 not verified (each failing file named), 2 bad input.`,
 
 func newPackShowCmd(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:   "show DIR",
+		Use:   "show DIR|FILE.tar.gz",
 		Short: "Print a release evidence pack's summary (without verifying it)",
-		Args:  exactArgs(1, "one DIR"),
+		Args:  exactArgs(1, "one pack DIR or archive"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pack, err := evidence.Read(args[0])
+			dir, done, err := openPack(args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			pack, err := evidence.Read(dir)
 			if err != nil {
 				return usageError(err)
 			}
@@ -238,4 +275,22 @@ func errOrText(err error, s string) string {
 		return err.Error()
 	}
 	return s
+}
+
+// openPack returns the pack directory for a path: the directory itself, or
+// a pack archive (.tar.gz) unpacked into a temporary directory that done
+// removes.
+func openPack(p string) (dir string, done func(), err error) {
+	if !evidence.IsArchive(p) {
+		return p, func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "relproof-pack-")
+	if err != nil {
+		return "", nil, err
+	}
+	if err := evidence.Extract(p, tmp); err != nil {
+		os.RemoveAll(tmp)
+		return "", nil, usageError(err)
+	}
+	return tmp, func() { os.RemoveAll(tmp) }, nil
 }

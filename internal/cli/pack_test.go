@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -332,4 +335,70 @@ type fileDigest struct {
 func hashFile(p string) fileDigest {
 	b, _ := os.ReadFile(p)
 	return fileDigest{sum: sha256Hex(string(b)), size: int64(len(b))}
+}
+
+// A pack as a .tar.gz: the same pack gives the same archive bytes, verify
+// and show read it, and a change inside it is caught.
+func TestPackArchive(t *testing.T) {
+	t.Parallel()
+	w := newPackWorld(t)
+	dir := w.build(filepath.Join(w.dir, "pack"))
+	m := readManifest(t, dir)
+	a, err := evidence.Archive(dir, m.Time)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := evidence.Archive(dir, m.Time)
+	if err != nil || !bytes.Equal(a, b) {
+		t.Fatalf("two archives of the same pack differ (%v)", err)
+	}
+
+	archive := w.build(filepath.Join(w.dir, "release.tar.gz"))
+	expect(t, run(t, w.env, "pack", "verify", archive, "--key", w.pub), 0)
+	r := run(t, w.env, "pack", "show", archive)
+	expect(t, r, 0)
+	if !strings.Contains(r.stdout, "ALLOW "+w.digest) {
+		t.Errorf("pack show of the archive:\n%s", r.stdout)
+	}
+	expect(t, run(t, w.env, "pack", "build", w.artifact, "--environment", "production", "--decision", w.decision, "--key", w.key, "--out", archive), 2, "expected a new file")
+
+	// Unpack, change one byte of the sign-off, pack it up again: caught.
+	tampered := t.TempDir()
+	if err := evidence.Extract(archive, tampered); err != nil {
+		t.Fatal(err)
+	}
+	signoff := filepath.Join(tampered, "05-approvals", "security-signoff.md")
+	data, _ := os.ReadFile(signoff)
+	if err := os.WriteFile(signoff, bytes.Replace(data, []byte("allow"), []byte("allOw"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	re, err := evidence.Archive(tampered, m.Time)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := writeFile(t, w.dir, "tampered.tar.gz", string(re))
+	expect(t, run(t, w.env, "pack", "verify", bad, "--key", w.pub), 1, "05-approvals/security-signoff.md")
+}
+
+// An archive entry that would leave the target directory is refused.
+func TestPackArchiveRefusesEscapingPaths(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"release-evidence/../../etc/evil", "/etc/evil", "other/file", "release-evidence-other/file"} {
+		var buf bytes.Buffer
+		gz := gzip.NewWriter(&buf)
+		tw := tar.NewWriter(gz)
+		_ = tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Size: 1, Mode: 0o644})
+		_, _ = tw.Write([]byte("x"))
+		_ = tw.Close()
+		_ = gz.Close()
+		p := writeFile(t, t.TempDir(), "evil.tar.gz", buf.String())
+		dir := t.TempDir()
+		err := evidence.Extract(p, dir)
+		if err == nil || !strings.Contains(err.Error(), "expected a path under release-evidence/") {
+			t.Errorf("entry %q: err = %v", name, err)
+		}
+		if _, statErr := os.Stat(filepath.Join(dir, "..", "..", "etc", "evil")); statErr == nil {
+			t.Fatalf("entry %q escaped", name)
+		}
+	}
 }
