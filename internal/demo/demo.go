@@ -22,9 +22,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 
+	"github.com/relproof/relproof/internal/evidence"
 	"github.com/relproof/relproof/internal/gate"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
+	"github.com/relproof/relproof/internal/verify"
 )
 
 // Options configures a demo run.
@@ -80,6 +82,8 @@ type run struct {
 	user     string
 	labels   map[string]string
 
+	bundles      []evidence.File // the signed bundles, as published
+	entries      []verify.Entry  // the evidence read back from the registry
 	pinned       *subject.Subject
 	decision     *gate.Decision
 	decisionJSON []byte

@@ -1,9 +1,13 @@
 package demo
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
+	intoto "github.com/in-toto/attestation/go/v1"
+	"github.com/relproof/relproof/internal/evidence"
 	"os"
 
 	"github.com/relproof/relproof/internal/attest"
@@ -84,8 +88,40 @@ func (r *run) attest(ctx context.Context, req attest.Request, inputFile string) 
 	return r.publish(ctx, string(req.Type), st, inputFile)
 }
 
+// publish signs st, keeps the bundle beside the other evidence and pushes
+// it as a referrer of the digest, as attest does for the statements it
+// builds from an attest.Request.
+func (r *run) publish(ctx context.Context, typ string, st *intoto.Statement, inputFile string) error {
+	bundle, err := attest.Sign(ctx, r.signer, st)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(r.path("evidence"), 0o755); err != nil {
+		return err
+	}
+	file := r.path("evidence", typ+".sigstore.json")
+	if err := fsutil.WriteFileAtomic(file, append(bundle, '\n'), 0o644); err != nil {
+		return err
+	}
+	ref, err := oci.PushBundle(ctx, r.ref, bundle, st.GetPredicateType(), sourceTime.Format(time.RFC3339))
+	if err != nil {
+		return err
+	}
+	r.bundles = append(r.bundles, evidence.File{Name: file, Data: bundle})
+	r.res.Evidence = append(r.res.Evidence, Evidence{
+		Type:          typ,
+		PredicateType: st.GetPredicateType(),
+		Input:         inputFile,
+		BundleFile:    file,
+		Referrer:      ref.String(),
+	})
+	fmt.Fprintf(r.opts.Log, "      %s -> referrer %s\n", st.GetPredicateType(), ref.DigestStr())
+	return nil
+}
+
 // verifyBack reads the referrers of the digest from the registry and
-// verifies every bundle with the public key; all must verify.
+// verifies every bundle with the public key; all must verify. The entries
+// are kept for the gate.
 func (r *run) verifyBack(ctx context.Context) error {
 	refs, err := oci.FetchBundles(ctx, r.ref)
 	if err != nil {
@@ -107,6 +143,7 @@ func (r *run) verifyBack(ctx context.Context) error {
 		return fmt.Errorf("%w: %d of %d bundles verified, expected all %d the demo made", verify.ErrNotVerified, len(res.Verified), len(entries), len(r.res.Evidence))
 	}
 	r.res.Verified = len(res.Verified)
+	r.entries = entries // the gate reads the same evidence
 	fmt.Fprintf(r.opts.Log, "      %d of %d bundles verified for %s\n", len(res.Verified), len(entries), r.subject.Digest)
 	return nil
 }

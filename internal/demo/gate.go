@@ -13,19 +13,17 @@ import (
 
 	"github.com/relproof/relproof/internal/fsutil"
 	"github.com/relproof/relproof/internal/gate"
-	"github.com/relproof/relproof/internal/oci"
 	"github.com/relproof/relproof/internal/policy"
 	"github.com/relproof/relproof/internal/report"
 	"github.com/relproof/relproof/internal/subject"
-	"github.com/relproof/relproof/internal/verify"
 )
 
 //go:embed policy.yaml.tmpl
 var policyTemplate string
 
 // gateProduction decides, for the digest, whether it may go to production
-// under the demo's policy: the evidence is read back from the registry and
-// verified under the policy's signer, as `relproof gate` does.
+// under the demo's policy: the evidence read back from the registry in the
+// step before is verified under the policy's signer, as `relproof gate` does.
 func (r *run) gateProduction(ctx context.Context) error {
 	path, err := r.writePolicy()
 	if err != nil {
@@ -39,24 +37,12 @@ func (r *run) gateProduction(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	refs, err := oci.FetchBundles(ctx, r.ref)
-	if err != nil {
-		return err
-	}
-	var entries []verify.Entry
-	for _, ref := range refs {
-		e, err := verify.ReadBundles(ref.Ref.String(), ref.Bundle)
-		if err != nil {
-			return err
-		}
-		entries = append(entries, e...)
-	}
 	// Gate the digest itself: the tag was resolved once, in step 3.
 	pinned, err := subject.Resolve(ctx, "oci://"+r.ref.String(), subject.RequireDigest())
 	if err != nil {
 		return err
 	}
-	verified, unlisted, rejected := gate.SortEvidence(pinned, entries, gate.Signers(env, nil), nil)
+	verified, unlisted, rejected := gate.SortEvidence(pinned, r.entries, gate.Signers(env, nil), nil)
 	d := gate.Evaluate(gate.Input{
 		Subject: pinned, Environment: env, PolicyDigest: pol.Digest,
 		Verified: verified, Unlisted: unlisted, Rejected: rejected, Now: time.Now(),

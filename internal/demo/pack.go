@@ -13,14 +13,6 @@ import (
 // verifies it back, offline, as an auditor would. The demo has no pull
 // request, build log or deployment: the pack says so in those files.
 func (r *run) packEvidence(ctx context.Context) error {
-	var bundles []evidence.File
-	for _, e := range r.res.Evidence {
-		data, err := os.ReadFile(e.BundleFile)
-		if err != nil {
-			return err
-		}
-		bundles = append(bundles, evidence.File{Name: e.BundleFile, Data: data})
-	}
 	out := r.path("release-evidence")
 	if err := os.RemoveAll(out); err != nil {
 		return err
@@ -29,7 +21,7 @@ func (r *run) packEvidence(ctx context.Context) error {
 		Subject:      r.pinned,
 		Decision:     r.decision,
 		DecisionJSON: r.decisionJSON,
-		Bundles:      bundles,
+		Bundles:      r.bundles,
 		Signer:       r.signer,
 		Out:          out,
 	})
