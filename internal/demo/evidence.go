@@ -1,16 +1,16 @@
 package demo
 
 import (
-	"time"
-
 	"context"
 	"errors"
 	"fmt"
-	intoto "github.com/in-toto/attestation/go/v1"
-	"github.com/relproof/relproof/internal/evidence"
 	"os"
+	"time"
+
+	intoto "github.com/in-toto/attestation/go/v1"
 
 	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/evidence"
 	"github.com/relproof/relproof/internal/fsutil"
 	"github.com/relproof/relproof/internal/oci"
 	"github.com/relproof/relproof/internal/sign"
