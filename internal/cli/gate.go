@@ -130,10 +130,15 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 	if err != nil {
 		return err
 	}
-	entries, err := collectEntries(ctx, env, subj, files, true)
+	fromFiles, err := fileEntries(files)
 	if err != nil {
 		return err
 	}
+	fromRegistry, err := registryEntries(ctx, env, subj)
+	if err != nil {
+		return err
+	}
+	entries := append(fromFiles, fromRegistry...)
 	if o.fromGitHub {
 		gh, err := githubEntries(ctx, env, &o.gh, subj.Digest.String())
 		if err != nil {
@@ -157,7 +162,7 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		Now:           env.Now(),
 	}
 	if o.rollbackDigest != "" {
-		rb, err := rollbackCheck(ctx, env, subj, o.rollbackDigest, files, signers)
+		rb, err := rollbackCheck(ctx, env, subj, o.rollbackDigest, fromFiles, signers)
 		if err != nil {
 			return err
 		}
@@ -198,8 +203,8 @@ func evidenceFiles(bundles []string, dir string) ([]string, error) {
 }
 
 // rollbackCheck verifies the rollback digest's provenance under the same
-// signers, from the same files and the registry.
-func rollbackCheck(ctx context.Context, env *Env, subj *subject.Subject, digest string, files []string, signers []verify.Policy) (*gate.Rollback, error) {
+// signers, from the evidence files already read and the registry.
+func rollbackCheck(ctx context.Context, env *Env, subj *subject.Subject, digest string, fromFiles []verify.Entry, signers []verify.Policy) (*gate.Rollback, error) {
 	d, err := subject.ParseDigest(digest)
 	if err != nil {
 		return nil, usageErrorf("--rollback-digest %q: %w", digest, err)
@@ -208,10 +213,11 @@ func rollbackCheck(ctx context.Context, env *Env, subj *subject.Subject, digest 
 	if ref, ok := subj.OCIReference(); ok {
 		rbSubj = &subject.Subject{Kind: subject.KindOCI, Name: subj.Name, Digest: d, Input: "oci://" + ref.Context().Digest(d.String()).String()}
 	}
-	entries, err := collectEntries(ctx, env, rbSubj, files, true)
+	fromRegistry, err := registryEntries(ctx, env, rbSubj)
 	if err != nil {
 		return nil, err
 	}
+	entries := append(append([]verify.Entry{}, fromFiles...), fromRegistry...)
 	rb := &gate.Rollback{Digest: d.String()}
 	var reasons []string
 	for _, p := range signers {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/testing/registrytest"
 )
 
 // gateWorld is a release with real evidence made by `relproof attest`: an
@@ -392,5 +393,35 @@ func BenchmarkGate(b *testing.B) {
 		if r.code != 0 {
 			b.Fatalf("gate: exit %d: %v", r.code, r.err)
 		}
+	}
+}
+
+// For an oci:// subject the gate reads the registry's referrers as well as
+// the evidence files: here the test attestation exists only in the registry.
+func TestGateReadsFilesAndRegistry(t *testing.T) {
+	t.Parallel()
+	w := newGateWorld(t)
+	reg := registrytest.New(t)
+	img := reg.PushRandomImage(t, "acme/app", "")
+	subj := "oci://" + img.String()
+	w.digest = img.DigestStr()
+	w.remove("")
+	for kind, content := range map[string]string{"provenance": "", "sbom": sbomDoc("MIT"), "vuln": grypeReport()} {
+		w.attestFor(subj, kind, content)
+	}
+	expect(t, run(t, w.env, "attest", subj, "--type", "test", "--key", w.key, "--push",
+		"--predicate", writeFile(t, w.dir, "t.json", `{"Action":"pass","Package":"p","Test":"TestX"}`+"\n")), 0)
+	args := append([]string{"gate", subj, "--environment", "production", "--policy", w.policy, "--bundles-dir", w.bundles, "--output", "json"}, w.standard()...)
+	r := run(t, w.env, args...)
+	expect(t, r, 0)
+	var d gate.Decision
+	if err := json.Unmarshal([]byte(r.stdout), &d); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := checkStatus(&d, "required-test"); c.Status != gate.Pass {
+		t.Errorf("required-test = %+v, want pass from the registry's referrer", c)
+	}
+	if c, _ := checkStatus(&d, "rollback"); c.Status != gate.Pass {
+		t.Errorf("rollback = %+v, want pass from the evidence files (the digest is not in the registry)", c)
 	}
 }

@@ -248,32 +248,47 @@ func (o *verifyOptions) trustedRootMaterial() (root.TrustedMaterial, error) {
 	return tr, nil
 }
 
-// collectEntries reads the evidence to check: the files given, or the
-// subject's referrers in its registry.
-func collectEntries(ctx context.Context, env *Env, subj *subject.Subject, files []string, elsewhere bool) ([]verify.Entry, error) {
+// collectEntries reads the evidence verify checks: the files given, or
+// else the subject's referrers in its registry.
+func collectEntries(ctx context.Context, env *Env, subj *subject.Subject, files []string, fromGitHub bool) ([]verify.Entry, error) {
 	if len(files) > 0 {
-		var entries []verify.Entry
-		for _, f := range files {
-			data, err := readInput(f, "bundle")
-			if err != nil {
-				return nil, err
-			}
-			e, err := verify.ReadBundles(f, data)
-			if err != nil {
-				// Unreadable evidence is evidence that fails, not bad usage.
-				entries = append(entries, verify.Entry{Source: f, Err: err})
-				continue
-			}
-			entries = append(entries, e...)
-		}
-		return entries, nil
+		return fileEntries(files)
 	}
-	ref, ok := subj.OCIReference()
-	if !ok {
-		if elsewhere {
+	if _, ok := subj.OCIReference(); !ok {
+		if fromGitHub {
 			return nil, nil
 		}
 		return nil, usageErrorf("no --bundle given and %s subject %q has no registry to read referrers from: give --bundle FILE or --from-github", subj.Kind, subj.Input)
+	}
+	return registryEntries(ctx, env, subj)
+}
+
+// fileEntries reads evidence files. A file that holds no readable evidence
+// is an entry that fails, not bad usage; a file that cannot be read is.
+func fileEntries(files []string) ([]verify.Entry, error) {
+	var entries []verify.Entry
+	for _, f := range files {
+		data, err := readInput(f, "bundle")
+		if err != nil {
+			return nil, err
+		}
+		e, err := verify.ReadBundles(f, data)
+		if err != nil {
+			entries = append(entries, verify.Entry{Source: f, Err: err})
+			continue
+		}
+		entries = append(entries, e...)
+	}
+	return entries, nil
+}
+
+// registryEntries reads the evidence attached to an oci:// subject: its
+// OCI 1.1 referrers and cosign's .att layout, one attestation stored both
+// ways counted once. Other subjects have none.
+func registryEntries(ctx context.Context, env *Env, subj *subject.Subject) ([]verify.Entry, error) {
+	ref, ok := subj.OCIReference()
+	if !ok {
+		return nil, nil
 	}
 	refs, err := oci.FetchBundles(ctx, ref, env.Remote...)
 	if err != nil {
