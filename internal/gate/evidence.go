@@ -146,14 +146,14 @@ func testsInput(a verify.Attestation) (*policy.TestsInput, error) {
 }
 
 // sourceRef is the source ref the provenance names: the workflow's ref
-// (GitHub's build type), or the ref in the resolved source dependency.
+// (GitHub's build type), the ref in the resolved source dependency, or the
+// signing certificate's.
 func sourceRef(a verify.Attestation) string {
-	m := predicateMap(a)
-	if ref, _ := dig(m, "buildDefinition", "externalParameters", "workflow", "ref").(string); ref != "" {
-		return ref
-	}
-	if a.Provenance != nil {
-		if _, ref := policy.ParseSourceURI(a.Provenance.SourceURI); ref != "" {
+	if p := a.Provenance; p != nil {
+		if p.SourceRef != "" {
+			return p.SourceRef
+		}
+		if _, ref := policy.ParseSourceURI(p.SourceURI); ref != "" {
 			return ref
 		}
 	}
@@ -169,10 +169,6 @@ func sourceRepository(a verify.Attestation) string {
 	if a.Provenance != nil && a.Provenance.SourceURI != "" {
 		return a.Provenance.SourceURI
 	}
-	m := predicateMap(a)
-	if repo, _ := dig(m, "buildDefinition", "externalParameters", "workflow", "repository").(string); repo != "" {
-		return repo
-	}
 	if a.Certificate != nil {
 		return a.Certificate.SourceRepositoryURI
 	}
@@ -185,18 +181,8 @@ func runnerEnvironment(a verify.Attestation) string {
 	if a.Certificate != nil && a.Certificate.RunnerEnvironment != "" {
 		return a.Certificate.RunnerEnvironment
 	}
-	env, _ := dig(predicateMap(a), "buildDefinition", "internalParameters", "github", "runner_environment").(string)
-	return env
-}
-
-func dig(m map[string]any, path ...string) any {
-	var cur any = m
-	for _, k := range path {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = mm[k]
+	if a.Provenance != nil {
+		return a.Provenance.RunnerEnvironment
 	}
-	return cur
+	return ""
 }

@@ -13,6 +13,10 @@ type Provenance struct {
 	BuilderID    string `json:"builderId,omitempty"`
 	SourceURI    string `json:"sourceUri,omitempty"`
 	SourceCommit string `json:"sourceCommit,omitempty"`
+	// SourceRef and RunnerEnvironment are what GitHub's workflow build type
+	// records: the ref the workflow ran on, and where its runner was.
+	SourceRef         string `json:"sourceRef,omitempty"`
+	RunnerEnvironment string `json:"runnerEnvironment,omitempty"`
 }
 
 // provenanceOf reads SLSA v1 or v0.2 provenance fields; nil for other
@@ -31,6 +35,9 @@ func provenanceOf(st *intoto.Statement) *Provenance {
 				p.SourceCommit = firstOf(str(d, "digest", "gitCommit"), str(d, "digest", "sha1"))
 			}
 		}
+		p.SourceURI = firstOf(p.SourceURI, str(pred, "buildDefinition", "externalParameters", "workflow", "repository"))
+		p.SourceRef = str(pred, "buildDefinition", "externalParameters", "workflow", "ref")
+		p.RunnerEnvironment = str(pred, "buildDefinition", "internalParameters", "github", "runner_environment")
 		return p
 	case "https://slsa.dev/provenance/v0.2":
 		return &Provenance{
