@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/relproof/relproof/internal/fsutil"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,7 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/relproof/relproof/internal/evidence"
+	"github.com/relproof/relproof/internal/fsutil"
 	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/oci"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
@@ -53,7 +54,7 @@ auditor can defend it years later, offline:
 A piece that is not available is never omitted: its file says what is missing
 and why, and MANIFEST.json marks it missing.`,
 	}
-	cmd.AddCommand(newPackBuildCmd(env, g), newPackVerifyCmd(g), newPackShowCmd(g))
+	cmd.AddCommand(newPackBuildCmd(env, g), newPackVerifyCmd(env, g), newPackShowCmd(env, g), newPackPushCmd(env, g), newPackPullCmd(env, g))
 	return cmd
 }
 
@@ -121,7 +122,17 @@ func runPackBuild(ctx context.Context, w io.Writer, env *Env, g *globalOptions, 
 	if err != nil {
 		return err
 	}
-	in := evidence.Input{Subject: subj, Decision: &d, DecisionJSON: decJSON, SourceDir: o.sourceEvidence, RollbackDigest: o.rollbackDigest, Out: o.out}
+	var platforms []evidence.Platform
+	if ref, ok := subj.OCIReference(); ok {
+		pms, err := oci.Platforms(ctx, ref, env.Remote...)
+		if err != nil {
+			return usageErrorf("subject %s: listing its platform manifests for image-digests.txt: %w", input, err)
+		}
+		for _, pm := range pms {
+			platforms = append(platforms, evidence.Platform{Platform: pm.Platform, Digest: pm.Digest})
+		}
+	}
+	in := evidence.Input{Platforms: platforms, Subject: subj, Decision: &d, DecisionJSON: decJSON, SourceDir: o.sourceEvidence, RollbackDigest: o.rollbackDigest, Out: o.out}
 	for _, f := range files {
 		data, err := readInput(f, "bundle")
 		if err != nil {
@@ -191,61 +202,116 @@ func runPackBuild(ctx context.Context, w io.Writer, env *Env, g *globalOptions, 
 	})
 }
 
-func newPackVerifyCmd(g *globalOptions) *cobra.Command {
-	var key string
+func newPackVerifyCmd(env *Env, g *globalOptions) *cobra.Command {
+	o := &verifyOptions{}
+	var attestationKeys []string
 	cmd := &cobra.Command{
-		Use:   "verify DIR|FILE.tar.gz --key PUB",
+		Use:   "verify DIR|FILE.tar.gz|oci://HOST/REPO@sha256:… (--key PUB | --cert-identity … [--trusted-root FILE])",
 		Short: "Verify a release evidence pack offline",
-		Long: `Verify the pack in DIR offline: every file against MANIFEST.json (no changed,
-missing or extra file), the signature of MANIFEST.sigstore.json with the public
-key, that it signs exactly the manifest's files and the release digest, and
-that every attestation in 04-attestations verifies for the release digest.
+		Long: `Verify a pack offline: every file against MANIFEST.json (no changed, missing or
+extra file); the signature of MANIFEST.sigstore.json, by the pack signer's key
+(--key) or keyless (a certificate identity under --trusted-root, public-good
+when not given); that it signs exactly the manifest's files and the release
+digest; and that every attestation in 04-attestations verifies for the
+release digest and was signed by the signer MANIFEST.json records for it.
+
+Attestations are checked against --key, --attestation-key and the trusted
+root, so a key-signed pack may hold keyless GitHub attestations and a keyless
+pack key-signed ones; each must then be signed by the signer MANIFEST.json
+records for it.
+
+oci://HOST/REPO@sha256:… is a release digest whose pack was stored with
+relproof pack push (give --environment when it has several), or the pack
+artifact's own digest; it is fetched, then verified the same way.
 
 Exit 0 verified, 1 not verified (each failing file named), 2 bad input.`,
-		Args: exactArgs(1, "one pack DIR or archive"),
+		Example: `  relproof pack verify release-evidence --key release.pub
+  relproof pack verify release-evidence.tar.gz \
+    --cert-identity-regexp '^https://github.com/acme/app/.github/workflows/deploy.yml@' \
+    --trusted-root trusted_root.json --attestation-key release.pub
+  relproof pack verify oci://ghcr.io/acme/app@sha256:… --environment production --key release.pub`,
+		Args: exactArgs(1, "one pack DIR, archive or oci:// reference"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if key == "" {
-				return usageErrorf("pack verify: expected --key PUB (the public key the pack was signed with), found none")
-			}
-			pemBytes, err := readInput(key, "public key")
-			if err != nil {
-				return err
-			}
-			pub, err := sign.ParsePublicKey(key, pemBytes)
-			if err != nil {
-				return usageError(err)
-			}
-			dir, done, err := openPack(args[0])
-			if err != nil {
-				return err
-			}
-			defer done()
-			pack, err := evidence.Verify(dir, verify.Policy{Key: pub})
-			if err != nil {
-				var pe *evidence.Error
-				if errors.As(err, &pe) {
-					return err
-				}
-				return usageError(err)
-			}
-			m := pack.Manifest
-			return g.report(cmd.OutOrStdout(), map[string]any{"verdict": "verified", "dir": pack.Dir, "manifest": m}, func(w io.Writer) {
-				fmt.Fprintf(w, "verified %s: %d files, signed manifest for %s (%s to %s), %d piece(s) recorded missing\n",
-					pack.Dir, len(m.Files), m.Digest, m.Decision, m.Environment, len(m.Missing()))
-			})
+			return runPackVerify(cmd.Context(), cmd.OutOrStdout(), env, g, o, attestationKeys, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&key, "key", "", "the public key the pack was signed with (PEM)")
+	f := cmd.Flags()
+	f.StringVar(&o.key, "key", "", "the public key the pack was signed with (PEM)")
+	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json for keyless signatures (default: Sigstore public-good, embedded)")
+	f.StringVar(&o.certIdentity, "cert-identity", "", "the pack signer's certificate subject alternative name, exactly")
+	f.StringVar(&o.certIdentityRegexp, "cert-identity-regexp", "", "the pack signer's certificate subject alternative name, as a regular expression")
+	f.StringVar(&o.signerWorkflow, "signer-workflow", "", "the workflow that signed the pack: [HOST/]OWNER/REPO/.github/workflows/FILE.yml[@REF]")
+	f.StringVar(&o.certOIDCIssuer, "cert-oidc-issuer", verify.GitHubActionsIssuer, "the pack signer's OIDC issuer")
+	f.StringArrayVar(&attestationKeys, "attestation-key", nil, "another public key the pack's attestations may be signed with (repeatable; --key counts too)")
+	f.StringVar(&o.environment, "environment", "", "with an oci:// release digest: the environment whose pack to verify")
+	cmd.MarkFlagsMutuallyExclusive("key", "cert-identity", "cert-identity-regexp", "signer-workflow")
 	return cmd
 }
 
-func newPackShowCmd(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:   "show DIR|FILE.tar.gz",
+func runPackVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *verifyOptions, attestationKeys []string, input string) error {
+	if o.key == "" && o.certIdentity == "" && o.certIdentityRegexp == "" && o.signerWorkflow == "" {
+		return usageErrorf("pack verify: expected the pack signer: --key PUB, or --cert-identity, --cert-identity-regexp or --signer-workflow for a keyless pack; found none")
+	}
+	p, err := o.policy()
+	if err != nil {
+		return err
+	}
+	opts := evidence.Options{Manifest: *p}
+	// Attestations: by the key, and by the trusted root (public-good when
+	// none is given), each then held to the signer the manifest records.
+	if p.Key != nil {
+		opts.Attestations = append(opts.Attestations, verify.Policy{Key: p.Key})
+	}
+	for _, k := range attestationKeys {
+		pemBytes, err := readInput(k, "attestation key")
+		if err != nil {
+			return err
+		}
+		pub, err := sign.ParsePublicKey(k, pemBytes)
+		if err != nil {
+			return usageError(err)
+		}
+		opts.Attestations = append(opts.Attestations, verify.Policy{Key: pub})
+	}
+	tr := p.TrustedRoot
+	if tr == nil {
+		if tr, err = o.trustedRootMaterial(); err != nil {
+			return err
+		}
+	}
+	opts.Attestations = append(opts.Attestations, verify.Policy{TrustedRoot: tr, IgnoreIdentityUnsafe: true})
+
+	dir, done, err := openPackInput(ctx, env, input, o.environment)
+	if err != nil {
+		return err
+	}
+	defer done()
+	pack, err := evidence.Verify(dir, opts)
+	if err != nil {
+		var pe *evidence.Error
+		if errors.As(err, &pe) {
+			pe.Dir = input
+			return err
+		}
+		return usageError(err)
+	}
+	m := pack.Manifest
+	return g.report(w, map[string]any{"verdict": "verified", "pack": input, "manifest": m}, func(w io.Writer) {
+		fmt.Fprintf(w, "verified %s: %d files, %d attestation(s), signed manifest for %s (%s to %s), %d piece(s) recorded missing\n",
+			input, len(m.Files), len(m.Attestations), m.Digest, m.Decision, m.Environment, len(m.Missing()))
+	})
+}
+
+func newPackShowCmd(env *Env, g *globalOptions) *cobra.Command {
+	var environment string
+	cmd := &cobra.Command{
+		Use:   "show DIR|FILE.tar.gz|oci://HOST/REPO@sha256:…",
 		Short: "Print a release evidence pack's summary (without verifying it)",
-		Args:  exactArgs(1, "one pack DIR or archive"),
+		Example: `  relproof pack show release-evidence
+  relproof pack show oci://ghcr.io/acme/app@sha256:… --environment production`,
+		Args: exactArgs(1, "one pack DIR, archive or oci:// reference"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, done, err := openPack(args[0])
+			dir, done, err := openPackInput(cmd.Context(), env, args[0], environment)
 			if err != nil {
 				return err
 			}
@@ -268,6 +334,8 @@ func newPackShowCmd(g *globalOptions) *cobra.Command {
 			})
 		},
 	}
+	cmd.Flags().StringVar(&environment, "environment", "", "with an oci:// release digest: the environment whose pack to show")
+	return cmd
 }
 
 func errOrText(err error, s string) string {

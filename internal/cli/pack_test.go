@@ -245,6 +245,12 @@ func TestPackVerifyDetectsTampering(t *testing.T) {
 			b, _ := json.MarshalIndent(m, "", "  ")
 			os.WriteFile(filepath.Join(dir, "MANIFEST.json"), b, 0o644)
 		}, []string{"06-deployment/rollback-plan.md: signature does not cover it", "MANIFEST.json: signature does not cover it"}},
+		{"attestation for another digest added", func(dir string) {
+			p := filepath.Join(dir, "04-attestations", "provenance.jsonl")
+			f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+			defer f.Close()
+			f.WriteString(compactJSON(t, readFile(t, w.foreignProvenance())) + "\n")
+		}, []string{"04-attestations/provenance.jsonl: changed: expected sha256:"}},
 		{"manifest signature removed", func(dir string) {
 			os.Remove(filepath.Join(dir, "MANIFEST.sigstore.json"))
 		}, []string{"MANIFEST.sigstore.json: expected the signed manifest statement"}},
@@ -280,7 +286,6 @@ func TestPackMissingPieces(t *testing.T) {
 	m := readManifest(t, out)
 	wantMissing := map[string]string{
 		"01-source/pull-request-summary.md":      "--source-evidence",
-		"01-source/commit-range.txt":             "--source-evidence",
 		"02-build/build-log.txt":                 "--build-log",
 		"04-attestations/test-attestation.jsonl": "none of the",
 		"05-approvals/environment-approval.md":   "--approvals",
@@ -300,6 +305,11 @@ func TestPackMissingPieces(t *testing.T) {
 				t.Errorf("%s does not state what is missing and why:\n%s", e.Path, content)
 			}
 		}
+	}
+	// Without source evidence, the commit range still names the built
+	// commit, from the verified provenance, and says its start is unknown.
+	if cr := readFile(t, filepath.Join(out, "01-source", "commit-range.txt")); !strings.HasSuffix(cr, "\n"+gateActionsEnv["GITHUB_SHA"]+"\n") || !strings.Contains(cr, "start is not recorded") {
+		t.Errorf("commit-range.txt from provenance:\n%s", cr)
 	}
 	if !strings.Contains(r.stdout, "missing 05-approvals/environment-approval.md") {
 		t.Errorf("pack build does not report missing pieces:\n%s", r.stdout)
@@ -321,7 +331,9 @@ func TestPackBadInput(t *testing.T) {
 	notJSON := writeFile(t, w.dir, "decision.txt", "allow")
 	expect(t, run(t, w.env, append(base, "--environment", "production", "--decision", notJSON)...), 2, "decision "+notJSON, "expected the gate decision JSON")
 	expect(t, run(t, w.env, "pack", "verify", filepath.Join(w.dir, "nowhere"), "--key", w.pub), 2, "nowhere", "expected a pack directory")
-	expect(t, run(t, w.env, "pack", "verify", w.dir), 2, "expected --key PUB")
+	expect(t, run(t, w.env, "pack", "verify", w.dir), 2, "expected the pack signer: --key PUB", "found none")
+	expect(t, run(t, w.env, "pack", "verify", w.dir, "--key", w.pub, "--environment", "production"), 2, "--environment", "expected an oci:// reference")
+	expect(t, run(t, w.env, "pack", "verify", w.dir, "--key", w.pub, "--attestation-key", filepath.Join(w.dir, "none.pub")), 2, "none.pub")
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a failed build left an output directory")
 	}

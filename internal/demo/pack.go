@@ -28,7 +28,7 @@ func (r *run) packEvidence(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := evidence.Verify(out, verify.Policy{Key: r.pub}); err != nil {
+	if _, err := evidence.Verify(out, evidence.Options{Manifest: verify.Policy{Key: r.pub}}); err != nil {
 		return err
 	}
 	missing := 0

@@ -96,7 +96,13 @@ func Extract(archive, dir string) error {
 		return fmt.Errorf("pack archive %s: %w", archive, err)
 	}
 	defer f.Close()
-	gz, err := gzip.NewReader(f)
+	return ExtractFrom(archive, f, dir)
+}
+
+// ExtractFrom is Extract for an archive read from r; archive names it in
+// errors.
+func ExtractFrom(archive string, r io.Reader, dir string) error {
+	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return fmt.Errorf("pack archive %s: expected a .tar.gz: %w", archive, err)
 	}

@@ -65,7 +65,10 @@ type Input struct {
 	BuildLog       *File
 	DeployRecord   *File
 	RollbackDigest string
-	Signer         sign.Signer
+	// Platforms are the platform manifests of a multi-platform index
+	// subject, listed in image-digests.txt beside the release digest.
+	Platforms []Platform
+	Signer    sign.Signer
 	// Out is the pack directory to create; it must not exist, or be empty.
 	Out string
 }
@@ -81,16 +84,36 @@ type Entry struct {
 	Missing string `json:"missing,omitempty"`
 }
 
+// Platform is one platform manifest of a multi-platform image index.
+type Platform struct {
+	Platform string `json:"platform"` // os/arch[/variant]
+	Digest   string `json:"digest"`
+}
+
+// Attested is one attestation in 04-attestations, as the gate verified it:
+// pack verify checks its signature again and that its signer is still the
+// one recorded here, under the manifest's signature.
+type Attested struct {
+	Path   string `json:"path"`
+	Line   int    `json:"line"`
+	Digest string `json:"digest"` // sha256 of the line's bytes
+	Type   string `json:"type"`
+	Signer string `json:"signer"`
+	// Evidence is the digest the gate decision lists the document under.
+	Evidence string `json:"evidence"`
+}
+
 // Manifest is MANIFEST.json.
 type Manifest struct {
-	Version        string    `json:"version"`
-	Subject        string    `json:"subject"`
-	Digest         string    `json:"digest"`
-	Environment    string    `json:"environment"`
-	Decision       string    `json:"decision"`
-	DecisionDigest string    `json:"decisionDigest"`
-	Time           time.Time `json:"time"`
-	Files          []Entry   `json:"files"`
+	Version        string     `json:"version"`
+	Subject        string     `json:"subject"`
+	Digest         string     `json:"digest"`
+	Environment    string     `json:"environment"`
+	Decision       string     `json:"decision"`
+	DecisionDigest string     `json:"decisionDigest"`
+	Time           time.Time  `json:"time"`
+	Files          []Entry    `json:"files"`
+	Attestations   []Attested `json:"attestations"`
 }
 
 // Missing lists the entries whose evidence is missing.
@@ -160,7 +183,7 @@ func Build(ctx context.Context, in Input) (*Pack, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	pieces, err := gather(in)
+	pieces, attested, err := gather(in)
 	if err != nil {
 		return nil, err
 	}
@@ -175,6 +198,7 @@ func Build(ctx context.Context, in Input) (*Pack, error) {
 		Decision:       d.Decision,
 		DecisionDigest: "sha256:" + hex.EncodeToString(decSum[:]),
 		Time:           when,
+		Attestations:   attested,
 	}
 	files := map[string][]byte{}
 	for _, l := range layout {
@@ -247,8 +271,9 @@ func marshalJSON(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// gather makes every piece of the layout from the input.
-func gather(in Input) (map[string]piece, error) {
+// gather makes every piece of the layout from the input, and lists the
+// attestations it put in 04-attestations.
+func gather(in Input) (map[string]piece, []Attested, error) {
 	d := in.Decision
 	p := map[string]piece{}
 
@@ -264,7 +289,7 @@ func gather(in Input) (map[string]piece, error) {
 		case errors.Is(err, fs.ErrNotExist):
 			p[key] = missing("the source evidence directory %s has no %s", in.SourceDir, name)
 		case err != nil:
-			return nil, fmt.Errorf("source evidence %s: %w", filepath.Join(in.SourceDir, name), err)
+			return nil, nil, fmt.Errorf("source evidence %s: %w", filepath.Join(in.SourceDir, name), err)
 		default:
 			p[key] = have(data)
 		}
@@ -273,20 +298,28 @@ func gather(in Input) (map[string]piece, error) {
 	// 04-attestations and what comes from them.
 	byType, err := selectBundles(d, in.Bundles)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for typ, file := range attestationFiles {
-		docs := byType[typ]
+	var attested []Attested
+	for _, typ := range sortedKeys(attestationFiles) {
+		file, docs := attestationFiles[typ], byType[typ]
 		if len(docs) == 0 {
 			p[file] = missing("%s", absentReason(d, typ, len(in.Bundles)))
 			continue
 		}
 		var b bytes.Buffer
-		for _, doc := range docs {
+		for i, doc := range docs {
 			b.Write(doc.data)
 			b.WriteByte('\n')
+			sum := sha256.Sum256(doc.data)
+			attested = append(attested, Attested{Path: file, Line: i + 1, Digest: "sha256:" + hex.EncodeToString(sum[:]), Type: typ, Signer: doc.signer, Evidence: doc.digest})
 		}
 		p[file] = have(b.Bytes())
+	}
+	if _, ok := p["01-source/commit-range.txt"]; !ok || p["01-source/commit-range.txt"].missing != "" {
+		if pc, ok := commitFromProvenance(byType["provenance"]); ok {
+			p["01-source/commit-range.txt"] = pc
+		}
 	}
 
 	// 02-build
@@ -298,14 +331,14 @@ func gather(in Input) (map[string]piece, error) {
 	p["02-build/runner-metadata.json"] = runnerMetadata(byType["provenance"])
 
 	// 03-artifacts
-	p["03-artifacts/image-digests.txt"] = have([]byte(in.Subject.String() + "\n"))
+	p["03-artifacts/image-digests.txt"] = have(imageDigests(in))
 	p["03-artifacts/sbom.spdx.json"] = sbomPiece(byType["sbom"])
 
 	// 05-approvals
 	if in.Approvals != nil {
 		md, err := approvalMarkdown(in.Approvals)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		p["05-approvals/environment-approval.md"] = have(md)
 	} else {
@@ -319,14 +352,69 @@ func gather(in Input) (map[string]piece, error) {
 	// 06-deployment
 	if in.DeployRecord != nil {
 		if !json.Valid(in.DeployRecord.Data) {
-			return nil, fmt.Errorf("deploy record %s: expected JSON, found bytes that do not parse as JSON", in.DeployRecord.Name)
+			return nil, nil, fmt.Errorf("deploy record %s: expected JSON, found bytes that do not parse as JSON", in.DeployRecord.Name)
 		}
 		p["06-deployment/deploy-record.json"] = have(in.DeployRecord.Data)
 	} else {
 		p["06-deployment/deploy-record.json"] = missing("no deployment record was given (--deploy-record)")
 	}
 	p["06-deployment/rollback-plan.md"] = rollbackPlan(in)
-	return p, nil
+	return p, attested, nil
+}
+
+// imageDigests lists the release by digest and, for a multi-platform
+// index, each platform manifest: "NAME@DIGEST ROLE", one a line.
+func imageDigests(in Input) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s release\n", in.Subject)
+	for _, pl := range in.Platforms {
+		ref := pl.Digest
+		if in.Subject.Name != "" {
+			ref = in.Subject.Name + "@" + pl.Digest
+		}
+		fmt.Fprintf(&b, "%s %s\n", ref, pl.Platform)
+	}
+	return []byte(b.String())
+}
+
+// commitFromProvenance records the built commit, from the verified
+// provenance's resolved source, when no commit range was given: the end of
+// the range is known, its start is not.
+func commitFromProvenance(prov []doc) (piece, bool) {
+	for _, pv := range prov {
+		st, err := statementOf(pv.data)
+		if err != nil {
+			continue
+		}
+		pred, _ := st["predicate"].(map[string]any)
+		bd, _ := pred["buildDefinition"].(map[string]any)
+		deps, _ := bd["resolvedDependencies"].([]any)
+		for _, dep := range deps {
+			rd, _ := dep.(map[string]any)
+			dg, _ := rd["digest"].(map[string]any)
+			commit, _ := dg["gitCommit"].(string)
+			if commit == "" {
+				commit, _ = dg["sha1"].(string)
+			}
+			if commit == "" {
+				continue
+			}
+			uri, _ := rd["uri"].(string)
+			return have([]byte(fmt.Sprintf("# The built commit, from the verified provenance %s.\n"+
+				"# The range's start is not recorded: no commit-range.txt was given (relproof source evidence writes one).\n"+
+				"# source: %s\n%s\n", pv.digest, uri, commit))), true
+		}
+	}
+	return piece{}, false
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func absentReason(d *gate.Decision, typ string, files int) string {
@@ -344,7 +432,8 @@ func absentReason(d *gate.Decision, typ string, files int) string {
 
 // doc is one signed document from a bundle file.
 type doc struct {
-	digest string
+	digest string // as the gate decision lists it
+	signer string // as the gate decision lists it
 	data   []byte // compact JSON, one line
 }
 
@@ -352,9 +441,9 @@ type doc struct {
 // lists as verified evidence (by the digest of the document's bytes, as
 // verify.ReadBundles computes it), grouped by evidence type and sorted.
 func selectBundles(d *gate.Decision, files []File) (map[string][]doc, error) {
-	want := map[string]string{}
+	want := map[string]gate.Evidence{}
 	for _, e := range d.Evidence {
-		want[e.Digest] = e.Type
+		want[e.Digest] = e
 	}
 	seen := map[string]bool{}
 	out := map[string][]doc{}
@@ -366,7 +455,7 @@ func selectBundles(d *gate.Decision, files []File) (map[string][]doc, error) {
 		for _, raw := range docs {
 			sum := sha256.Sum256(raw)
 			dg := "sha256:" + hex.EncodeToString(sum[:])
-			typ, ok := want[dg]
+			ev, ok := want[dg]
 			if !ok || seen[dg] {
 				continue
 			}
@@ -375,7 +464,7 @@ func selectBundles(d *gate.Decision, files []File) (map[string][]doc, error) {
 			if err := json.Compact(&c, raw); err != nil {
 				return nil, fmt.Errorf("bundle %s: expected JSON, found: %w", f.Name, err)
 			}
-			out[typ] = append(out[typ], doc{digest: dg, data: c.Bytes()})
+			out[ev.Type] = append(out[ev.Type], doc{digest: dg, signer: ev.Signer, data: c.Bytes()})
 		}
 	}
 	for _, docs := range out {
@@ -642,3 +731,11 @@ func writeSynced(p string, data []byte) error {
 	}
 	return f.Close()
 }
+
+// A pack stored in a registry (relproof pack push) is an OCI artifact of
+// this type, whose config is MANIFEST.json and whose one layer is the
+// pack's reproducible archive.
+const (
+	ArtifactType     = "application/vnd.relproof.evidence-pack.v1+json"
+	ArchiveMediaType = "application/vnd.relproof.evidence-pack.v1.tar+gzip"
+)

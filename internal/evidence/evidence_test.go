@@ -21,7 +21,7 @@ func TestPackVerifyNotAPack(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "stray.txt"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Verify(dir, verify.Policy{})
+	_, err := Verify(dir, Options{})
 	if !errors.Is(err, verify.ErrNotVerified) || !strings.Contains(err.Error(), "MANIFEST.json") {
 		t.Fatalf("Verify of a directory without a manifest: %v, want not verified naming MANIFEST.json", err)
 	}

@@ -49,14 +49,27 @@ func Read(dir string) (*Pack, error) {
 	return &Pack{Dir: dir, Manifest: &m}, nil
 }
 
+// Options say whom a pack's signatures must come from.
+type Options struct {
+	// Manifest is the policy MANIFEST.sigstore.json must verify under: the
+	// pack signer's key, or a trusted root and certificate identity.
+	Manifest verify.Policy
+	// Attestations are the policies an attestation in 04-attestations may
+	// verify under (a key, a trusted root); its signer must then be the one
+	// MANIFEST.json records for it, which the manifest's signature covers.
+	// Empty means the manifest's policy.
+	Attestations []verify.Policy
+}
+
 // Verify checks the pack in dir: every file MANIFEST.json lists is there
 // with its digest and size, no file is there that it does not list, the
-// signature of MANIFEST.sigstore.json verifies under p, its statement's
-// subjects are exactly the manifest's files, MANIFEST.json and the release
-// digest, and every attestation in 04-attestations verifies under p and is
-// bound to the release digest. It returns an *Error (matching
-// verify.ErrNotVerified) that names each file that fails.
-func Verify(dir string, p verify.Policy) (*Pack, error) {
+// signature of MANIFEST.sigstore.json verifies under o.Manifest, its
+// statement's subjects are exactly the manifest's files, MANIFEST.json and
+// the release digest, and every attestation in 04-attestations verifies, is
+// bound to the release digest and was signed by the signer the manifest
+// records. It returns an *Error (matching verify.ErrNotVerified) that names
+// each file that fails. Each file is read once, the files in parallel.
+func Verify(dir string, o Options) (*Pack, error) {
 	info, err := os.Stat(dir)
 	if err != nil || !info.IsDir() {
 		return nil, fmt.Errorf("evidence pack %s: expected a pack directory, found: %v", dir, errOr(err, "not a directory"))
@@ -68,7 +81,6 @@ func Verify(dir string, p verify.Policy) (*Pack, error) {
 	m := pack.Manifest
 	var problems []string
 
-	// Every file on disk, hashed in parallel.
 	present := map[string]bool{}
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -93,7 +105,11 @@ func Verify(dir string, p verify.Policy) (*Pack, error) {
 	for p := range present {
 		paths = append(paths, p)
 	}
-	sums := hashAll(dir, paths)
+	keep := map[string]bool{BundleFile: true}
+	for _, f := range attestationFiles {
+		keep[f] = true
+	}
+	sums := hashAll(dir, paths, keep)
 
 	listed := map[string]Entry{}
 	for _, e := range m.Files {
@@ -115,39 +131,19 @@ func Verify(dir string, p verify.Policy) (*Pack, error) {
 	}
 
 	// The signature, and that it covers exactly this manifest.
-	problems = append(problems, checkSignature(dir, m, sums, p)...)
+	problems = append(problems, checkSignature(m, sums, o.Manifest)...)
 
-	// The attestations: each verifies and is bound to the release digest.
+	// The attestations: each verifies, is bound to the release digest and
+	// was signed by the signer the manifest records.
 	release, derr := subject.ParseDigest(m.Digest)
 	if derr != nil {
 		problems = append(problems, fmt.Sprintf("%s: digest %q: expected ALGORITHM:HEX: %v", ManifestFile, m.Digest, derr))
-	}
-	for _, file := range sortedValues(attestationFiles) {
-		e, ok := listed[file]
-		if !ok || e.Missing != "" || derr != nil {
-			continue
+	} else {
+		policies := o.Attestations
+		if len(policies) == 0 {
+			policies = []verify.Policy{o.Manifest}
 		}
-		got, ok := sums[file]
-		if !ok || got.sha256 != e.SHA256 {
-			continue // already reported
-		}
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(file)))
-		if err != nil {
-			continue
-		}
-		entries, err := verify.ReadBundles(file, data)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %v", file, err))
-			continue
-		}
-		res, err := verify.Verify(&subject.Subject{Digest: release}, entries, p)
-		if res == nil {
-			problems = append(problems, fmt.Sprintf("%s: %v", file, err))
-			continue
-		}
-		for _, r := range res.Rejected {
-			problems = append(problems, fmt.Sprintf("%s: attestation does not verify for %s: %s", r.Source, m.Digest, r.Reason))
-		}
+		problems = append(problems, checkAttestations(m, listed, sums, release, policies)...)
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
@@ -156,11 +152,74 @@ func Verify(dir string, p verify.Policy) (*Pack, error) {
 	return pack, nil
 }
 
-func checkSignature(dir string, m *Manifest, sums map[string]fileSum, p verify.Policy) []string {
-	data, err := os.ReadFile(filepath.Join(dir, BundleFile))
-	if err != nil {
-		return []string{fmt.Sprintf("%s: expected the signed manifest statement, found: %v", BundleFile, err)}
+// checkAttestations verifies each line of the attestation files that are
+// intact (a changed file is already reported) against the record the
+// manifest keeps of it.
+func checkAttestations(m *Manifest, listed map[string]Entry, sums map[string]fileSum, release subject.Digest, policies []verify.Policy) []string {
+	records := map[string]Attested{}
+	for _, a := range m.Attestations {
+		records[a.Digest] = a
 	}
+	var problems []string
+	for _, file := range sortedValues(attestationFiles) {
+		e, ok := listed[file]
+		got, present := sums[file]
+		if !ok || e.Missing != "" || !present || got.sha256 != e.SHA256 {
+			continue
+		}
+		entries, err := verify.ReadBundles(file, got.data)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", file, err))
+			continue
+		}
+		for _, en := range entries {
+			if en.Source == file {
+				en.Source = file + ":1" // a file of one line
+			}
+			rec, ok := records[en.Digest]
+			if !ok || rec.Path != file {
+				problems = append(problems, fmt.Sprintf("%s: expected an attestation %s records, found %s, which it does not", en.Source, ManifestFile, en.Digest))
+				continue
+			}
+			a, why := verifyOne(release, en, policies)
+			switch {
+			case a == nil:
+				problems = append(problems, fmt.Sprintf("%s: attestation does not verify for %s: %s", en.Source, m.Digest, why))
+			case a.Signer != rec.Signer:
+				problems = append(problems, fmt.Sprintf("%s: expected the signer %s records, %q, found %q", en.Source, ManifestFile, rec.Signer, a.Signer))
+			}
+		}
+	}
+	return problems
+}
+
+// verifyOne verifies one entry under the first policy it verifies under,
+// or says why it verified under none.
+func verifyOne(release subject.Digest, e verify.Entry, policies []verify.Policy) (*verify.Attestation, string) {
+	var why []string
+	for _, p := range policies {
+		res, err := verify.Verify(&subject.Subject{Digest: release}, []verify.Entry{e}, p)
+		switch {
+		case res != nil && len(res.Verified) == 1:
+			return &res.Verified[0], ""
+		case res != nil && len(res.Rejected) == 1:
+			why = append(why, res.Rejected[0].Reason)
+		default:
+			why = append(why, fmt.Sprint(err))
+		}
+	}
+	return nil, strings.Join(why, "; ")
+}
+
+func checkSignature(m *Manifest, sums map[string]fileSum, p verify.Policy) []string {
+	bs, ok := sums[BundleFile]
+	switch {
+	case !ok:
+		return []string{fmt.Sprintf("%s: expected the signed manifest statement, found no file", BundleFile)}
+	case bs.err != nil:
+		return []string{fmt.Sprintf("%s: expected the signed manifest statement, found: %v", BundleFile, bs.err)}
+	}
+	data := bs.data
 	release, err := subject.ParseDigest(m.Digest)
 	if err != nil {
 		return nil // reported by the caller
@@ -226,11 +285,13 @@ func checkSignature(dir string, m *Manifest, sums map[string]fileSum, p verify.P
 type fileSum struct {
 	sha256 string
 	size   int64
+	data   []byte // the bytes, for the files asked to be kept
 	err    error
 }
 
-// hashAll hashes files in parallel, reading each byte once.
-func hashAll(dir string, paths []string) map[string]fileSum {
+// hashAll hashes files in parallel, reading each byte once, and keeps the
+// bytes of the files in keep, which are read again for their content.
+func hashAll(dir string, paths []string, keep map[string]bool) map[string]fileSum {
 	out := make(map[string]fileSum, len(paths))
 	var mu sync.Mutex
 	work := make(chan string)
@@ -240,7 +301,7 @@ func hashAll(dir string, paths []string) map[string]fileSum {
 		go func() {
 			defer wg.Done()
 			for p := range work {
-				s := hashFile(filepath.Join(dir, filepath.FromSlash(p)))
+				s := hashFile(filepath.Join(dir, filepath.FromSlash(p)), keep[p])
 				mu.Lock()
 				out[p] = s
 				mu.Unlock()
@@ -255,7 +316,15 @@ func hashAll(dir string, paths []string) map[string]fileSum {
 	return out
 }
 
-func hashFile(p string) fileSum {
+func hashFile(p string, keep bool) fileSum {
+	if keep {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return fileSum{err: err}
+		}
+		sum := sha256.Sum256(data)
+		return fileSum{sha256: hex.EncodeToString(sum[:]), size: int64(len(data)), data: data}
+	}
 	f, err := os.Open(p)
 	if err != nil {
 		return fileSum{err: err}

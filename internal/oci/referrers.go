@@ -34,28 +34,6 @@ var emptyConfig = []byte("{}")
 // returns the referrer manifest's reference. created is recorded as an
 // annotation; pass a fixed time for reproducible manifests.
 func PushBundle(ctx context.Context, subjectRef name.Digest, bundle []byte, predicateType, created string, opts ...remote.Option) (name.Digest, error) {
-	opts = append([]remote.Option{remote.WithContext(ctx)}, opts...)
-	desc, err := remote.Head(subjectRef, opts...)
-	if err != nil {
-		return name.Digest{}, fmt.Errorf("reading subject %s: %w", subjectRef, err)
-	}
-	repo := subjectRef.Context()
-	cfg := static.NewLayer(emptyConfig, emptyConfigMediaType)
-	layer := static.NewLayer(bundle, BundleMediaType)
-	for _, l := range []v1.Layer{cfg, layer} {
-		if err := remote.WriteLayer(repo, l, opts...); err != nil {
-			return name.Digest{}, fmt.Errorf("pushing bundle to %s: %w", repo, err)
-		}
-	}
-	cfgDesc, err := partialDescriptor(cfg, emptyConfigMediaType)
-	if err != nil {
-		return name.Digest{}, err
-	}
-	cfgDesc.Data = emptyConfig
-	layerDesc, err := partialDescriptor(layer, BundleMediaType)
-	if err != nil {
-		return name.Digest{}, err
-	}
 	annotations := map[string]string{AnnotationBundleContent: "dsse-envelope"}
 	if predicateType != "" {
 		annotations[AnnotationPredicateType] = predicateType
@@ -63,13 +41,62 @@ func PushBundle(ctx context.Context, subjectRef name.Digest, bundle []byte, pred
 	if created != "" {
 		annotations[AnnotationCreated] = created
 	}
+	return PushArtifact(ctx, subjectRef, Artifact{
+		ArtifactType:    BundleMediaType,
+		ConfigMediaType: emptyConfigMediaType,
+		Config:          emptyConfig,
+		LayerMediaType:  BundleMediaType,
+		Layer:           bundle,
+		Annotations:     annotations,
+	}, opts...)
+}
+
+// Artifact is an OCI 1.1 artifact of one layer.
+type Artifact struct {
+	ArtifactType    string
+	ConfigMediaType types.MediaType
+	Config          []byte
+	LayerMediaType  types.MediaType
+	Layer           []byte
+	Annotations     map[string]string
+}
+
+// PushArtifact stores a as a referrer of subject (its manifest's subject is
+// subject's descriptor) and returns the artifact manifest's reference. The
+// manifest is the same for the same artifact: a reproducible digest.
+// Registries without the referrers API get the referrers tag schema.
+func PushArtifact(ctx context.Context, subjectRef name.Digest, a Artifact, opts ...remote.Option) (name.Digest, error) {
+	opts = append([]remote.Option{remote.WithContext(ctx)}, opts...)
+	desc, err := remote.Head(subjectRef, opts...)
+	if err != nil {
+		return name.Digest{}, fmt.Errorf("reading subject %s: %w", subjectRef, err)
+	}
+	repo := subjectRef.Context()
+	cfg := static.NewLayer(a.Config, a.ConfigMediaType)
+	layer := static.NewLayer(a.Layer, a.LayerMediaType)
+	for _, l := range []v1.Layer{cfg, layer} {
+		if err := remote.WriteLayer(repo, l, opts...); err != nil {
+			return name.Digest{}, fmt.Errorf("pushing %s to %s: %w", a.ArtifactType, repo, err)
+		}
+	}
+	cfgDesc, err := partialDescriptor(cfg, a.ConfigMediaType)
+	if err != nil {
+		return name.Digest{}, err
+	}
+	if a.ConfigMediaType == emptyConfigMediaType {
+		cfgDesc.Data = a.Config
+	}
+	layerDesc, err := partialDescriptor(layer, a.LayerMediaType)
+	if err != nil {
+		return name.Digest{}, err
+	}
 	m := v1.Manifest{
 		SchemaVersion: 2,
 		MediaType:     types.OCIManifestSchema1,
-		ArtifactType:  BundleMediaType,
+		ArtifactType:  a.ArtifactType,
 		Config:        cfgDesc,
 		Layers:        []v1.Descriptor{layerDesc},
-		Annotations:   annotations,
+		Annotations:   a.Annotations,
 		Subject:       &v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size},
 	}
 	raw, err := json.Marshal(m)

@@ -18,8 +18,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // Registry is go-containerregistry's pkg/registry served by httptest on loopback.
@@ -108,4 +111,43 @@ func (r *Registry) PushRandomImage(t testing.TB, repo, tag string) name.Digest {
 		t.Fatalf("random image: %v", err)
 	}
 	return r.PushImage(t, repo, tag, img)
+}
+
+// PushRandomIndex pushes a multi-platform image index of small random
+// images, one for each platform ("os/arch[/variant]"), to HOST/repo, and
+// returns the index's reference by digest and each platform's manifest
+// digest, in order.
+func (r *Registry) PushRandomIndex(t testing.TB, repo string, platforms ...string) (name.Digest, []string) {
+	t.Helper()
+	var adds []mutate.IndexAddendum
+	var digests []string
+	for _, p := range platforms {
+		pl, err := v1.ParsePlatform(p)
+		if err != nil {
+			t.Fatalf("platform %q: %v", p, err)
+		}
+		img, err := random.Image(512, 1)
+		if err != nil {
+			t.Fatalf("random image: %v", err)
+		}
+		d, err := img.Digest()
+		if err != nil {
+			t.Fatalf("image digest: %v", err)
+		}
+		digests = append(digests, d.String())
+		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: pl}})
+	}
+	idx := mutate.IndexMediaType(mutate.AppendManifests(empty.Index, adds...), types.OCIImageIndex)
+	d, err := idx.Digest()
+	if err != nil {
+		t.Fatalf("index digest: %v", err)
+	}
+	ref, err := name.NewDigest(fmt.Sprintf("%s/%s@%s", r.Host, repo, d))
+	if err != nil {
+		t.Fatalf("reference: %v", err)
+	}
+	if err := remote.WriteIndex(ref, idx, remote.WithContext(t.Context())); err != nil {
+		t.Fatalf("pushing %s: %v", ref, err)
+	}
+	return ref, digests
 }
