@@ -15,6 +15,7 @@ var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>Release evidence: {{.Manifest.Subject}}</title>
 <style>
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#24292f}
@@ -53,7 +54,7 @@ ol.chain li+li::before{content:"→ ";color:#57606a}
 <tr><th>path</th><th>class</th><th>size</th><th>sha256</th></tr>
 {{range .Manifest.Files}}<tr{{if .Missing}} class="missing"{{end}}><td><code>{{.Path}}</code>{{if .Missing}}<br><b>missing:</b> {{.Missing}}{{end}}</td><td>{{.Class}}</td><td>{{.Size}}</td><td><code>{{.SHA256}}</code></td></tr>
 {{end}}</table>
-<p>This page and every file above are listed in <code>MANIFEST.json</code>, signed in <code>MANIFEST.sigstore.json</code>. Check them offline with <code>relproof pack verify DIR --key PUB</code>.</p>
+<p>This page and every file above are listed in <code>MANIFEST.json</code>, signed in <code>MANIFEST.sigstore.json</code>. Check them offline with <code>relproof pack verify DIR --key PUB</code>, or for a keyless pack <code>relproof pack verify DIR --cert-identity … --trusted-root …</code>.</p>
 </body>
 </html>
 `))
