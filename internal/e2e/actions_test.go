@@ -1,0 +1,170 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// repoRoot is the repository's root, two directories up.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+type step struct {
+	Name string            `yaml:"name"`
+	Uses string            `yaml:"uses"`
+	Run  string            `yaml:"run"`
+	Env  map[string]string `yaml:"env"`
+}
+
+type action struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Inputs      map[string]struct {
+		Description string `yaml:"description"`
+	} `yaml:"inputs"`
+	Outputs map[string]struct {
+		Description string `yaml:"description"`
+		Value       string `yaml:"value"`
+	} `yaml:"outputs"`
+	Runs struct {
+		Using string `yaml:"using"`
+		Steps []step `yaml:"steps"`
+	} `yaml:"runs"`
+}
+
+type workflow struct {
+	Permissions any `yaml:"permissions"`
+	Jobs        map[string]struct {
+		Steps []step `yaml:"steps"`
+		Uses  string `yaml:"uses"`
+	} `yaml:"jobs"`
+}
+
+func glob(t *testing.T, root string, patterns ...string) []string {
+	t.Helper()
+	var files []string
+	for _, p := range patterns {
+		m, err := filepath.Glob(filepath.Join(root, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no files match %v under %s", patterns, root)
+	}
+	return files
+}
+
+func decode(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// stepProblems lists steps whose scripts expand ${{ }} (script injection)
+// and third-party actions not pinned to a full commit SHA.
+func stepProblems(file string, steps []step) []string {
+	pinned := regexp.MustCompile(`^[^@]+@[0-9a-f]{40}$`)
+	var out []string
+	for i, s := range steps {
+		where := s.Name
+		if where == "" {
+			where = s.Uses
+		}
+		if strings.Contains(s.Run, "${{") {
+			out = append(out, fmt.Sprintf("%s: step %d (%q): run: expands ${{ }}; pass the value through env:", file, i+1, where))
+		}
+		u := s.Uses
+		if u == "" || strings.HasPrefix(u, "./") || strings.HasPrefix(u, "relproof/relproof") {
+			continue
+		}
+		if !pinned.MatchString(u) {
+			out = append(out, fmt.Sprintf("%s: step %d: uses %q: expected a third-party action pinned to a full commit SHA", file, i+1, u))
+		}
+	}
+	return out
+}
+
+func checkSteps(t *testing.T, file string, steps []step) {
+	t.Helper()
+	for _, p := range stepProblems(file, steps) {
+		t.Error(p)
+	}
+}
+
+func TestActionsDescribeInputsAndKeepThemOutOfScripts(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	for _, f := range glob(t, root, "action.yml", "actions/*/action.yml") {
+		rel, _ := filepath.Rel(root, f)
+		var a action
+		decode(t, f, &a)
+		if a.Name == "" || a.Description == "" {
+			t.Errorf("%s: expected a name and a description", rel)
+		}
+		if a.Runs.Using != "composite" {
+			t.Errorf("%s: runs.using: expected composite, found %q", rel, a.Runs.Using)
+		}
+		for name, in := range a.Inputs {
+			if strings.TrimSpace(in.Description) == "" {
+				t.Errorf("%s: input %s has no description", rel, name)
+			}
+		}
+		for name, out := range a.Outputs {
+			if strings.TrimSpace(out.Description) == "" || out.Value == "" {
+				t.Errorf("%s: output %s needs a description and a value", rel, name)
+			}
+		}
+		checkSteps(t, rel, a.Runs.Steps)
+	}
+}
+
+func TestWorkflowsKeepInputsOutOfScripts(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	for _, f := range glob(t, root, ".github/workflows/*.yml", "examples/workflows/*.yml", "internal/e2e/testdata/workflows/*.yml") {
+		rel, _ := filepath.Rel(root, f)
+		var w workflow
+		decode(t, f, &w)
+		if w.Permissions == nil {
+			t.Errorf("%s: expected top-level permissions (contents: read)", rel)
+		}
+		for name, j := range w.Jobs {
+			checkSteps(t, rel+" job "+name, j.Steps)
+		}
+	}
+}
+
+// The check must be able to fail: a script that expands an input and an
+// action pinned to a tag are both caught.
+func TestStepProblemsCatchesInjectionAndUnpinned(t *testing.T) {
+	t.Parallel()
+	bad := []step{
+		{Name: "bad", Run: `echo "${{ inputs.subject }}"`},
+		{Uses: "actions/checkout@v4"},
+		{Name: "good", Run: `echo "$SUBJECT"`, Env: map[string]string{"SUBJECT": "${{ inputs.subject }}"}},
+		{Uses: "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683"},
+		{Uses: "relproof/relproof/actions/attest@v1"},
+	}
+	if got := stepProblems("x.yml", bad); len(got) != 2 {
+		t.Errorf("stepProblems found %d problems, want 2 (the expanded input and the unpinned action): %q", len(got), got)
+	}
+}
