@@ -81,7 +81,7 @@ func Verify(dir string, o Options) (*Pack, error) {
 	m := pack.Manifest
 	var problems []string
 
-	present := map[string]bool{}
+	present := map[string]int64{} // path: size
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -95,16 +95,27 @@ func Verify(dir string, o Options) (*Pack, error) {
 			problems = append(problems, fmt.Sprintf("%s: expected a regular file, found %s", rel, d.Type()))
 			return nil
 		}
-		present[rel] = true
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		present[rel] = info.Size()
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("evidence pack %s: %w", dir, err)
 	}
+	// Largest first, so the parallel hashing ends together.
 	paths := make([]string, 0, len(present))
 	for p := range present {
 		paths = append(paths, p)
 	}
+	sort.Slice(paths, func(i, j int) bool {
+		if present[paths[i]] != present[paths[j]] {
+			return present[paths[i]] > present[paths[j]]
+		}
+		return paths[i] < paths[j]
+	})
 	keep := map[string]bool{BundleFile: true}
 	for _, f := range attestationFiles {
 		keep[f] = true
