@@ -76,8 +76,8 @@ func demoText(w io.Writer, r *demo.Result) {
 		}
 	}
 	fmt.Fprintf(w, "\n%d of %d verified back from the registry.\n", r.Verified, len(r.Evidence))
-	fmt.Fprintf(w, "Gate for production: %s\n  decision %s\n  summary  %s (Markdown, as a check run shows it)\n  policy   %s\nRelease evidence pack: %s (open index.html)\n",
-		strings.ToUpper(r.Verdict), r.Decision, r.Summary, r.Policy, r.Pack)
+	fmt.Fprintf(w, "Gate for production: %s\n  decision %s\n  summary  %s (Markdown, as a check run shows it)\n  policy   %s\nRelease evidence pack: %s (open %s)\n  stored as %s, an OCI artifact that refers to the image digest\n",
+		strings.ToUpper(r.Verdict), r.Decision, r.Summary, r.Policy, r.Pack, filepath.Join(r.Pack, "index.html"), r.PackRef)
 	fmt.Fprintf(w, "\nThe registry is gone when the demo ends; the evidence is in %s. Verify it again:\n", r.Dir)
 	fmt.Fprintf(w, "  relproof verify oci-layout:%s@%s --key %s", r.Layout, r.Digest, r.PublicKey)
 	for _, e := range r.Evidence {

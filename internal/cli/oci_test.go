@@ -79,6 +79,7 @@ func TestDemo(t *testing.T) {
 		Verdict   string
 		Policy    string
 		Pack      string
+		PackRef   string `json:"packReference"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 		t.Fatalf("demo --output json: %v\n%s", err, r.stdout)
@@ -109,6 +110,9 @@ func TestDemo(t *testing.T) {
 	expect(t, g, 0)
 	// And the release evidence pack verifies offline with the demo's key.
 	expect(t, run(t, env, "pack", "verify", res.Pack, "--key", res.PublicKey), 0)
+	if !strings.Contains(res.PackRef, "/demo/app@sha256:") {
+		t.Errorf("demo stored its pack as %q, want a reference in the demo repository", res.PackRef)
+	}
 	// Provenance is local even inside GitHub Actions: the workflow did not build the demo image.
 	var b struct {
 		DSSEEnvelope struct{ Payload []byte } `json:"dsseEnvelope"`

@@ -3,30 +3,20 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
 
 	"github.com/relproof/relproof/internal/evidence"
 	"github.com/relproof/relproof/internal/fsutil"
-	"github.com/relproof/relproof/internal/oci"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
-)
-
-// Annotations of a pack stored in a registry, for picking one among a
-// release digest's referrers without fetching it.
-const (
-	annotationPackEnvironment = "dev.relproof.pack.environment"
-	annotationPackDecision    = "dev.relproof.pack.decision"
-	maxPackArchive            = 1 << 30
 )
 
 func newPackPushCmd(env *Env, g *globalOptions) *cobra.Command {
@@ -83,27 +73,9 @@ func runPackPush(ctx context.Context, w io.Writer, env *Env, g *globalOptions, p
 			return usageErrorf("pack %s: %w", packPath, err)
 		}
 	}
-	if m.Digest != release.DigestStr() {
-		return usageErrorf("pack %s: expected a pack for %s, found one for %s", packPath, release.DigestStr(), m.Digest)
-	}
-	config, err := json.Marshal(m)
+	ref, err := evidence.Push(ctx, release, m, archive, env.Remote...)
 	if err != nil {
-		return err
-	}
-	ref, err := oci.PushArtifact(ctx, release, oci.Artifact{
-		ArtifactType:    evidence.ArtifactType,
-		ConfigMediaType: evidence.ArtifactType,
-		Config:          config,
-		LayerMediaType:  evidence.ArchiveMediaType,
-		Layer:           archive,
-		Annotations: map[string]string{
-			oci.AnnotationCreated:     m.Time.UTC().Format(time.RFC3339),
-			annotationPackEnvironment: m.Environment,
-			annotationPackDecision:    m.Decision,
-		},
-	}, env.Remote...)
-	if err != nil {
-		return usageError(err)
+		return usageErrorf("pack %s: %w", packPath, err)
 	}
 	out := map[string]any{"reference": ref.String(), "digest": ref.DigestStr(), "release": release.String(), "environment": m.Environment}
 	return g.report(w, out, func(w io.Writer) {
@@ -167,42 +139,18 @@ func releaseReference(ctx context.Context, env *Env, input string) (name.Digest,
 	return ref, nil
 }
 
-// fetchPack finds and fetches the pack archive for an oci:// reference: the
-// pack artifact itself, or the one pack among the release digest's
-// referrers (for environment, when given).
+// fetchPack finds and fetches the pack archive for an oci:// reference
+// (evidence.Fetch): finding none is a failed check, anything else bad input.
 func fetchPack(ctx context.Context, env *Env, input, environment string) (name.Digest, []byte, error) {
 	ref, err := releaseReference(ctx, env, input)
 	if err != nil {
 		return name.Digest{}, nil, err
 	}
-	packRef := ref
-	found, err := oci.FindArtifacts(ctx, ref, evidence.ArtifactType, env.Remote...)
-	if err != nil {
-		return name.Digest{}, nil, usageError(err)
-	}
-	var matching []oci.Found
-	for _, f := range found {
-		if environment == "" || f.Annotations[annotationPackEnvironment] == environment {
-			matching = append(matching, f)
-		}
-	}
+	packRef, archive, err := evidence.Fetch(ctx, ref, environment, env.Remote...)
 	switch {
-	case len(matching) == 1:
-		packRef = matching[0].Ref
-	case len(matching) > 1:
-		var refs []string
-		for _, f := range matching {
-			refs = append(refs, fmt.Sprintf("%s (%s, %s)", f.Ref.DigestStr(), f.Annotations[annotationPackEnvironment], f.Annotations[oci.AnnotationCreated]))
-		}
-		return name.Digest{}, nil, usageErrorf("%s: expected one evidence pack, found %d: %s; give --environment, or the pack's own digest", input, len(matching), strings.Join(refs, ", "))
-	case len(found) > 0:
-		return name.Digest{}, nil, fmt.Errorf("%w: %s has %d evidence pack(s), none for environment %q", verify.ErrNoEvidence, input, len(found), environment)
-	}
-	_, _, archive, err := oci.FetchArtifact(ctx, packRef, evidence.ArtifactType, maxPackArchive, env.Remote...)
-	if err != nil {
-		if packRef == ref { // neither a pack nor a release with one
-			return name.Digest{}, nil, fmt.Errorf("%w: no evidence pack refers to %s, and it is not a pack itself: %v", verify.ErrNoEvidence, input, err)
-		}
+	case errors.Is(err, verify.ErrNotVerified):
+		return name.Digest{}, nil, err
+	case err != nil:
 		return name.Digest{}, nil, usageError(err)
 	}
 	return packRef, archive, nil

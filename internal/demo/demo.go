@@ -66,6 +66,7 @@ type Result struct {
 	Decision   string              `json:"decision"`
 	Summary    string              `json:"summary"`
 	Pack       string              `json:"pack"`
+	PackRef    string              `json:"packReference"`
 }
 
 // run carries the state between steps.
@@ -87,6 +88,7 @@ type run struct {
 	pinned       *subject.Subject
 	decision     *gate.Decision
 	decisionJSON []byte
+	packManifest *evidence.Manifest
 }
 
 // Run runs the chain and returns where each piece of evidence is.
@@ -121,6 +123,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		{"verify the evidence back from the registry", r.verifyBack},
 		{"gate the digest for production under the demo's policy", r.gateProduction},
 		{"pack the release evidence and verify the pack", r.packEvidence},
+		{"store the pack in the registry beside the image, fetch it back and verify it", r.storePack},
 	}
 	for i, s := range steps {
 		fmt.Fprintf(opts.Log, "[%d/%d] %s\n", i+1, len(steps), s.name)

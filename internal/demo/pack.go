@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -38,6 +39,41 @@ func (r *run) packEvidence(ctx context.Context) error {
 		}
 	}
 	r.res.Pack = out
+	r.packManifest = p.Manifest
 	fmt.Fprintf(r.opts.Log, "      %s: %d files (%d marked missing, with why), signed and verified\n", out, len(p.Manifest.Files), missing)
+	return nil
+}
+
+// storePack pushes the pack as an artifact that refers to the image's
+// digest, then finds it again from the digest alone and verifies what came
+// back, as a later auditor with only the image reference would.
+func (r *run) storePack(ctx context.Context) error {
+	archive, err := evidence.Archive(r.res.Pack, r.packManifest.Time)
+	if err != nil {
+		return err
+	}
+	ref, err := evidence.Push(ctx, r.ref, r.packManifest, archive)
+	if err != nil {
+		return err
+	}
+	got, data, err := evidence.Fetch(ctx, r.ref, "production")
+	if err != nil {
+		return err
+	}
+	if got != ref || !bytes.Equal(data, archive) {
+		return fmt.Errorf("fetched %s (%d bytes), pushed %s (%d bytes)", got, len(data), ref, len(archive))
+	}
+	dir := r.path("release-evidence-fetched")
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := evidence.ExtractFrom(got.String(), bytes.NewReader(data), dir); err != nil {
+		return err
+	}
+	if _, err := evidence.Verify(dir, evidence.Options{Manifest: verify.Policy{Key: r.pub}}); err != nil {
+		return err
+	}
+	r.res.PackRef = ref.String()
+	fmt.Fprintf(r.opts.Log, "      %s (refers to %s), fetched back and verified\n", ref, r.ref.DigestStr())
 	return nil
 }

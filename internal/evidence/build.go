@@ -731,11 +731,3 @@ func writeSynced(p string, data []byte) error {
 	}
 	return f.Close()
 }
-
-// A pack stored in a registry (relproof pack push) is an OCI artifact of
-// this type, whose config is MANIFEST.json and whose one layer is the
-// pack's reproducible archive.
-const (
-	ArtifactType     = "application/vnd.relproof.evidence-pack.v1+json"
-	ArchiveMediaType = "application/vnd.relproof.evidence-pack.v1.tar+gzip"
-)

@@ -1,0 +1,391 @@
+//go:build act
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/relproof/relproof/internal/testing/fakegithub"
+	"github.com/relproof/relproof/internal/testing/fakesigstore"
+	"github.com/relproof/relproof/internal/testing/registrytest"
+)
+
+// The third-party actions the workflows pin, and their local doubles.
+var doubles = map[string]string{
+	"actions/setup-go@d35c59abb061a4a6fb18e82ac0862c26744d6ab5":          "setup-go",
+	"actions/cache@5a3ec84eff668545956fd18022155c47e93e2684":             "cache",
+	"actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683":          "checkout",
+	"actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02":   "upload-artifact",
+	"actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": "download-artifact",
+}
+
+const (
+	token   = "e2e-token"
+	jobRef  = "relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1"
+	builder = "https://github.com/" + jobRef
+)
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// relproofBinary builds relproof once per test run into the directory the
+// actions/cache double restores from.
+func relproofBinary(t *testing.T, root string) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "relproof-e2e-bin-")
+		if buildErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "relproof"), "./cmd/relproof")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/relproof: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binDir
+}
+
+func actBinary(t *testing.T, root string) string {
+	t.Helper()
+	act := filepath.Join(root, "bin", "act")
+	if _, err := os.Stat(act); err != nil {
+		msg := "bin/act is not built: cd tools/act && go build -o ../../bin/act github.com/nektos/act"
+		if os.Getenv("RELPROOF_REQUIRE_ACT") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return act
+}
+
+type scenario struct {
+	name      string
+	image     string // what build-attest attests
+	subject   string // what deploy-gate is asked to approve
+	approvals bool
+}
+
+type world struct {
+	root, act, bin string
+	gh             *fakegithub.Fake
+	ghURL          string
+	sig            *fakesigstore.Stack
+	reg            *registrytest.Registry
+	rel            *fakegithub.Release
+	imageA, imageB string // HOST/acme/app@sha256:…
+	tagA           string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{root: repoRoot(t)}
+	w.act = actBinary(t, w.root)
+	w.bin = relproofBinary(t, w.root)
+	var srv interface{ Close() }
+	w.gh, srv = startGitHub(t)
+	_ = srv
+	w.sig = fakesigstore.New(t)
+	w.reg = registrytest.New(t)
+	w.imageA = strings.TrimPrefix(w.reg.PushRandomImage(t, "acme/app", "v1").String(), "")
+	w.imageB = w.reg.PushRandomImage(t, "acme/app", "").String()
+	w.tagA = w.reg.Host + "/acme/app:v1"
+	return w
+}
+
+func startGitHub(t *testing.T) (*fakegithub.Fake, interface{ Close() }) {
+	t.Helper()
+	f, srv := fakegithub.Start(t, fakegithub.WithToken(token))
+	ghURLs.Store(f, srv.URL)
+	return f, srv
+}
+
+var ghURLs sync.Map
+
+func (w *world) apiURL() string { v, _ := ghURLs.Load(w.gh); return v.(string) }
+
+// scratchRepo writes the consumer repository act runs in.
+func (w *world) scratchRepo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	wf, err := os.ReadFile(filepath.Join(w.root, "internal/e2e/testdata/workflows/release.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := fmt.Sprintf(`apiVersion: relproof.dev/v1
+kind: Policy
+environments:
+  production:
+    level: minimum
+    subject:
+      requireDigest: true
+      allowedRepositories: [%q]
+    source:
+      repositories: ["github.com/octo-org/octo-repo"]
+    builder:
+      ids: [%q]
+    signers:
+      - issuer: %s
+        identityRegexp: "https://github.com/relproof/relproof/\\.github/workflows/.+@refs/tags/v1"
+    require: [provenance, sbom]
+    approvals:
+      minimum: 1
+      preventSelfReview: true
+      tiedToEvidence: true
+`, w.reg.Host+"/acme/*", builder, w.sig.IssuerURL)
+	files := map[string][]byte{
+		".github/workflows/release.yml":       wf,
+		".github/relproof/policy.yaml":        []byte(policy),
+		".github/relproof/trusted_root.json": w.sig.TrustedRootJSON,
+		"README.md":                           []byte("a consumer repository\n"),
+	}
+	for p, b := range files {
+		p = filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "."}, {"-c", "user.email=e2e@example.com", "-c", "user.name=e2e", "commit", "-q", "-m", "consumer"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	return dir
+}
+
+type result struct {
+	needs     map[string]struct {
+		Result  string            `json:"result"`
+		Outputs map[string]string `json:"outputs"`
+	}
+	artifacts string
+	out       string
+	log       string
+	err       error
+}
+
+// run runs the consumer workflow with act and returns what it left.
+func (w *world) run(t *testing.T, sc scenario) *result {
+	t.Helper()
+	repo := w.scratchRepo(t)
+	out, artifacts := t.TempDir(), t.TempDir()
+	env := w.sig.ActionsEnv(fakesigstore.Claims{
+		Repository:     "octo-org/octo-repo",
+		Ref:            "refs/heads/main",
+		SHA:            w.rel.Commit,
+		WorkflowRef:    "octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main",
+		JobWorkflowRef: jobRef,
+		RunID:          fmt.Sprint(w.rel.Run.ID),
+	})
+	args := []string{"workflow_dispatch",
+		"-W", ".github/workflows/release.yml",
+		"-P", "ubuntu-latest=-self-hosted",
+		"--no-cache-server", "--action-offline-mode",
+		"--action-cache-path", filepath.Join(t.TempDir(), "act-cache"),
+		"--input", "image=" + sc.image, "--input", "subject=" + sc.subject,
+		"--var", "RELPROOF_FULCIO_URL=" + w.sig.FulcioURL,
+		"--var", "RELPROOF_REKOR_URL=" + w.sig.RekorURL,
+		"--var", "RELPROOF_TSA_URL=" + w.sig.TSAURL,
+		"-s", "GITHUB_TOKEN=" + token,
+		"--local-repository", "relproof/relproof@v1=" + w.root,
+	}
+	for ref, dir := range doubles {
+		args = append(args, "--local-repository", ref+"="+filepath.Join(w.root, "testdata/actions", dir))
+	}
+	vars := map[string]string{
+		"ACTIONS_ID_TOKEN_REQUEST_URL":   env["ACTIONS_ID_TOKEN_REQUEST_URL"],
+		"ACTIONS_ID_TOKEN_REQUEST_TOKEN": env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"],
+		"GITHUB_API_URL":                 w.apiURL(),
+		"GITHUB_REPOSITORY":              "octo-org/octo-repo",
+		"GITHUB_REPOSITORY_OWNER":        "octo-org",
+		"GITHUB_REF":                     "refs/heads/main",
+		"SHA_REF":                        w.rel.Commit,
+		"GITHUB_RUN_ID":                  fmt.Sprint(w.rel.Run.ID),
+		"GITHUB_WORKFLOW_REF":            "octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main",
+		"RUNNER_ENVIRONMENT":             "github-hosted",
+		"RELPROOF_E2E_CACHE":             w.bin,
+		"RELPROOF_E2E_ARTIFACTS":         artifacts,
+		"RELPROOF_E2E_OUT":               out,
+		"HOME":                           t.TempDir(),
+	}
+	for k, v := range vars {
+		args = append(args, "--env", k+"="+v)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, w.act, args...)
+	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "HOME="+vars["HOME"])
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	res := &result{artifacts: artifacts, out: out}
+	res.err = cmd.Run()
+	res.log = log.String()
+	b, err := os.ReadFile(filepath.Join(out, "needs.json"))
+	if err != nil {
+		t.Fatalf("act left no needs.json (err %v); log:\n%s", res.err, tail(res.log, 200))
+	}
+	if err := json.Unmarshal(b, &res.needs); err != nil {
+		t.Fatalf("needs.json: %v\n%s", err, b)
+	}
+	return res
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func digestOf(ref string) string { return ref[strings.LastIndex(ref, "@")+1:] }
+
+func (w *world) checkRuns(name string) []*fakegithub.CheckRun {
+	var crs []*fakegithub.CheckRun
+	w.gh.View(func(s *fakegithub.State) {
+		for _, cr := range s.Repo("octo-org/octo-repo").CheckRuns {
+			if cr.Name == name {
+				crs = append(crs, cr)
+			}
+		}
+	})
+	return crs
+}
+
+func (w *world) deploymentsOf(digest string) int {
+	n := 0
+	w.gh.View(func(s *fakegithub.State) {
+		for _, d := range s.Repo("octo-org/octo-repo").Deployments {
+			if strings.Contains(string(d.Payload), digest) {
+				n++
+			}
+		}
+	})
+	return n
+}
+
+func TestDeployGateWithAct(t *testing.T) {
+	w := newWorld(t)
+	// The release: a reviewed, merged commit and its run; GitHub made the
+	// environment's deployment (which dates the review) well after the
+	// check run the test's run will post now.
+	w.gh.Update(func(s *fakegithub.State) { w.rel = fakegithub.Scenario(s, time.Now().Add(30*time.Minute)) })
+
+	scenarios := []scenario{
+		{name: "approved digest is allowed", image: w.imageA, subject: w.imageA, approvals: true},
+		{name: "a tag is refused before approval", image: w.imageA, subject: w.tagA, approvals: true},
+		{name: "evidence for another digest is denied", image: w.imageA, subject: w.imageB, approvals: true},
+		{name: "missing approval is denied", image: w.imageA, subject: w.imageA, approvals: false},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			w.gh.Update(func(s *fakegithub.State) {
+				repo := s.Repo("octo-org/octo-repo")
+				repo.CheckRuns = repo.CheckRuns[:1] // the scenario's ci/test only
+				if sc.approvals {
+					w.rel.Run.Approvals = []*fakegithub.EnvApproval{{User: "octocat", State: "approved", Comment: "Ship it!", Environments: []string{"production"}}}
+				} else {
+					w.rel.Run.Approvals = nil
+				}
+			})
+			deploymentsBefore := w.deploymentsOf(digestOf(sc.subject))
+			start := time.Now()
+			res := w.run(t, sc)
+			t.Logf("act ran in %s", time.Since(start).Round(time.Second))
+			n := res.needs
+			if n["attest"].Result != "success" || n["attest"].Outputs["digest"] != digestOf(sc.image) {
+				t.Fatalf("build-attest: result %q, digest %q, want success and %s\n%s", n["attest"].Result, n["attest"].Outputs["digest"], digestOf(sc.image), tail(res.log, 150))
+			}
+			crs := w.checkRuns("relproof / production")
+			switch sc.name {
+			case "approved digest is allowed":
+				want := digestOf(sc.subject)
+				if n["gate"].Result != "success" || n["gate"].Outputs["decision"] != "allow" || n["gate"].Outputs["digest"] != want {
+					t.Fatalf("deploy-gate: result %q, outputs %v; want success, allow, %s\n%s", n["gate"].Result, n["gate"].Outputs, want, tail(res.log, 200))
+				}
+				if got, _ := os.ReadFile(filepath.Join(res.out, "deployed-digest")); strings.TrimSpace(string(got)) != want {
+					t.Errorf("the deploy job deployed %q, want %s", got, want)
+				}
+				if len(crs) != 1 || !strings.Contains(crs[0].Title, want) || crs[0].Conclusion != "success" {
+					t.Errorf("check runs %q: want one, titled with %s, concluded success; got %+v", "relproof / production", want, crs)
+				}
+				if n["record"].Result != "success" || n["record"].Outputs["deployment-id"] == "" {
+					t.Fatalf("release-record: result %q, outputs %v\n%s", n["record"].Result, n["record"].Outputs, tail(res.log, 150))
+				}
+				if got := w.deploymentsOf(want); got != deploymentsBefore+1 {
+					t.Errorf("deployments of %s the fake received: %d, want %d", want, got-deploymentsBefore, 1)
+				}
+				w.verifyPack(t, res, filepath.Join(res.artifacts, fmt.Sprintf("relproof-release-evidence-production-%d", w.rel.Run.ID), "release-evidence.tar.gz"))
+			case "a tag is refused before approval":
+				if n["gate"].Result != "failure" || n["gate"].Outputs["decision"] != "" {
+					t.Errorf("deploy-gate for a tag: result %q, outputs %v; want failure with no decision", n["gate"].Result, n["gate"].Outputs)
+				}
+				if !strings.Contains(res.log, "a tag can move after it is approved") {
+					t.Errorf("the log does not say why the tag was refused:\n%s", tail(res.log, 80))
+				}
+				if len(crs) != 0 {
+					t.Errorf("a check run was posted for a tag: %+v", crs)
+				}
+			case "evidence for another digest is denied":
+				if n["gate"].Result != "failure" || n["gate"].Outputs["decision"] == "allow" {
+					t.Errorf("deploy-gate with another digest's evidence: result %q, outputs %v; want failure, not allowed", n["gate"].Result, n["gate"].Outputs)
+				}
+				if len(crs) != 1 || !strings.Contains(crs[0].Title, digestOf(sc.subject)) || crs[0].Conclusion != "failure" {
+					t.Errorf("check run: want one for %s concluding failure, got %+v", digestOf(sc.subject), crs)
+				}
+			case "missing approval is denied":
+				if n["gate"].Result != "failure" || n["gate"].Outputs["decision"] == "allow" {
+					t.Errorf("deploy-gate without approval: result %q, outputs %v; want failure, not allowed", n["gate"].Result, n["gate"].Outputs)
+				}
+				if !strings.Contains(res.log, "no approval") {
+					t.Errorf("the log does not report the missing approval:\n%s", tail(res.log, 80))
+				}
+			}
+			if sc.name != "approved digest is allowed" {
+				if n["deploy"].Result == "success" {
+					t.Errorf("the caller's deploy job ran")
+				}
+				if got := w.deploymentsOf(digestOf(sc.subject)); got != deploymentsBefore {
+					t.Errorf("a deployment of %s was recorded", digestOf(sc.subject))
+				}
+			}
+		})
+	}
+}
+
+// verifyPack checks the pack offline: keyless, signed by the reusable workflow.
+func (w *world) verifyPack(t *testing.T, res *result, pack string) {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "trusted_root.json")
+	if err := os.WriteFile(root, w.sig.TrustedRootJSON, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(w.bin, "relproof"), "pack", "verify", pack,
+		"--cert-identity-regexp", `https://github\.com/relproof/relproof/\.github/workflows/.+@refs/tags/v1`,
+		"--cert-oidc-issuer", w.sig.IssuerURL, "--trusted-root", root)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("relproof pack verify %s: %v\n%s", pack, err, out)
+	}
+}
