@@ -33,7 +33,10 @@ type Signer interface {
 // file, an ephemeral key), in a KMS, or in an HSM. Its bundles carry the
 // key's hint, not a certificate, and verify with the public key.
 type KeySigner struct {
-	sv   signature.SignerVerifier
+	sv signature.SignerVerifier
+	// priv, for a key in memory, signs deterministically (RFC 6979), so
+	// the same statement gives the same bundle: reproducible packs.
+	priv *ecdsa.PrivateKey
 	pub  *ecdsa.PublicKey
 	hash crypto.Hash
 	hint string
@@ -52,7 +55,12 @@ func NewKeySigner(key *ecdsa.PrivateKey) (*KeySigner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading key: %w", err)
 	}
-	return NewSignerVerifierSigner(sv, h, "key")
+	s, err := NewSignerVerifierSigner(sv, h, "key")
+	if err != nil {
+		return nil, err
+	}
+	s.priv = key
+	return s, nil
 }
 
 // NewSignerVerifierSigner wraps a sigstore SignerVerifier (a KMS key, an
@@ -137,6 +145,14 @@ func (k keypair) GetPublicKeyPem() (string, error) {
 }
 
 func (k keypair) SignData(data []byte) ([]byte, []byte, error) {
+	if k.s.priv != nil {
+		d := digest(k.s.hash, data)
+		sig, err := k.s.priv.Sign(nil, d, k.s.hash) // nil: RFC 6979
+		if err != nil {
+			return nil, nil, fmt.Errorf("signing: %w", err)
+		}
+		return sig, d, nil
+	}
 	sig, err := k.s.sv.SignMessage(bytes.NewReader(data), options.WithContext(k.ctx), options.WithCryptoSignerOpts(k.s.hash))
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing: %w", err)
