@@ -255,6 +255,34 @@ func TestPackVerifyDetectsTampering(t *testing.T) {
 	}
 }
 
+// One changed byte, in each file of the pack in turn, is caught and the
+// file named.
+func TestPackVerifyDetectsAChangedByteInEveryFile(t *testing.T) {
+	t.Parallel()
+	w := newPackWorld(t)
+	dir := w.build(filepath.Join(w.dir, "pack"))
+	for p := range packFiles(t, dir) {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		orig, err := os.ReadFile(full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed := bytes.Clone(orig)
+		changed[len(changed)/2] ^= 0x01
+		if err := os.WriteFile(full, changed, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := run(t, w.env, "pack", "verify", dir, "--key", w.pub)
+		if r.code != 1 || !strings.Contains(r.errText(), p) {
+			t.Errorf("%s with one byte changed: exit %d, %v; want 1 naming the file", p, r.code, r.err)
+		}
+		if err := os.WriteFile(full, orig, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect(t, run(t, w.env, "pack", "verify", dir, "--key", w.pub), 0)
+}
+
 func TestPackMissingPieces(t *testing.T) {
 	t.Parallel()
 	w := newPackWorld(t)
