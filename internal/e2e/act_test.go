@@ -150,10 +150,10 @@ environments:
       tiedToEvidence: true
 `, w.reg.Host+"/acme/*", builder, w.sig.IssuerURL)
 	files := map[string][]byte{
-		".github/workflows/release.yml":       wf,
-		".github/relproof/policy.yaml":        []byte(policy),
+		".github/workflows/release.yml":      wf,
+		".github/relproof/policy.yaml":       []byte(policy),
 		".github/relproof/trusted_root.json": w.sig.TrustedRootJSON,
-		"README.md":                           []byte("a consumer repository\n"),
+		"README.md":                          []byte("a consumer repository\n"),
 	}
 	for p, b := range files {
 		p = filepath.Join(dir, p)
@@ -175,7 +175,7 @@ environments:
 }
 
 type result struct {
-	needs     map[string]struct {
+	needs map[string]struct {
 		Result  string            `json:"result"`
 		Outputs map[string]string `json:"outputs"`
 	}

@@ -113,7 +113,7 @@ func checkSteps(t *testing.T, file string, steps []step) {
 func TestActionsDescribeInputsAndKeepThemOutOfScripts(t *testing.T) {
 	t.Parallel()
 	root := repoRoot(t)
-	for _, f := range glob(t, root, "action.yml", "actions/*/action.yml") {
+	for _, f := range glob(t, root, "action.yml", "actions/*/action.yml", "testdata/actions/*/action.yml") {
 		rel, _ := filepath.Rel(root, f)
 		var a action
 		decode(t, f, &a)
