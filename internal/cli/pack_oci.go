@@ -47,31 +47,25 @@ func runPackPush(ctx context.Context, w io.Writer, env *Env, g *globalOptions, p
 	if err != nil {
 		return err
 	}
+	dir, done, err := openPack(packPath)
+	if err != nil {
+		return err
+	}
+	defer done()
+	pack, err := evidence.Read(dir)
+	if err != nil {
+		return usageError(err)
+	}
+	m := pack.Manifest
+	// An archive is pushed as it is; a directory as its reproducible archive.
 	var archive []byte
-	var m *evidence.Manifest
 	if evidence.IsArchive(packPath) {
-		if archive, err = readInput(packPath, "pack archive"); err != nil {
-			return err
-		}
-		dir, done, err := openPack(packPath)
-		if err != nil {
-			return err
-		}
-		defer done()
-		pack, err := evidence.Read(dir)
-		if err != nil {
-			return usageError(err)
-		}
-		m = pack.Manifest
+		archive, err = readInput(packPath, "pack archive")
 	} else {
-		pack, err := evidence.Read(packPath)
-		if err != nil {
-			return usageError(err)
-		}
-		m = pack.Manifest
-		if archive, err = evidence.Archive(packPath, m.Time); err != nil {
-			return usageErrorf("pack %s: %w", packPath, err)
-		}
+		archive, err = evidence.Archive(dir, m.Time)
+	}
+	if err != nil {
+		return usageErrorf("pack %s: %w", packPath, err)
 	}
 	ref, err := evidence.Push(ctx, release, m, archive, env.Remote...)
 	if err != nil {

@@ -76,7 +76,7 @@ func Fetch(ctx context.Context, ref name.Digest, environment string, opts ...rem
 		for _, f := range matching {
 			refs = append(refs, fmt.Sprintf("%s (%s, %s)", f.Ref.DigestStr(), f.Annotations[AnnotationEnvironment], f.Annotations[oci.AnnotationCreated]))
 		}
-		return name.Digest{}, nil, fmt.Errorf("%s: expected one evidence pack, found %d: %s; give the environment, or the pack's own digest", ref, len(matching), strings.Join(refs, ", "))
+		return name.Digest{}, nil, fmt.Errorf("%s: expected one evidence pack, found %d: %s; pick one by environment (--environment) or by the pack's own digest", ref, len(matching), strings.Join(refs, ", "))
 	case len(found) > 0:
 		return name.Digest{}, nil, fmt.Errorf("%w: %s has %d evidence pack(s), none for environment %q", verify.ErrNoEvidence, ref, len(found), environment)
 	}

@@ -24,6 +24,22 @@ type Found struct {
 // report the config media type instead, so artifacts whose config media
 // type is their artifact type are found on both.
 func FindArtifacts(ctx context.Context, subjectRef name.Digest, artifactType string, opts ...remote.Option) ([]Found, error) {
+	refs, err := referrers(ctx, subjectRef, opts)
+	if err != nil {
+		return nil, err
+	}
+	var out []Found
+	for _, d := range refs {
+		if d.ArtifactType == artifactType {
+			out = append(out, Found{Ref: subjectRef.Context().Digest(d.Digest.String()), Annotations: d.Annotations})
+		}
+	}
+	return out, nil
+}
+
+// referrers lists the referrers of subject: the referrers API, or the tag
+// schema when the registry has none.
+func referrers(ctx context.Context, subjectRef name.Digest, opts []remote.Option) ([]v1.Descriptor, error) {
 	opts = append([]remote.Option{remote.WithContext(ctx)}, opts...)
 	idx, err := remote.Referrers(subjectRef, opts...)
 	if err != nil {
@@ -33,13 +49,7 @@ func FindArtifacts(ctx context.Context, subjectRef name.Digest, artifactType str
 	if err != nil {
 		return nil, fmt.Errorf("listing referrers of %s: %w", subjectRef, err)
 	}
-	var out []Found
-	for _, d := range im.Manifests {
-		if d.ArtifactType == artifactType {
-			out = append(out, Found{Ref: subjectRef.Context().Digest(d.Digest.String()), Annotations: d.Annotations})
-		}
-	}
-	return out, nil
+	return im.Manifests, nil
 }
 
 // FetchArtifact reads the artifact manifest at ref, checks its artifact

@@ -129,16 +129,12 @@ func FetchBundles(ctx context.Context, subjectRef name.Digest, opts ...remote.Op
 	// No artifactType filter: registries that predate OCI 1.1's artifactType
 	// field (go-containerregistry's own among them) report the config media
 	// type instead, and a server-side filter would hide our bundles.
-	idx, err := remote.Referrers(subjectRef, opts...)
+	refs, err := referrers(ctx, subjectRef, opts)
 	if err != nil {
-		return nil, fmt.Errorf("listing referrers of %s: %w", subjectRef, err)
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return nil, fmt.Errorf("listing referrers of %s: %w", subjectRef, err)
+		return nil, err
 	}
 	var out []Referrer
-	for _, d := range im.Manifests {
+	for _, d := range refs {
 		if d.ArtifactType != BundleMediaType && d.ArtifactType != emptyConfigMediaType && d.ArtifactType != "" {
 			continue // another kind of referrer: an SBOM, a signature
 		}
