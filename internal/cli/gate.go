@@ -39,6 +39,7 @@ type gateOptions struct {
 	trustedRoot    string
 	fromGitHub     bool
 	checkRun       bool
+	pending        bool
 	gh             githubFlags
 	signing        signingOptions
 }
@@ -67,9 +68,18 @@ Fail closed: evidence that cannot be read or verified is a failed check.
 --break-glass JUSTIFICATION deploys despite failing checks where the policy
 allows it: recorded as such, every failing check still listed.
 
-Exit 0 allow, 1 deny, 2 bad input (an invalid policy included).`,
+--pending-approvals gates before the environment's reviewers are asked (a
+deploy workflow's job without the environment): every other check runs, the
+approvals check is pending, and when nothing else fails the decision is
+"pending" (never "allow") and the check run "relproof / ENV" stays in progress
+with the digest in its title, for the reviewers to see what they approve.
+
+Exit 0 allow (or pending), 1 deny, 2 bad input (an invalid policy included).`,
 		Example: `  relproof gate oci://ghcr.io/acme/app@sha256:… --environment production --policy examples/policy.yaml \
-    --approvals approval.json --rollback-digest sha256:… --summary-out "$GITHUB_STEP_SUMMARY"`,
+    --approvals approval.json --rollback-digest sha256:… --summary-out "$GITHUB_STEP_SUMMARY"
+  # before the reviewers are asked: show them the digest
+  relproof gate oci://ghcr.io/acme/app@sha256:… --environment production --policy policy.yaml \
+    --pending-approvals --check-run`,
 		Args: exactArgs(1, "one SUBJECT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runGate(cmd.Context(), cmd.OutOrStdout(), env, g, o, args[0])
@@ -88,10 +98,12 @@ Exit 0 allow, 1 deny, 2 bad input (an invalid policy included).`,
 	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json for keyless evidence (default: Sigstore public-good, embedded)")
 	f.BoolVar(&o.fromGitHub, "from-github", false, "also read the digest's GitHub artifact attestations")
 	f.BoolVar(&o.checkRun, "check-run", false, "post the decision as check run \"relproof / ENV\" on GITHUB_SHA")
+	f.BoolVar(&o.pending, "pending-approvals", false, "gate before the reviewers are asked: without --approvals the approvals check is pending, the decision \"pending\" (exit 0) when nothing else fails, and the check run stays in progress showing the digest")
 	addGitHubFlags(f, &o.gh)
 	o.signing.addFlags(cmd)
 	_ = cmd.MarkFlagRequired("environment")
 	_ = cmd.MarkFlagRequired("policy")
+	cmd.MarkFlagsMutuallyExclusive("pending-approvals", "break-glass")
 	return cmd
 }
 
@@ -150,16 +162,17 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 	verified, unlisted, rejected := gate.SortEvidence(subj, entries, signers, tr)
 
 	in := gate.Input{
-		Subject:       subj,
-		Environment:   envPol,
-		PolicyDigest:  pol.Digest,
-		Verified:      verified,
-		Unlisted:      unlisted,
-		Rejected:      rejected,
-		Approvals:     rec,
-		BreakGlass:    o.breakGlass != "",
-		Justification: o.breakGlass,
-		Now:           env.Now(),
+		Subject:          subj,
+		Environment:      envPol,
+		PolicyDigest:     pol.Digest,
+		Verified:         verified,
+		Unlisted:         unlisted,
+		Rejected:         rejected,
+		Approvals:        rec,
+		BreakGlass:       o.breakGlass != "",
+		Justification:    o.breakGlass,
+		PendingApprovals: o.pending,
+		Now:              env.Now(),
 	}
 	if o.rollbackDigest != "" {
 		rb, err := rollbackCheck(ctx, env, subj, o.rollbackDigest, fromFiles, signers)
@@ -176,7 +189,7 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 	if err := g.report(w, d, func(w io.Writer) { gateText(w, d) }); err != nil {
 		return err
 	}
-	if !d.Allowed() {
+	if !d.Allowed() && !d.IsPending() {
 		return denied{fmt.Errorf("deployment of %s to %s denied: %d check(s) failed", d.Digest, d.Environment, len(d.Failed()))}
 	}
 	return nil
@@ -274,8 +287,11 @@ func writeDecision(ctx context.Context, env *Env, o *gateOptions, subj *subject.
 	}
 	if o.checkRun {
 		conclusion := github.ConclusionFailure
-		if d.Allowed() {
+		switch {
+		case d.Allowed():
 			conclusion = github.ConclusionSuccess
+		case d.IsPending():
+			conclusion = "" // in progress: the reviewers are asked next
 		}
 		var ann []github.CheckAnnotation
 		for _, c := range d.Failed() {

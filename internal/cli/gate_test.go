@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/testing/fakegithub"
 	"github.com/relproof/relproof/internal/testing/registrytest"
 )
 
@@ -424,4 +425,64 @@ func TestGateReadsFilesAndRegistry(t *testing.T) {
 	if c, _ := checkStatus(&d, "rollback"); c.Status != gate.Pass {
 		t.Errorf("rollback = %+v, want pass from the evidence files (the digest is not in the registry)", c)
 	}
+}
+
+// --pending-approvals: before the reviewers are asked, the gate runs every
+// other check, decides "pending" (never allow), exits 0, and leaves the
+// check run in progress with the digest in its title; anything else that
+// fails still denies, and a pending decision cannot make a pack.
+func TestGatePendingApprovals(t *testing.T) {
+	t.Parallel()
+	w := newGateWorld(t)
+	f, srv := fakegithub.Start(t, fakegithub.WithToken(ghToken), fakegithub.WithClock(func() time.Time { return fixedNow }))
+	var commit string
+	f.Update(func(s *fakegithub.State) { commit = fakegithub.Scenario(s, fixedNow).Commit })
+	env := testEnv(t, merge(gateActionsEnv, map[string]string{
+		GitHubAPIURLEnv: srv.URL, GitHubTokenEnv: ghToken, GitHubRepositoryEnv: "octo-org/octo-repo",
+		GitHubMaxWaitEnv: "5ms", GitHubTimeoutEnv: "10s", "GITHUB_SHA": commit,
+	}))
+	rollback := w.rollbackWithProvenance()
+	decision := filepath.Join(w.dir, "pending.json")
+	args := []string{"gate", w.artifact, "--environment", "production", "--policy", w.policy, "--bundles-dir", w.bundles,
+		"--rollback-digest", rollback, "--pending-approvals", "--check-run", "--decision-out", decision, "--output", "json"}
+	r := run(t, env, args...)
+	expect(t, r, 0)
+	var d gate.Decision
+	if err := json.Unmarshal([]byte(r.stdout), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Decision != gate.Pending || d.Allowed() {
+		t.Fatalf("decision = %q, want pending", d.Decision)
+	}
+	if c, _ := checkStatus(&d, "approvals"); c.Status != gate.Warn || !strings.HasPrefix(c.Message, "pending:") {
+		t.Errorf("approvals check = %+v, want pending", c)
+	}
+	var runs []*fakegithub.CheckRun
+	f.View(func(s *fakegithub.State) {
+		for _, c := range s.Repo("octo-org/octo-repo").CheckRuns {
+			if c.Name == "relproof / production" {
+				runs = append(runs, c)
+			}
+		}
+	})
+	if len(runs) != 1 || runs[0].Status != "in_progress" || runs[0].Conclusion != "" || !strings.Contains(runs[0].Title, w.digest) || !strings.Contains(runs[0].Summary, "awaiting approval") {
+		t.Errorf("check runs = %+v, want one in progress showing %s", runs, w.digest)
+	}
+	// A pending decision is not a release's decision.
+	expect(t, run(t, w.env, "pack", "build", w.artifact, "--environment", "production", "--decision", decision, "--key", w.key,
+		"--out", filepath.Join(w.dir, "pack")), 2, "expected a final decision, allow or deny, found \"pending\"")
+	// With the approvals, the same flag decides for real.
+	r, d2 := w.gate("--rollback-digest", rollback, "--pending-approvals", "--approvals", w.approvals("alice", true, "approved"))
+	expect(t, r, 0)
+	if !d2.Allowed() {
+		t.Errorf("with approvals: %q, want allow", d2.Decision)
+	}
+	// Anything else that fails still denies.
+	w.remove("provenance-")
+	r, d3 := w.gate("--rollback-digest", rollback, "--pending-approvals")
+	expect(t, r, 1)
+	if d3.Decision != "deny" {
+		t.Errorf("without provenance: %q, want deny", d3.Decision)
+	}
+	expect(t, run(t, w.env, "gate", w.artifact, "--environment", "production", "--policy", w.policy, "--pending-approvals", "--break-glass", "x"), 2, "pending-approvals", "break-glass")
 }

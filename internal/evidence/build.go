@@ -249,6 +249,9 @@ func (in Input) check() error {
 	if in.Decision.Digest != in.Subject.Digest.String() {
 		return fmt.Errorf("gate decision: expected a decision for %s, found one for %q", in.Subject.Digest, in.Decision.Digest)
 	}
+	if d := in.Decision.Decision; d != "allow" && d != "deny" {
+		return fmt.Errorf("gate decision: expected a final decision, allow or deny, found %q (a pre-approval gate run is not a release's decision)", d)
+	}
 	if in.Decision.Time.IsZero() {
 		return errors.New("gate decision: expected a decision time (the pack's timestamps come from it), found none")
 	}

@@ -56,7 +56,7 @@ type Evidence struct {
 
 // Decision is the gate's answer for one digest and environment.
 type Decision struct {
-	Decision       string     `json:"decision"` // "allow" or "deny"
+	Decision       string     `json:"decision"` // "allow", "deny", or Pending
 	Subject        string     `json:"subject"`
 	Digest         string     `json:"digest"`
 	Environment    string     `json:"environment"`
@@ -68,6 +68,14 @@ type Decision struct {
 	Evidence       []Evidence `json:"evidence"`
 	RollbackDigest string     `json:"rollbackDigest,omitempty"`
 }
+
+// Pending is the decision of a gate run before the approvals were asked
+// for (Input.PendingApprovals) when nothing else failed: the digest may be
+// shown to the reviewers, not deployed.
+const Pending = "pending"
+
+// IsPending reports whether the decision waits for approvals.
+func (d *Decision) IsPending() bool { return d.Decision == Pending }
 
 // Allowed reports whether the deployment may proceed.
 func (d *Decision) Allowed() bool { return d.Decision == "allow" }

@@ -33,7 +33,11 @@ type Input struct {
 	// BreakGlass asks to deploy despite failing checks, with Justification.
 	BreakGlass    bool
 	Justification string
-	Now           time.Time
+	// PendingApprovals gates before the environment's reviewers are asked:
+	// with no approval record, the approvals check is pending, not failed,
+	// and when nothing else fails the decision is "pending", never "allow".
+	PendingApprovals bool
+	Now              time.Time
 }
 
 // Rejected is a piece of evidence that did not count.
@@ -89,11 +93,12 @@ func Evaluate(in Input) *Decision {
 }
 
 type evaluation struct {
-	in     Input
-	env    *policy.Environment
-	digest string
-	byType map[string][]verify.Attestation
-	d      *Decision
+	in      Input
+	env     *policy.Environment
+	digest  string
+	byType  map[string][]verify.Attestation
+	d       *Decision
+	pending bool // the approvals are not asked for yet
 }
 
 func (e *evaluation) add(c Check) { e.d.Checks = append(e.d.Checks, c) }
@@ -167,6 +172,11 @@ func (e *evaluation) approvals() {
 		}
 	}
 	fix := "record the environment's approvals for this digest (relproof approval record) and pass them with --approvals"
+	if rec == nil && e.in.PendingApprovals {
+		e.pending = true
+		e.add(Check{Question: QDigest, ID: "approvals", Status: Warn, Message: fmt.Sprintf("pending: %d approval(s) of %s by %s's reviewers required; not asked yet", pol.Minimum, e.digest, e.env.Name)})
+		return
+	}
 	if rec == nil {
 		e.add(Check{Question: QDigest, ID: "approvals", Status: Fail, Message: fmt.Sprintf("no approval record for %s in %s; %d required", e.digest, e.env.Name, pol.Minimum), Fix: fix})
 		return
@@ -372,6 +382,10 @@ func (e *evaluation) rollback() {
 
 func (e *evaluation) decide() {
 	d := e.d
+	if len(d.Failed()) == 0 && e.pending {
+		d.Decision = Pending
+		return
+	}
 	if len(d.Failed()) == 0 {
 		d.Decision = "allow"
 		if e.in.BreakGlass {

@@ -26,8 +26,11 @@ func Markdown(d *gate.Decision) string {
 		fmt.Fprintf(&b, "> [!CAUTION]\n> **Break-glass deployment.** Policy checks failed and were overridden. Justification: %s\n\n", escape(d.Justification))
 	}
 	verdict := "❌ **deny**"
-	if d.Allowed() {
+	switch {
+	case d.Allowed():
 		verdict = "✅ **allow**"
+	case d.IsPending():
+		verdict = "⏳ **awaiting approval** of"
 	}
 	fmt.Fprintf(&b, "%s `%s` → **%s**\n\n", verdict, d.Digest, escape(d.Environment))
 	fmt.Fprintf(&b, "Subject `%s` · policy `%s` · %s\n\n", d.Subject, d.PolicyDigest, d.Time.UTC().Format("2006-01-02 15:04:05Z"))
@@ -105,6 +108,9 @@ var chainNodes = []struct {
 	{"attestations", "Tests and scans", worst(gate.QTestsScans, gate.QFindings)},
 	{"approval", "Approval", check("approvals")},
 	{"deploy", "Deploy", func(d *gate.Decision) gate.Status {
+		if d.IsPending() {
+			return gate.Warn
+		}
 		if d.Allowed() {
 			if d.BreakGlass {
 				return gate.Warn
