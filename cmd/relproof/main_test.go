@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -19,7 +21,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	bin = filepath.Join(dir, "relproof")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	build := exec.Command("go", "build", "-buildvcs=auto", "-o", bin, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		os.RemoveAll(dir)
@@ -94,5 +96,32 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("stack trace on stderr:\n%s", stderr)
 			}
 		})
+	}
+}
+
+// The built binary says what it was built from: the commit of the tree,
+// when the toolchain could read it (a git checkout with git installed).
+func TestVersion(t *testing.T) {
+	stdout, stderr, code := relproof(t, "version", "--output", "json")
+	if code != 0 {
+		t.Fatalf("version: exit %d: %s", code, stderr)
+	}
+	var v struct{ Version, Revision, GoVersion, Platform string }
+	if err := json.Unmarshal([]byte(stdout), &v); err != nil {
+		t.Fatalf("version --output json: %v\n%s", err, stdout)
+	}
+	if v.Version == "" || !strings.HasPrefix(v.GoVersion, "go") || v.Platform != runtime.GOOS+"/"+runtime.GOARCH {
+		t.Errorf("version = %+v", v)
+	}
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Logf("no git revision to compare with (%v): version reports %q", err, v.Revision)
+		return
+	}
+	if want := strings.TrimSpace(string(head)); v.Revision != want {
+		t.Errorf("revision = %q, want HEAD %s", v.Revision, want)
+	}
+	if _, _, code := relproof(t, "version", "extra"); code != 2 {
+		t.Errorf("version with an argument: exit %d, want 2", code)
 	}
 }

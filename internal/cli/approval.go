@@ -124,7 +124,7 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 		o.runID = n
 	}
 	if o.minimum < 1 {
-		return usageErrorf("--minimum-approvals %d: at least 1", o.minimum)
+		return usageErrorf("--minimum-approvals %d: expected at least 1; an environment that needs no approval needs no approval record (the gate's approvals check is then not applicable)", o.minimum)
 	}
 	if o.policyDigest != "" {
 		if _, err := subject.ParseDigest(o.policyDigest); err != nil {

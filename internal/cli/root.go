@@ -79,6 +79,7 @@ Exit codes: 0 success or verified, 1 verification failed or denied,
 		newSourceCmd(env, g),
 		newDemoCmd(env, g),
 		newPackCmd(env, g),
+		newVersionCmd(g),
 	)
 	return root
 }
