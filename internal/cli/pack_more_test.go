@@ -150,6 +150,13 @@ func TestPackRegistry(t *testing.T) {
 				t.Errorf("pushing the archive gave %q, the directory %q: want one reproducible artifact", r.stdout, pushed.Reference)
 			}
 
+			// A less complete pack for the same release (made before the
+			// deployment, say) does not hide the complete one.
+			lesser := filepath.Join(w.dir, "lesser")
+			expect(t, run(t, w.env, "pack", "build", subj, "--environment", "production", "--decision", w.decision,
+				"--bundles-dir", w.bundles, "--key", w.key, "--out", lesser), 0)
+			expect(t, run(t, w.env, "pack", "push", lesser, subj), 0)
+
 			pulled := filepath.Join(w.dir, "pulled.tar.gz")
 			expect(t, run(t, w.env, "pack", "pull", subj, "--out", pulled), 0)
 			if readFile(t, pulled) != readFile(t, archive) {
@@ -170,6 +177,13 @@ func TestPackRegistry(t *testing.T) {
 				t.Errorf("pack show %s: exit %d, %q", subj, r.code, r.stdout)
 			}
 			expect(t, run(t, w.env, "pack", "verify", subj, "--key", w.pub, "--environment", "staging"), 1, "none for environment \"staging\"")
+			// Two packs as complete as each other: ambiguous, both named.
+			tie := w.build(filepath.Join(w.dir, "tie"), "--build-log", writeFile(t, w.dir, "build.log", "go build ./...\n"))
+			expect(t, run(t, w.env, "pack", "push", tie, subj), 0)
+			expect(t, run(t, w.env, "pack", "build", subj, "--environment", "production", "--decision", w.decision, "--bundles-dir", w.bundles,
+				"--approvals", w.approval, "--key", w.key, "--out", filepath.Join(w.dir, "tie2"), "--build-log", writeFile(t, w.dir, "build2.log", "make\n")), 0)
+			expect(t, run(t, w.env, "pack", "push", filepath.Join(w.dir, "tie2"), subj), 0)
+			expect(t, run(t, w.env, "pack", "verify", subj, "--key", w.pub), 2, "expected one evidence pack, found 2", "--environment")
 
 			// A platform manifest has no pack; a tag is refused; a pack
 			// for another digest is not pushed there.
@@ -177,7 +191,7 @@ func TestPackRegistry(t *testing.T) {
 			expect(t, run(t, w.env, "pack", "verify", platform, "--key", w.pub), 1, "no evidence pack refers to")
 			expect(t, run(t, w.env, "pack", "pull", "oci://"+idx.Context().String()+":latest", "--out", filepath.Join(w.dir, "x")), 2, "digest")
 			expect(t, run(t, w.env, "pack", "push", dir, platform), 2, "expected a pack for "+platformDigests[0], "found one for "+w.digest)
-			expect(t, run(t, w.env, "pack", "pull", subj, "--out", pulledDir), 2, "expected a new directory")
+			expect(t, run(t, w.env, "pack", "pull", subj, "--out", pulledDir), 2, "expected a new file or directory")
 			if _, err := os.Stat(filepath.Join(w.dir, "x")); err == nil {
 				t.Error("a refused pull left its output")
 			}

@@ -95,6 +95,9 @@ Exit 0 fetched, 1 no pack found for the digest, 2 bad input or registry failure.
   relproof pack verify release-evidence --key release.pub`,
 		Args: exactArgs(1, "one oci:// reference"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := os.Stat(out); err == nil {
+				return usageErrorf("--out %s: expected a new file or directory, found one already there", out)
+			}
 			ref, archive, err := fetchPack(cmd.Context(), env, args[0], environment)
 			if err != nil {
 				return err
@@ -153,9 +156,6 @@ func fetchPack(ctx context.Context, env *Env, input, environment string) (name.D
 // extractPackDir unpacks a pack archive into out, a new directory, through
 // a temporary directory beside it.
 func extractPackDir(source string, archive []byte, out string) error {
-	if _, err := os.Stat(out); err == nil {
-		return usageErrorf("--out %s: expected a new directory, found one already there", out)
-	}
 	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(out)), ".relproof-pull-*")
 	if err != nil {
 		return usageErrorf("--out %s: %w", out, err)

@@ -54,8 +54,10 @@ func Push(ctx context.Context, release name.Digest, m *Manifest, archive []byte,
 
 // Fetch finds and fetches the pack archive for ref: the pack artifact
 // itself, or the one pack among the release digest's referrers (for
-// environment, when given). Finding no pack is an error that matches
-// verify.ErrNoEvidence.
+// environment, when given). Of several, the most complete wins, the one
+// with the fewest pieces recorded missing (the pack made after the
+// deployment over the one made before it); a tie is an error that lists
+// them. Finding no pack is an error that matches verify.ErrNoEvidence.
 func Fetch(ctx context.Context, ref name.Digest, environment string, opts ...remote.Option) (name.Digest, []byte, error) {
 	found, err := oci.FindArtifacts(ctx, ref, ArtifactType, opts...)
 	if err != nil {
@@ -65,6 +67,11 @@ func Fetch(ctx context.Context, ref name.Digest, environment string, opts ...rem
 	for _, f := range found {
 		if environment == "" || f.Annotations[AnnotationEnvironment] == environment {
 			matching = append(matching, f)
+		}
+	}
+	if len(matching) > 1 {
+		if matching, err = mostComplete(ctx, matching, opts); err != nil {
+			return name.Digest{}, nil, err
 		}
 	}
 	packRef := ref
@@ -88,4 +95,27 @@ func Fetch(ctx context.Context, ref name.Digest, environment string, opts ...rem
 		return name.Digest{}, nil, err
 	}
 	return packRef, archive, nil
+}
+
+// mostComplete keeps the packs with the fewest pieces missing, reading each
+// one's MANIFEST.json (its config) only.
+func mostComplete(ctx context.Context, packs []oci.Found, opts []remote.Option) ([]oci.Found, error) {
+	best, out := -1, []oci.Found(nil)
+	for _, f := range packs {
+		_, cfg, err := oci.FetchArtifactConfig(ctx, f.Ref, ArtifactType, 16<<20, opts...)
+		if err != nil {
+			return nil, err
+		}
+		var m Manifest
+		if err := json.Unmarshal(cfg, &m); err != nil {
+			return nil, fmt.Errorf("%s: expected MANIFEST.json as its config: %w", f.Ref, err)
+		}
+		switch n := len(m.Missing()); {
+		case best < 0 || n < best:
+			best, out = n, []oci.Found{f}
+		case n == best:
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }

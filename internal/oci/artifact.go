@@ -56,6 +56,16 @@ func referrers(ctx context.Context, subjectRef name.Digest, opts []remote.Option
 // type, and returns its config and its one layer, each at most max bytes
 // (the registry client checks their digests).
 func FetchArtifact(ctx context.Context, ref name.Digest, artifactType string, max int64, opts ...remote.Option) (*v1.Manifest, []byte, []byte, error) {
+	return fetchArtifact(ctx, ref, artifactType, max, true, opts)
+}
+
+// FetchArtifactConfig is FetchArtifact without the layer.
+func FetchArtifactConfig(ctx context.Context, ref name.Digest, artifactType string, max int64, opts ...remote.Option) (*v1.Manifest, []byte, error) {
+	m, cfg, _, err := fetchArtifact(ctx, ref, artifactType, max, false, opts)
+	return m, cfg, err
+}
+
+func fetchArtifact(ctx context.Context, ref name.Digest, artifactType string, max int64, withLayer bool, opts []remote.Option) (*v1.Manifest, []byte, []byte, error) {
 	opts = append([]remote.Option{remote.WithContext(ctx)}, opts...)
 	desc, err := remote.Get(ref, opts...)
 	if err != nil {
@@ -97,8 +107,8 @@ func FetchArtifact(ctx context.Context, ref name.Digest, artifactType string, ma
 		return b, nil
 	}
 	cfg, err := read(m.Config)
-	if err != nil {
-		return nil, nil, nil, err
+	if err != nil || !withLayer {
+		return &m, cfg, nil, err
 	}
 	layer, err := read(m.Layers[0])
 	if err != nil {
