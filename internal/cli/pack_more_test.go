@@ -198,3 +198,28 @@ func TestPackRegistry(t *testing.T) {
 		})
 	}
 }
+
+// The sample pack in examples/ (what relproof demo writes) still verifies
+// with the relproof of this tree, and a changed byte in it is caught.
+func TestExampleEvidencePack(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t, nil)
+	src := filepath.Join("..", "..", "examples", "evidence-pack")
+	pub := filepath.Join(src, "demo.pub")
+	r := run(t, env, "pack", "verify", filepath.Join(src, "release-evidence"), "--key", pub)
+	expect(t, r, 0)
+	if !strings.Contains(r.stdout, "(allow to production)") {
+		t.Errorf("pack verify says %q", r.stdout)
+	}
+	dir := filepath.Join(t.TempDir(), "copy")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(src, "release-evidence"))); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "03-artifacts", "image-digests.txt")
+	b := []byte(readFile(t, p))
+	b[0] ^= 1
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, run(t, env, "pack", "verify", dir, "--key", pub), 1, "03-artifacts/image-digests.txt: changed")
+}

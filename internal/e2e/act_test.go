@@ -345,6 +345,32 @@ func TestDeployGateWithAct(t *testing.T) {
 					t.Errorf("deployments of %s the fake received: %d, want %d", want, got-deploymentsBefore, 1)
 				}
 				w.verifyPack(t, res, filepath.Join(res.artifacts, fmt.Sprintf("relproof-release-evidence-production-%d", w.rel.Run.ID), "release-evidence.tar.gz"))
+				// Both packs were pushed beside the image; from the digest
+				// alone, the one made after the deployment is found.
+				gateRef, recordRef := n["gate"].Outputs["pack-reference"], n["record"].Outputs["pack-reference"]
+				if gateRef == "" || recordRef == "" || gateRef == recordRef {
+					t.Errorf("pack references: deploy-gate %q, release-record %q; want two packs pushed", gateRef, recordRef)
+				}
+				w.verifyPack(t, res, "oci://"+recordRef)
+				release := "oci://" + strings.TrimPrefix(sc.subject, "oci://")
+				w.verifyPack(t, res, release)
+				pulled, err := exec.Command(filepath.Join(w.bin, "relproof"), "pack", "pull", release, "--out", filepath.Join(t.TempDir(), "p.tar.gz"), "--output", "json").CombinedOutput()
+				if err != nil || !strings.Contains(string(pulled), `"reference": "`+recordRef+`"`) {
+					t.Errorf("pack pull %s: %v; want release-record's pack %s:\n%s", release, err, recordRef, pulled)
+				}
+				// The final pack holds the approvals and the deployment.
+				shown, err := exec.Command(filepath.Join(w.bin, "relproof"), "pack", "show", "oci://"+recordRef, "--output", "json").Output()
+				var m struct {
+					Files []struct{ Path, Missing string }
+				}
+				if err != nil || json.Unmarshal(shown, &m) != nil {
+					t.Fatalf("pack show %s: %v\n%s", recordRef, err, shown)
+				}
+				for _, f := range m.Files {
+					if (f.Path == "05-approvals/environment-approval.md" || f.Path == "06-deployment/deploy-record.json") && f.Missing != "" {
+						t.Errorf("release-record's pack: %s missing: %s", f.Path, f.Missing)
+					}
+				}
 			case "a tag is refused before approval":
 				if res.err == nil || approveRan {
 					t.Errorf("deploy-gate for a tag: act err %v, approve job ran %v; want a failure before approval", res.err, approveRan)
