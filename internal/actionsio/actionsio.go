@@ -10,6 +10,8 @@ package actionsio
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -189,6 +191,37 @@ func (x *IO) IDToken(ctx context.Context, audience string) (string, error) {
 		return "", err
 	}
 	return tok, nil
+}
+
+// JobWorkflowRef returns the workflow the job runs in, OWNER/REPO/PATH@REF,
+// from the job_workflow_ref claim of its OIDC token: in a reusable
+// workflow that is the reusable workflow, where GITHUB_WORKFLOW_REF names
+// the caller's. The token comes straight from the job's runtime, so its
+// claims are read without checking its signature; Fulcio puts the same
+// claim in a keyless signature's certificate, where verifiers check it.
+func (x *IO) JobWorkflowRef(ctx context.Context) (string, error) {
+	tok, err := x.IDToken(ctx, "relproof")
+	if err != nil {
+		return "", err
+	}
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return "", fmt.Errorf("OIDC token: expected a JWT of three parts, found %d", len(parts))
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return "", fmt.Errorf("OIDC token: payload is not base64url: %w", err)
+	}
+	var claims struct {
+		JobWorkflowRef string `json:"job_workflow_ref"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return "", fmt.Errorf("OIDC token: payload is not JSON: %w", err)
+	}
+	if claims.JobWorkflowRef == "" {
+		return "", errors.New("OIDC token: expected a job_workflow_ref claim, found none")
+	}
+	return claims.JobWorkflowRef, nil
 }
 
 func (x *IO) needFile(env string) error {

@@ -3,7 +3,10 @@ package actionsio
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -141,5 +144,32 @@ func TestIDToken(t *testing.T) {
 	}
 	if _, err := x.IDToken(context.Background(), "other"); err == nil || !strings.Contains(err.Error(), "status 401") {
 		t.Errorf("refused token request: %v", err)
+	}
+}
+
+func TestJobWorkflowRef(t *testing.T) {
+	t.Parallel()
+	jwt := func(claims string) string {
+		return "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte(claims)) + ".c2ln"
+	}
+	for _, tc := range []struct {
+		name, token, want, err string
+	}{
+		{"reusable workflow", jwt(`{"workflow_ref":"acme/app/.github/workflows/release.yml@refs/heads/main","job_workflow_ref":"relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1"}`), "relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1", ""},
+		{"no claim", jwt(`{"sub":"repo:acme/app"}`), "", "expected a job_workflow_ref claim"},
+		{"not a JWT", "opaque", "", "expected a JWT of three parts, found 1"},
+		{"not JSON", jwt(`nope`), "", "payload is not JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_ = json.NewEncoder(w).Encode(map[string]string{"value": tc.token})
+			}))
+			defer srv.Close()
+			vars := map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": srv.URL + "/token?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token"}
+			got, err := New(env(vars), io.Discard, WithHTTPClient(srv.Client())).JobWorkflowRef(context.Background())
+			if got != tc.want || (tc.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+				t.Errorf("JobWorkflowRef = %q, %v; want %q, %q", got, err, tc.want, tc.err)
+			}
+		})
 	}
 }

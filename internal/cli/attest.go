@@ -6,6 +6,7 @@ import (
 	intoto "github.com/in-toto/attestation/go/v1"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -91,7 +92,7 @@ only; a signing job with its own narrow identity (or HSM) then signs it with
   relproof attest oci://ghcr.io/acme/app@sha256:… --type test --predicate tests.json --key release.key --push`,
 		Args: exactArgs(1, "one SUBJECT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runAttest(cmd.Context(), cmd.OutOrStdout(), env, g, o, args[0])
+			return runAttest(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), env, g, o, args[0])
 		},
 	}
 	f := cmd.Flags()
@@ -99,7 +100,7 @@ only; a signing job with its own narrow identity (or HSM) then signs it with
 	f.StringVar(&o.predicate, "predicate", "", "input file: test report, scan report, or custom predicate JSON")
 	f.StringVar(&o.predicateType, "predicate-type", "", "predicate type URI (with --type custom)")
 	f.StringVar(&o.unsignedOut, "unsigned-out", "", "write the unsigned in-toto statement to this file, for `relproof sign`")
-	f.StringVar(&o.builderID, "builder-id", "", "provenance builder id (default: the workflow that runs, or local)")
+	f.StringVar(&o.builderID, "builder-id", "", "provenance builder id (default: in GitHub Actions the workflow the job runs in, from its OIDC token's job_workflow_ref when the job has id-token: write, so a reusable workflow names itself; else GITHUB_WORKFLOW_REF; outside Actions local)")
 	o.signing.addFlags(cmd)
 	o.store.addFlags(cmd)
 	_ = cmd.MarkFlagRequired("type")
@@ -110,7 +111,7 @@ only; a signing job with its own narrow identity (or HSM) then signs it with
 	return cmd
 }
 
-func runAttest(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *attestOptions, input string) error {
+func runAttest(ctx context.Context, w, stderr io.Writer, env *Env, g *globalOptions, o *attestOptions, input string) error {
 	typ := attest.Type(o.typ)
 	if !slices.Contains(attest.Types, typ) {
 		return usageErrorf("--type %q: expected one of provenance, test, vuln, custom", o.typ)
@@ -137,6 +138,11 @@ func runAttest(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *
 	}
 	if _, isOCI := subj.OCIReference(); o.store.push && !isOCI {
 		return usageErrorf("--push needs an oci:// subject, found %s subject %q; use --bundle-out", subj.Kind, input)
+	}
+	if typ == attest.TypeProvenance && o.builderID == "" {
+		if o.builderID, err = jobWorkflowBuilder(ctx, env, stderr); err != nil {
+			return err
+		}
 	}
 	st, err := attest.Build(attest.Request{
 		Subject:       subj,
@@ -241,4 +247,23 @@ func (r attestReport) text(w io.Writer) {
 	for _, s := range where {
 		fmt.Fprintf(w, "  %s\n", s)
 	}
+}
+
+// jobWorkflowBuilder is the default builder id in GitHub Actions when the
+// job can ask for an OIDC token: SERVER/job_workflow_ref, the workflow the
+// job runs in (a reusable workflow, not its caller). "" elsewhere, so the
+// provenance falls back to GITHUB_WORKFLOW_REF or the local builder.
+func jobWorkflowBuilder(ctx context.Context, env *Env, stderr io.Writer) (string, error) {
+	if env.Getenv("GITHUB_ACTIONS") != "true" || env.Getenv("ACTIONS_ID_TOKEN_REQUEST_URL") == "" {
+		return "", nil
+	}
+	ref, err := actions(env, stderr).JobWorkflowRef(ctx)
+	if err != nil {
+		return "", fmt.Errorf("provenance builder id: reading the job's workflow from its OIDC token: %w; pass --builder-id", err)
+	}
+	server := strings.TrimSuffix(env.Getenv("GITHUB_SERVER_URL"), "/")
+	if server == "" {
+		server = "https://github.com"
+	}
+	return server + "/" + ref, nil
 }

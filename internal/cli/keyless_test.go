@@ -226,3 +226,28 @@ func TestKeylessPrivateFulcioNeverDefaultsToPublicLog(t *testing.T) {
 		t.Errorf("the public log was contacted: %v", r.err)
 	}
 }
+
+// In a reusable workflow, the provenance's builder is the reusable
+// workflow (the token's job_workflow_ref), not its caller, with no flag.
+func TestProvenanceBuilderIsTheJobWorkflow(t *testing.T) {
+	t.Parallel()
+	stack := fakesigstore.New(t)
+	dir := t.TempDir()
+	artifact := writeFile(t, dir, "app.bin", "release artifact")
+	claims := releaseClaims
+	claims.JobWorkflowRef = "relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1"
+	env := testEnv(t, merge(gateActionsEnv, stack.ActionsEnv(claims)))
+	bundle := filepath.Join(dir, "provenance.sigstore.json")
+	expect(t, run(t, env, "attest", artifact, "--type", "provenance", "--bundle-out", bundle,
+		"--fulcio-url", stack.FulcioURL, "--rekor-url", stack.RekorURL), 0)
+	root := stack.WriteTrustedRoot(t)
+	want := "https://github.com/relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1"
+	expect(t, run(t, env, "verify", artifact, "--bundle", bundle, "--trusted-root", root, "--cert-oidc-issuer", stack.IssuerURL,
+		"--signer-workflow", "relproof/relproof/.github/workflows/build-attest.yml", "--builder-id", want), 0)
+	// --builder-id still wins.
+	other := filepath.Join(dir, "other.sigstore.json")
+	expect(t, run(t, env, "attest", artifact, "--type", "provenance", "--bundle-out", other, "--builder-id", "https://example.com/builder",
+		"--fulcio-url", stack.FulcioURL, "--rekor-url", stack.RekorURL), 0)
+	expect(t, run(t, env, "verify", artifact, "--bundle", other, "--trusted-root", root, "--cert-oidc-issuer", stack.IssuerURL,
+		"--signer-workflow", "relproof/relproof/.github/workflows/build-attest.yml", "--builder-id", want), 1, "builder")
+}
