@@ -1,0 +1,98 @@
+package e2e
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The set-up action's release path (actions/lib/install-release.sh): a
+// binary is installed only when its SHA-256 is the one the repository
+// records for it; a mismatch, a missing line or a failed download leaves
+// nothing behind. Served over HTTPS on loopback, as GitHub serves releases.
+func TestInstallReleaseChecksTheBinary(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "sha256sum"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("skipping: %s is not on PATH (.ci/run installs it)", tool)
+		}
+	}
+	binary := []byte("#!/bin/sh\necho relproof\n")
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/relproof/relproof/releases/download/v1.2.3/relproof_v1.2.3_linux_amd64" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write(binary)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(binary)
+	good := hex.EncodeToString(sum[:])
+	asset := "relproof_v1.2.3_linux_amd64"
+	url := srv.URL + "/relproof/relproof/releases/download/v1.2.3/" + asset
+	script := filepath.Join(repoRoot(t), "actions", "lib", "install-release.sh")
+
+	for _, tc := range []struct {
+		name      string
+		checksums string // "" for no file
+		url       string
+		code      int
+		says      string
+	}{
+		{"recorded checksum", good + "  " + asset + "\n" + strings.Repeat("0", 64) + "  relproof_v1.2.3_darwin_arm64\n", url, 0, ""},
+		{"binary-mode line", good + " *" + asset + "\n", url, 0, ""},
+		{"another binary", strings.Repeat("ab", 32) + "  " + asset + "\n", url, 1, "SHA-256 expected " + strings.Repeat("ab", 32) + " (recorded in"},
+		{"no line for the asset", strings.Repeat("0", 64) + "  relproof_v1.2.3_darwin_arm64\n", url, 2, "expected one SHA-256 line for " + asset},
+		{"no checksums file", "", url, 2, "expected the release's recorded checksums, found no file"},
+		{"download fails", good + "  " + asset + "\n", srv.URL + "/missing", 1, "downloading " + asset},
+		{"plain http refused", good + "  " + asset + "\n", strings.Replace(url, "https://", "http://", 1), 1, "downloading " + asset},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := t.TempDir()
+			checksums := filepath.Join(d, "v1.2.3.txt")
+			if tc.checksums != "" {
+				if err := os.WriteFile(checksums, []byte(tc.checksums), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dest := filepath.Join(d, "bin", "relproof")
+			cmd := exec.Command("bash", script, checksums, asset, tc.url, dest)
+			cmd.Env = append(os.Environ(), "CURL_CA_BUNDLE="+ca)
+			out, err := cmd.CombinedOutput()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.code || !strings.Contains(string(out), tc.says) {
+				t.Fatalf("exit %d, want %d saying %q:\n%s", code, tc.code, tc.says, out)
+			}
+			got, readErr := os.ReadFile(dest)
+			if tc.code == 0 {
+				if readErr != nil || string(got) != string(binary) {
+					t.Errorf("installed %q (%v), want the release binary", got, readErr)
+				}
+				if info, err := os.Stat(dest); err != nil || info.Mode().Perm()&0o111 == 0 {
+					t.Errorf("installed binary is not executable: %v", info.Mode())
+				}
+			} else if readErr == nil {
+				t.Errorf("a refused download left %s behind", dest)
+			}
+			if ents, _ := os.ReadDir(filepath.Dir(dest)); tc.code != 0 && len(ents) != 0 {
+				t.Errorf("a refused download left files: %v", ents)
+			}
+		})
+	}
+}
