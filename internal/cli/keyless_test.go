@@ -3,6 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -250,4 +252,30 @@ func TestProvenanceBuilderIsTheJobWorkflow(t *testing.T) {
 		"--fulcio-url", stack.FulcioURL, "--rekor-url", stack.RekorURL), 0)
 	expect(t, run(t, env, "verify", artifact, "--bundle", other, "--trusted-root", root, "--cert-oidc-issuer", stack.IssuerURL,
 		"--signer-workflow", "relproof/relproof/.github/workflows/build-attest.yml", "--builder-id", want), 1, "builder")
+}
+
+// When the job's token cannot be had, provenance is not signed with a
+// guessed builder: the error says why and what to pass instead.
+func TestProvenanceBuilderTokenFailure(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusForbidden)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	env := testEnv(t, merge(gateActionsEnv, map[string]string{
+		"ACTIONS_ID_TOKEN_REQUEST_URL": srv.URL + "/token?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-secret",
+	}))
+	key, _ := keys(t, env, dir, "k")
+	artifact := writeFile(t, dir, "app.bin", "x")
+	out := filepath.Join(dir, "p.sigstore.json")
+	r := run(t, env, "attest", artifact, "--type", "provenance", "--key", key, "--bundle-out", out)
+	expect(t, r, 2, "provenance builder id: reading the job's workflow from its OIDC token", "pass --builder-id")
+	if strings.Contains(r.errText()+r.stdout+r.stderr, "request-secret") {
+		t.Error("the token request secret appears in the output")
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a bundle was written")
+	}
+	expect(t, run(t, env, "attest", artifact, "--type", "provenance", "--key", key, "--bundle-out", out, "--builder-id", "https://example.com/b"), 0)
 }
