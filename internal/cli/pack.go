@@ -296,9 +296,12 @@ func runPackVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions,
 		return usageError(err)
 	}
 	m := pack.Manifest
-	return g.report(w, map[string]any{"verdict": "verified", "pack": input, "manifest": m}, func(w io.Writer) {
+	return g.report(w, map[string]any{"verdict": "verified", "pack": input, "manifest": m, "attestations": pack.Verified}, func(w io.Writer) {
 		fmt.Fprintf(w, "verified %s: %d files, %d attestation(s), signed manifest for %s (%s to %s), %d piece(s) recorded missing\n",
-			input, len(m.Files), len(m.Attestations), m.Digest, m.Decision, m.Environment, len(m.Missing()))
+			input, len(m.Files), len(pack.Verified), m.Digest, m.Decision, m.Environment, len(m.Missing()))
+		for _, a := range pack.Verified {
+			fmt.Fprintf(w, "  %s: %s, signed by %s\n", a.Source, a.PredicateType, a.Signer)
+		}
 	})
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/relproof/relproof/internal/report"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
+	"github.com/relproof/relproof/internal/verify"
 )
 
 // PackType is the predicate type of the statement MANIFEST.sigstore.json
@@ -131,6 +132,9 @@ func (m *Manifest) Missing() []Entry {
 type Pack struct {
 	Dir      string
 	Manifest *Manifest
+	// Verified are the attestations in 04-attestations that Verify
+	// checked: signer, verified signing times, provenance.
+	Verified []verify.Attestation
 }
 
 // The pack's evidence files, in order, with their evidence class.

@@ -154,7 +154,9 @@ func Verify(dir string, o Options) (*Pack, error) {
 		if len(policies) == 0 {
 			policies = []verify.Policy{o.Manifest}
 		}
-		problems = append(problems, checkAttestations(m, listed, sums, release, policies)...)
+		verified, ps := checkAttestations(m, listed, sums, release, policies)
+		pack.Verified = verified
+		problems = append(problems, ps...)
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
@@ -166,7 +168,8 @@ func Verify(dir string, o Options) (*Pack, error) {
 // checkAttestations verifies each line of the attestation files that are
 // intact (a changed file is already reported) against the record the
 // manifest keeps of it.
-func checkAttestations(m *Manifest, listed map[string]Entry, sums map[string]fileSum, release subject.Digest, policies []verify.Policy) []string {
+func checkAttestations(m *Manifest, listed map[string]Entry, sums map[string]fileSum, release subject.Digest, policies []verify.Policy) ([]verify.Attestation, []string) {
+	var verified []verify.Attestation
 	records := map[string]Attested{}
 	for _, a := range m.Attestations {
 		records[a.Digest] = a
@@ -198,10 +201,12 @@ func checkAttestations(m *Manifest, listed map[string]Entry, sums map[string]fil
 				problems = append(problems, fmt.Sprintf("%s: attestation does not verify for %s: %s", en.Source, m.Digest, why))
 			case a.Signer != rec.Signer:
 				problems = append(problems, fmt.Sprintf("%s: expected the signer %s records, %q, found %q", en.Source, ManifestFile, rec.Signer, a.Signer))
+			default:
+				verified = append(verified, *a)
 			}
 		}
 	}
-	return problems
+	return verified, problems
 }
 
 // verifyOne verifies one entry under the first policy it verifies under,
