@@ -258,7 +258,7 @@ func TestVerifyUsage(t *testing.T) {
 	env := testEnv(t, nil)
 	_, pub := keys(t, env, dir, "k")
 	artifact := writeFile(t, dir, "app.bin", "x")
-	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 1024)
 	rsaDER, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
 	rsaPub := writeFile(t, dir, "rsa.pub", string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: rsaDER})))
 	for _, tc := range []struct {
@@ -278,7 +278,7 @@ func TestVerifyUsage(t *testing.T) {
 		{"vsa without key", []string{"verify", artifact, "--bundle", "x", "--key", pub, "--vsa-out", "v.json"}, []string{"vsa-key"}},
 		{"missing bundle file", []string{"verify", artifact, "--bundle", filepath.Join(dir, "none.json"), "--key", pub}, []string{"bundle", "none.json: no such file"}},
 		{"no bundle for a file", []string{"verify", artifact, "--key", pub}, []string{"no --bundle given", "give --bundle FILE"}},
-		{"RSA public key", []string{"verify", artifact, "--bundle", "x", "--key", rsaPub}, []string{"expected an ECDSA public key, found RSA 2048"}},
+		{"short RSA public key", []string{"verify", artifact, "--bundle", "x", "--key", rsaPub}, []string{"rsa.pub", "expected an RSA key of at least 2048 bits, found 1024 bits"}},
 		{"unknown type", []string{"verify", artifact, "--bundle", "x", "--key", pub, "--type", "sbom"}, []string{`--type "sbom"`}},
 		{"type and predicate type", []string{"verify", artifact, "--bundle", "x", "--key", pub, "--type", "test", "--predicate-type", "https://x"}, []string{"type", "predicate-type"}},
 		{"bad digest", []string{"verify", "sha256:abc", "--bundle", "x", "--key", pub}, []string{"sha256:abc"}},

@@ -54,6 +54,12 @@ v0.3), DSSE envelopes, or JSON Lines of either, from --bundle files or,
 without --bundle, from the OCI referrers of an oci:// subject. Verification
 passes when at least one entry verifies under every constraint given.
 
+A bundle holds either an in-toto attestation (a DSSE statement naming the
+subject's digest) or a plain signature over the artifact's digest, as
+` + "`cosign sign-blob --bundle`" + ` and sigstore-python make; the report says which kind
+verified. Transparency-log entries from Rekor v1 and v2 (tile-based logs,
+with cosigned checkpoints) and RFC 3161 timestamps are checked offline.
+
 Trust, one of:
   certificate-signed (keyless) evidence, checked against --trusted-root (default:
   Sigstore's public-good root, embedded). The signing time must come from what
@@ -349,7 +355,11 @@ func verifyMarkdown(subj *subject.Subject, res *verify.Result) string {
 			fmt.Fprintf(&b, "| | … and %d more verified | | |\n", len(res.Verified)-50)
 			break
 		}
-		fmt.Fprintf(&b, "| ✅ | `%s` | `%s` | `%s` |\n", a.Source, a.PredicateType, a.Signer)
+		what := "`" + a.PredicateType + "`"
+		if a.Kind == verify.KindSignature {
+			what = "signature"
+		}
+		fmt.Fprintf(&b, "| ✅ | `%s` | %s | `%s` |\n", a.Source, what, a.Signer)
 	}
 	for i, r := range res.Rejected {
 		if i == 50 {
@@ -365,7 +375,11 @@ func verifyText(w io.Writer, subj *subject.Subject, res *verify.Result) {
 	total := len(res.Verified) + len(res.Rejected)
 	fmt.Fprintf(w, "%s\n", subj)
 	for _, a := range res.Verified {
-		fmt.Fprintf(w, "  ✓ %s\n      %s, signed by %s\n", a.Source, a.PredicateType, a.Signer)
+		what := a.PredicateType
+		if a.Kind == verify.KindSignature {
+			what = "signature over " + subj.Digest.String()
+		}
+		fmt.Fprintf(w, "  ✓ %s\n      %s, signed by %s\n", a.Source, what, a.Signer)
 		if c := a.Certificate; c != nil {
 			if c.SourceRepositoryURI != "" {
 				fmt.Fprintf(w, "      source %s %s %s\n", c.SourceRepositoryURI, c.SourceRepositoryRef, c.SourceRepositoryDigest)
@@ -377,7 +391,10 @@ func verifyText(w io.Writer, subj *subject.Subject, res *verify.Result) {
 		if s := a.SLSA; s != nil {
 			fmt.Fprintf(w, "      builder %s\n      provenance source %s (%s)\n", s.BuilderID, s.SourceURI, s.SourceCommit)
 		} else if p := a.Provenance; p != nil && p.BuilderID != "" {
-			fmt.Fprintf(w, "      builder %s\n      provenance source %s (%s)\n", p.BuilderID, p.SourceURI, p.SourceCommit)
+			fmt.Fprintf(w, "      builder %s\n", p.BuilderID)
+			if p.SourceURI != "" {
+				fmt.Fprintf(w, "      provenance source %s (%s)\n", p.SourceURI, p.SourceCommit)
+			}
 		}
 		for _, t := range a.Times {
 			fmt.Fprintf(w, "      signature existed at %s (%s)\n", t.Time.Format("2006-01-02T15:04:05Z"), timeSource(t.Source))

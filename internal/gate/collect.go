@@ -1,7 +1,6 @@
 package gate
 
 import (
-	"crypto/ecdsa"
 	"encoding/json"
 	"strings"
 
@@ -23,9 +22,7 @@ func Signers(e *policy.Environment, tr root.TrustedMaterial) []verify.Policy {
 	for _, s := range e.Signers {
 		switch {
 		case s.PublicKey != nil:
-			if k, ok := s.PublicKey.(*ecdsa.PublicKey); ok {
-				ps = append(ps, verify.Policy{Key: k, TrustedRoot: tr})
-			}
+			ps = append(ps, verify.Policy{Key: s.PublicKey, TrustedRoot: tr})
 		default:
 			id := &verify.Identity{SAN: s.Identity, Issuer: s.Issuer}
 			if s.IdentityRegexp != "" {

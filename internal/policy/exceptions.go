@@ -1,6 +1,10 @@
 package policy
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -155,5 +159,20 @@ func parsePublicKey(data []byte) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("expected a PKIX public key, found one that does not parse: %v", err)
 	}
-	return key, nil
+	switch k := key.(type) {
+	case *ecdsa.PublicKey:
+		switch k.Curve {
+		case elliptic.P256(), elliptic.P384(), elliptic.P521():
+			return key, nil
+		}
+		return nil, fmt.Errorf("expected an ECDSA key on P-256, P-384 or P-521, found one on %s", k.Curve.Params().Name)
+	case *rsa.PublicKey:
+		if n := k.N.BitLen(); n < 2048 {
+			return nil, fmt.Errorf("expected an RSA key of at least 2048 bits, found %d bits", n)
+		}
+		return key, nil
+	case ed25519.PublicKey:
+		return key, nil
+	}
+	return nil, fmt.Errorf("expected an ECDSA, RSA or Ed25519 public key (what Sigstore verifies), found %T", key)
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 
 	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
+	"github.com/sigstore/sigstore/pkg/signature"
 )
 
 // PEM block types. The encrypted ones are cosign's, so keys are interchangeable.
@@ -126,8 +127,10 @@ func parsePrivateDER(der []byte, blockType string) (*ecdsa.PrivateKey, error) {
 	return ec, nil
 }
 
-// ParsePublicKey reads an ECDSA public key from PEM ("PUBLIC KEY").
-func ParsePublicKey(source string, data []byte) (*ecdsa.PublicKey, error) {
+// ParsePublicKey reads a public key from PEM ("PUBLIC KEY"): ECDSA on
+// P-256, P-384 or P-521, RSA of at least 2048 bits, or Ed25519 — the key
+// types Sigstore verifies. Any other key is refused, naming what was found.
+func ParsePublicKey(source string, data []byte) (crypto.PublicKey, error) {
 	block, _ := pem.Decode(data)
 	if block == nil {
 		return nil, fmt.Errorf("%w: %s: expected a PEM public key, found no PEM block", ErrBadKey, source)
@@ -139,14 +142,44 @@ func ParsePublicKey(source string, data []byte) (*ecdsa.PublicKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrBadKey, source, err)
 	}
-	ec, ok := k.(*ecdsa.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s: expected an ECDSA public key, found %s", ErrBadKey, source, keyTypeName(k))
-	}
-	if err := checkCurve(ec.Curve); err != nil {
+	if err := CheckPublicKey(k); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrBadKey, source, err)
 	}
-	return ec, nil
+	return k, nil
+}
+
+// CheckPublicKey accepts the public keys Sigstore verifies: ECDSA on P-256,
+// P-384 or P-521, RSA of at least 2048 bits, and Ed25519.
+func CheckPublicKey(k crypto.PublicKey) error {
+	switch k := k.(type) {
+	case *ecdsa.PublicKey:
+		return checkCurve(k.Curve)
+	case *rsa.PublicKey:
+		if n := k.N.BitLen(); n < 2048 {
+			return fmt.Errorf("expected an RSA key of at least 2048 bits, found %d bits", n)
+		}
+		return nil
+	case ed25519.PublicKey:
+		return nil
+	}
+	return fmt.Errorf("expected an ECDSA, RSA or Ed25519 public key, found %s", keyTypeName(k))
+}
+
+// LoadVerifier returns the signature verifier for a public key that
+// CheckPublicKey accepts: ECDSA with the hash of its curve, RSA PKCS#1 v1.5
+// with SHA-256, and Ed25519.
+func LoadVerifier(k crypto.PublicKey) (signature.Verifier, error) {
+	if err := CheckPublicKey(k); err != nil {
+		return nil, err
+	}
+	switch k := k.(type) {
+	case *ecdsa.PublicKey:
+		return signature.LoadECDSAVerifier(k, HashFor(k))
+	case *rsa.PublicKey:
+		return signature.LoadRSAPKCS1v15Verifier(k, crypto.SHA256)
+	default:
+		return signature.LoadED25519Verifier(k.(ed25519.PublicKey))
+	}
 }
 
 // KeyID is the hint a bundle carries for a public key: base64 of the SHA-256

@@ -1,11 +1,16 @@
 package sign
 
 import (
+	"bytes"
+	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -51,7 +56,7 @@ func TestGenerateAndParseKeyPair(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !pub.Equal(priv.Public()) {
+			if !priv.PublicKey.Equal(pub) {
 				t.Error("public key does not match the private key")
 			}
 		})
@@ -110,8 +115,10 @@ func TestParsePublicKeyErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 1024)
 	rsaDER, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	x25519, _ := ecdh.X25519().GenerateKey(rand.Reader)
+	x25519DER, _ := x509.MarshalPKIXPublicKey(x25519.PublicKey())
 	for _, tc := range []struct {
 		name string
 		data []byte
@@ -119,13 +126,63 @@ func TestParsePublicKeyErrors(t *testing.T) {
 	}{
 		{"empty", nil, "found no PEM block"},
 		{"private key", kp.PrivatePEM, `expected a PEM block of type "PUBLIC KEY", found "PRIVATE KEY"`},
-		{"RSA", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: rsaDER}), "expected an ECDSA public key, found RSA 2048"},
+		{"short RSA", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: rsaDER}), "expected an RSA key of at least 2048 bits, found 1024 bits"},
+		{"X25519", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: x25519DER}), "expected an ECDSA, RSA or Ed25519 public key, found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := ParsePublicKey("k.pub", tc.data)
 			if !errors.Is(err, ErrBadKey) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want ErrBadKey saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// The public keys Sigstore verifies parse, and each gets a verifier that
+// checks its own signatures.
+func TestParsePublicKeyTypes(t *testing.T) {
+	t.Parallel()
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	msg := []byte("relproof")
+	for _, tc := range []struct {
+		name string
+		priv crypto.Signer
+		sign func() []byte
+	}{
+		{"ECDSA P-384", ecKey, func() []byte {
+			d := sha512.Sum384(msg)
+			sig, _ := ecKey.Sign(rand.Reader, d[:], crypto.SHA384)
+			return sig
+		}},
+		{"RSA 2048", rsaKey, func() []byte {
+			d := sha256.Sum256(msg)
+			sig, _ := rsa.SignPKCS1v15(rand.Reader, rsaKey, crypto.SHA256, d[:])
+			return sig
+		}},
+		{"Ed25519", edKey, func() []byte { return ed25519.Sign(edKey, msg) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			pemBytes, err := MarshalPublicKey(tc.priv.Public())
+			if err != nil {
+				t.Fatal(err)
+			}
+			pub, err := ParsePublicKey("k.pub", pemBytes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := LoadVerifier(pub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := v.VerifySignature(bytes.NewReader(tc.sign()), bytes.NewReader(msg)); err != nil {
+				t.Errorf("own signature does not verify: %v", err)
+			}
+			if err := v.VerifySignature(bytes.NewReader(tc.sign()), bytes.NewReader([]byte("other"))); err == nil {
+				t.Error("a signature over another message verifies")
 			}
 		})
 	}

@@ -112,7 +112,7 @@ func (s *KeySigner) SignStatement(ctx context.Context, statement []byte) (*proto
 	if s.tsaURL != "" {
 		opts.TimestampAuthorities = []*sgsign.TimestampAuthority{sgsign.NewTimestampAuthority(&sgsign.TimestampAuthorityOptions{URL: s.tsaURL, Retries: 2})}
 	}
-	b, err := sgsign.Bundle(content, keypair{s: s, ctx: ctx}, opts)
+	b, err := sgsign.Bundle(content, keypair{s: s}, opts)
 	if err != nil {
 		return nil, fmt.Errorf("signing statement with %s: %w", s.kind, err)
 	}
@@ -121,8 +121,7 @@ func (s *KeySigner) SignStatement(ctx context.Context, statement []byte) (*proto
 
 // keypair adapts KeySigner to sigstore-go's sign.Keypair.
 type keypair struct {
-	s   *KeySigner
-	ctx context.Context
+	s *KeySigner
 }
 
 func (k keypair) GetHashAlgorithm() protocommon.HashAlgorithm {
@@ -136,15 +135,29 @@ func (k keypair) GetHashAlgorithm() protocommon.HashAlgorithm {
 	}
 }
 
-func (k keypair) GetHint() []byte         { return []byte(k.s.hint) }
-func (k keypair) GetKeyAlgorithm() string { return "ECDSA" }
+func (k keypair) GetHint() []byte                { return []byte(k.s.hint) }
+func (k keypair) GetKeyAlgorithm() string        { return "ECDSA" }
+func (k keypair) GetPublicKey() crypto.PublicKey { return k.s.pub }
+
+// GetSigningAlgorithm names the key's curve and hash as the trusted root
+// and Rekor v2 name them.
+func (k keypair) GetSigningAlgorithm() protocommon.PublicKeyDetails {
+	switch k.s.hash {
+	case crypto.SHA384:
+		return protocommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_384
+	case crypto.SHA512:
+		return protocommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_512
+	default:
+		return protocommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256
+	}
+}
 
 func (k keypair) GetPublicKeyPem() (string, error) {
 	b, err := MarshalPublicKey(k.s.pub)
 	return string(b), err
 }
 
-func (k keypair) SignData(data []byte) ([]byte, []byte, error) {
+func (k keypair) SignData(ctx context.Context, data []byte) ([]byte, []byte, error) {
 	if k.s.priv != nil {
 		d := digest(k.s.hash, data)
 		sig, err := k.s.priv.Sign(nil, d, k.s.hash) // nil: RFC 6979
@@ -153,7 +166,7 @@ func (k keypair) SignData(data []byte) ([]byte, []byte, error) {
 		}
 		return sig, d, nil
 	}
-	sig, err := k.s.sv.SignMessage(bytes.NewReader(data), options.WithContext(k.ctx), options.WithCryptoSignerOpts(k.s.hash))
+	sig, err := k.s.sv.SignMessage(bytes.NewReader(data), options.WithContext(ctx), options.WithCryptoSignerOpts(k.s.hash))
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing: %w", err)
 	}

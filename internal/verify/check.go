@@ -1,7 +1,7 @@
 package verify
 
 import (
-	"crypto/ecdsa"
+	"crypto"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,7 +9,6 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
-	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/relproof/relproof/internal/sign"
 )
@@ -18,16 +17,17 @@ import (
 // sigstore-go's result and the signer's name.
 type checkFunc func(e Entry, alg string, digest []byte) (*sgverify.VerificationResult, string, error)
 
-// keyChecker verifies key-signed bundles with one public key. With a
-// trusted root, the log entries and timestamps a bundle carries are
-// verified against it and give the signing time; a bundle made offline
-// carries none, and the key, which has no validity window, needs none.
-func keyChecker(pub *ecdsa.PublicKey, tr root.TrustedMaterial) (checkFunc, error) {
+// keyChecker verifies key-signed bundles with one public key (ECDSA, RSA
+// or Ed25519). With a trusted root, the log entries and timestamps a bundle
+// carries are verified against it and give the signing time; a bundle made
+// offline carries none, and the key, which has no validity window, needs
+// none.
+func keyChecker(pub crypto.PublicKey, tr root.TrustedMaterial) (checkFunc, error) {
 	keyID, err := sign.KeyID(pub)
 	if err != nil {
 		return nil, err
 	}
-	sv, err := signature.LoadECDSAVerifier(pub, sign.HashFor(pub))
+	sv, err := sign.LoadVerifier(pub)
 	if err != nil {
 		return nil, fmt.Errorf("loading public key: %w", err)
 	}
@@ -42,14 +42,14 @@ func keyChecker(pub *ecdsa.PublicKey, tr root.TrustedMaterial) (checkFunc, error
 	}
 	return func(e Entry, alg string, digest []byte) (*sgverify.VerificationResult, string, error) {
 		if vc, err := e.Bundle.VerificationContent(); err == nil {
-			if vc.GetCertificate() != nil {
+			if vc.Certificate() != nil {
 				return nil, "", fmt.Errorf("%w: bundle is signed with a certificate (keyless); verify it with a trusted root and an identity, not --key", ErrSignature)
 			}
-			if pk, ok := vc.HasPublicKey(); ok && pk.Hint() != "" && pk.Hint() != keyID {
+			if pk := vc.PublicKey(); pk != nil && pk.Hint() != "" && pk.Hint() != keyID {
 				return nil, "", fmt.Errorf("%w: bundle was signed by key %s, expected key %s", ErrSignature, pk.Hint(), keyID)
 			}
 		}
-		opts := []sgverify.VerifierOption{sgverify.WithoutAnyObserverTimestampsUnsafe()}
+		opts := []sgverify.VerifierOption{sgverify.WithNoObserverTimestamps()}
 		if tr != nil {
 			ts, _ := e.Bundle.Timestamps()
 			switch {
@@ -59,7 +59,7 @@ func keyChecker(pub *ecdsa.PublicKey, tr root.TrustedMaterial) (checkFunc, error
 				opts = []sgverify.VerifierOption{sgverify.WithObserverTimestamps(1)}
 			}
 		}
-		v, err := sgverify.NewSignedEntityVerifier(trusted, opts...)
+		v, err := sgverify.NewVerifier(trusted, opts...)
 		if err != nil {
 			return nil, "", err
 		}
@@ -99,7 +99,7 @@ func certChecker(p Policy) (checkFunc, error) {
 		if withSCT {
 			opts = append(opts, sgverify.WithSignedCertificateTimestamps(1))
 		}
-		v, err := sgverify.NewSignedEntityVerifier(p.TrustedRoot, opts...)
+		v, err := sgverify.NewVerifier(p.TrustedRoot, opts...)
 		if err != nil {
 			return nil, "", err
 		}

@@ -1,7 +1,7 @@
 package verify
 
 import (
-	"crypto/ecdsa"
+	"crypto"
 	"errors"
 	"fmt"
 	"regexp"
@@ -23,7 +23,8 @@ const GitHubActionsIssuer = "https://token.actions.githubusercontent.com"
 // Identity, or the SLSA options must be given (slsa-github-generator
 // semantics), or IgnoreIdentityUnsafe set.
 type Policy struct {
-	Key         *ecdsa.PublicKey
+	// Key is an ECDSA, RSA or Ed25519 public key.
+	Key         crypto.PublicKey
 	TrustedRoot root.TrustedMaterial
 
 	Identity *Identity

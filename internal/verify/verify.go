@@ -9,6 +9,7 @@ import (
 	"time"
 
 	intoto "github.com/in-toto/attestation/go/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 
 	"github.com/relproof/relproof/internal/subject"
@@ -17,10 +18,14 @@ import (
 
 // Attestation is an entry that verified, with what was verified about it.
 type Attestation struct {
-	Source        string `json:"source"`
-	Format        string `json:"format"`
+	Source string `json:"source"`
+	Format string `json:"format"`
+	// Kind is KindAttestation for a DSSE in-toto statement, or KindSignature
+	// for a plain message signature over the artifact's digest (what
+	// `cosign sign-blob --bundle` makes), which has no statement.
+	Kind          string `json:"kind"`
 	Digest        string `json:"digest"`
-	PredicateType string `json:"predicateType"`
+	PredicateType string `json:"predicateType,omitempty"`
 	// Signer is "key KEYID" or the certificate's subject alternative name.
 	Signer string `json:"signer"`
 	// Certificate is the signing certificate's identity and GitHub OIDC
@@ -33,6 +38,12 @@ type Attestation struct {
 	Times     []Time            `json:"verifiedTimes,omitempty"`
 	Statement *intoto.Statement `json:"-"`
 }
+
+// The kinds of signed evidence.
+const (
+	KindAttestation = "attestation"
+	KindSignature   = "signature"
+)
 
 // Time is one verified observation of when the signature existed.
 type Time struct {
@@ -141,17 +152,12 @@ func verifyEntry(e Entry, digests []subject.Digest, p Policy, check checkFunc) (
 	if err != nil {
 		return nil, err
 	}
-	if r.Statement == nil {
-		return nil, fmt.Errorf("%w: bundle holds a message signature, expected a DSSE in-toto statement", ErrMalformedBundle)
-	}
-	a := &Attestation{
-		Source:        e.Source,
-		Format:        e.Format,
-		Digest:        e.Digest,
-		PredicateType: r.Statement.GetPredicateType(),
-		Signer:        signer,
-		Provenance:    provenanceOf(r.Statement),
-		Statement:     r.Statement,
+	a := &Attestation{Source: e.Source, Format: e.Format, Kind: KindSignature, Digest: e.Digest, Signer: signer}
+	if r.Statement != nil {
+		a.Kind = KindAttestation
+		a.PredicateType = r.Statement.GetPredicateType()
+		a.Provenance = provenanceOf(r.Statement)
+		a.Statement = r.Statement
 	}
 	if r.Signature != nil && r.Signature.Certificate != nil {
 		a.Certificate = r.Signature.Certificate
@@ -161,6 +167,9 @@ func verifyEntry(e Entry, digests []subject.Digest, p Policy, check checkFunc) (
 			continue // not evidence of anything
 		}
 		a.Times = append(a.Times, Time{Source: ts.Type, Time: ts.Timestamp.UTC()})
+	}
+	if a.Kind == KindSignature && (p.PredicateType != "" || p.SLSA != nil || p.BuilderID != "") {
+		return nil, fmt.Errorf("%w: expected an in-toto attestation (a statement with a predicate), found a plain signature over %s", ErrPredicateType, d)
 	}
 	if p.PredicateType != "" && a.PredicateType != p.PredicateType {
 		return nil, fmt.Errorf("%w: expected %q, found %q", ErrPredicateType, p.PredicateType, a.PredicateType)
@@ -196,6 +205,9 @@ func verifyEntry(e Entry, digests []subject.Digest, p Policy, check checkFunc) (
 // it, so a mismatch says what was expected and what was found. (sigstore-go
 // checks the binding again when it verifies the signature.)
 func digestFor(e Entry, digests []subject.Digest) (subject.Digest, error) {
+	if ms := e.Bundle.GetMessageSignature(); ms != nil {
+		return signedDigestFor(ms.GetMessageDigest(), digests)
+	}
 	payload, err := envelopePayload(e)
 	if err != nil {
 		return digests[0], nil // let the signature check say what is wrong
@@ -246,6 +258,37 @@ func digestFor(e Entry, digests []subject.Digest) (subject.Digest, error) {
 	}
 	return subject.Digest{}, subjectMismatchf("the statement names its subjects by %s only; this subject is known by %s (verify the file itself so it can be hashed, or give the subject as %s:HEX)",
 		strings.Join(names, ", "), strings.Join(known, ", "), names[0])
+}
+
+// signedDigestFor picks the subject digest of the algorithm a message
+// signature signed, and checks it is the one signed.
+func signedDigestFor(md *protocommon.HashOutput, digests []subject.Digest) (subject.Digest, error) {
+	alg, ok := hashAlgorithms[md.GetAlgorithm()]
+	if !ok {
+		return subject.Digest{}, fmt.Errorf("%w: the message signature's digest algorithm %s is not one relproof verifies (sha256, sha384, sha512)", ErrMalformedBundle, md.GetAlgorithm())
+	}
+	signed := subject.Digest{Algorithm: alg, Hex: hex.EncodeToString(md.GetDigest())}
+	for _, d := range digests {
+		if d.Algorithm != alg {
+			continue
+		}
+		if d.Hex != signed.Hex {
+			return subject.Digest{}, subjectMismatchf("expected %s, the signature is over %s", d, signed)
+		}
+		return d, nil
+	}
+	known := make([]string, 0, len(digests))
+	for _, d := range digests {
+		known = append(known, d.Algorithm)
+	}
+	return subject.Digest{}, subjectMismatchf("the signature is over a %s digest (%s); this subject is known by %s (verify the file itself so it can be hashed, or give the subject as %s)",
+		alg, signed, strings.Join(known, ", "), signed)
+}
+
+var hashAlgorithms = map[protocommon.HashAlgorithm]string{
+	protocommon.HashAlgorithm_SHA2_256: "sha256",
+	protocommon.HashAlgorithm_SHA2_384: "sha384",
+	protocommon.HashAlgorithm_SHA2_512: "sha512",
 }
 
 func envelopePayload(e Entry) ([]byte, error) {

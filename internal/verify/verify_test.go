@@ -248,3 +248,53 @@ func TestVerifyKeylessBundleWithKey(t *testing.T) {
 		t.Errorf("reason = %q", r)
 	}
 }
+
+// A plain message signature (cosign sign-blob --bundle) verifies for the
+// digest it signed, says it is a signature, and counts for nothing that
+// asks for an attestation.
+func TestMessageSignature(t *testing.T) {
+	t.Parallel()
+	const dir = "../../testdata/sigstore-conformance/bundle-verify/"
+	data, err := os.ReadFile(dir + "happy-path-v0.3/bundle.sigstore.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	artifact, err := os.ReadFile(dir + "a.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := ReadBundles("sig.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := PublicGoodRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(artifact)
+	signed := subject.Digest{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
+	id := &Identity{SAN: "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main", Issuer: GitHubActionsIssuer}
+
+	res, err := Verify(&subject.Subject{Digest: signed}, entries, Policy{TrustedRoot: tr, Identity: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := res.Verified[0]; a.Kind != KindSignature || a.PredicateType != "" || a.Statement != nil || a.Certificate == nil || len(a.Times) == 0 {
+		t.Errorf("verified %+v; want a signature with its certificate and a verified time", a)
+	}
+
+	other := subject.Digest{Algorithm: "sha256", Hex: strings.Repeat("ab", 32)}
+	_, err = Verify(&subject.Subject{Digest: other}, entries, Policy{TrustedRoot: tr, Identity: id})
+	if !errors.Is(err, ErrSubjectMismatch) || !strings.Contains(err.Error(), "expected "+other.String()+", the signature is over "+signed.String()) {
+		t.Errorf("another digest: %v; want a subject mismatch naming both digests", err)
+	}
+	_, err = Verify(&subject.Subject{Digest: signed}, entries, Policy{TrustedRoot: tr, Identity: id, PredicateType: "https://slsa.dev/provenance/v1"})
+	if !errors.Is(err, ErrPredicateType) || !strings.Contains(err.Error(), "found a plain signature") {
+		t.Errorf("a predicate type required: %v; want ErrPredicateType saying it is a plain signature", err)
+	}
+	sha512only := subject.Digest{Algorithm: "sha512", Hex: strings.Repeat("cd", 64)}
+	_, err = Verify(&subject.Subject{Digest: sha512only}, entries, Policy{TrustedRoot: tr, Identity: id})
+	if !errors.Is(err, ErrSubjectMismatch) || !strings.Contains(err.Error(), "the signature is over a sha256 digest") {
+		t.Errorf("a sha512 subject: %v; want a mismatch naming the signed algorithm", err)
+	}
+}

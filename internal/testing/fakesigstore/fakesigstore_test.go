@@ -213,7 +213,7 @@ func TestTrustedRoot(t *testing.T) {
 	if n, m := len(tr.FulcioCertificateAuthorities()), len(tr.TimestampingAuthorities()); n != 1 || m != 1 {
 		t.Errorf("%d Fulcio CAs and %d TSAs, want 1 and 1", n, m)
 	}
-	if tsa := tr.TimestampingAuthorities()[0]; tsa.Leaf == nil || len(tsa.Intermediates) != 1 {
-		t.Errorf("TSA chain: leaf %v, %d intermediates; want a leaf and one intermediate", tsa.Leaf != nil, len(tsa.Intermediates))
+	if tsa, ok := tr.TimestampingAuthorities()[0].(*root.SigstoreTimestampingAuthority); !ok || tsa.Leaf == nil || len(tsa.Intermediates) != 1 {
+		t.Errorf("TSA chain: %#v; want a Sigstore TSA with a leaf and one intermediate", tr.TimestampingAuthorities()[0])
 	}
 }

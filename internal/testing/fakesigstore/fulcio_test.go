@@ -98,7 +98,7 @@ func fulcioStatus(t *testing.T, s *Stack, token, popSubject string) (int, string
 	if err != nil {
 		t.Fatal(err)
 	}
-	pop, _, err := kp.SignData([]byte(popSubject))
+	pop, _, err := kp.SignData(context.Background(), []byte(popSubject))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -126,14 +126,14 @@ func newStack(t testing.TB) (*Stack, error) {
 	s.TSAURL = listen(s.tsa, &s.failTSA) + tsaPath
 
 	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01,
-		[]root.CertificateAuthority{{
+		[]root.CertificateAuthority{&root.FulcioCertificateAuthority{
 			Root:                fulcioRoot,
 			Intermediates:       []*x509.Certificate{fulcioInter},
 			ValidityPeriodStart: fulcioRoot.NotBefore,
 			URI:                 s.FulcioURL,
 		}},
 		map[string]*root.TransparencyLog{}, // no CT logs
-		[]root.CertificateAuthority{{
+		[]root.TimestampingAuthority{&root.SigstoreTimestampingAuthority{
 			Root:                tsaRoot,
 			Intermediates:       []*x509.Certificate{tsaInter},
 			Leaf:                tsaLeaf,
