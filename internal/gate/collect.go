@@ -61,7 +61,7 @@ func SortEvidence(subj *subject.Subject, entries []verify.Entry, signers []verif
 				continue
 			}
 		}
-		r := Rejected{Source: e.Source, Type: Type(peekPredicateType(e)), Reason: "no signer policy applies"}
+		r := Rejected{Source: e.Source, Type: peekType(e), Reason: "no signer policy applies"}
 		for _, rr := range reasons {
 			r.Reason = rr.Reason
 			if strings.HasPrefix(rr.Reason, verify.ErrSubjectMismatch.Error()) {
@@ -73,8 +73,19 @@ func SortEvidence(subj *subject.Subject, entries []verify.Entry, signers []verif
 	return verified, unlisted, rejected
 }
 
-// peekPredicateType reads an entry's predicate type without trusting it,
-// to say what kind of evidence did not count.
+// peekType reads an entry's evidence class without trusting it, to say
+// what kind of evidence did not count.
+func peekType(e verify.Entry) string {
+	if e.Bundle == nil {
+		return ""
+	}
+	if e.Bundle.GetMessageSignature() != nil {
+		return string(policy.AttestationSignature)
+	}
+	return Type(peekPredicateType(e))
+}
+
+// peekPredicateType reads an entry's predicate type without trusting it.
 func peekPredicateType(e verify.Entry) string {
 	if e.Bundle == nil {
 		return ""

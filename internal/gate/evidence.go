@@ -33,6 +33,15 @@ func Type(predicateType string) string {
 	return predicateType
 }
 
+// TypeOf is the evidence class of a verified entry: "signature" for a plain
+// signature over the digest, else the class of its predicate type.
+func TypeOf(a verify.Attestation) string {
+	if a.Kind == verify.KindSignature {
+		return string(policy.AttestationSignature)
+	}
+	return Type(a.PredicateType)
+}
+
 // predicateJSON is the statement's predicate as JSON.
 func predicateJSON(a verify.Attestation) []byte {
 	if a.Statement == nil || a.Statement.GetPredicate() == nil {

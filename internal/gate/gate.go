@@ -61,7 +61,7 @@ type Rollback struct {
 func Evaluate(in Input) *Decision {
 	e := &evaluation{in: in, env: in.Environment, digest: in.Subject.Digest.String(), byType: map[string][]verify.Attestation{}}
 	for _, a := range in.Verified {
-		t := Type(a.PredicateType)
+		t := TypeOf(a)
 		e.byType[t] = append(e.byType[t], a)
 	}
 	d := &Decision{
@@ -75,7 +75,7 @@ func Evaluate(in Input) *Decision {
 		RollbackDigest: rollbackDigest(in.Rollback),
 	}
 	for _, a := range in.Verified {
-		ev := Evidence{Type: Type(a.PredicateType), PredicateType: a.PredicateType, Digest: a.Digest, Source: a.Source, Signer: a.Signer}
+		ev := Evidence{Type: TypeOf(a), PredicateType: a.PredicateType, Digest: a.Digest, Source: a.Source, Signer: a.Signer}
 		if len(a.Times) > 0 {
 			ev.Time = a.Times[0].Time
 		}
@@ -121,7 +121,7 @@ func (e *evaluation) elsewhere(t string) string {
 		}
 	}
 	for _, a := range e.in.Unlisted {
-		if Type(a.PredicateType) == t {
+		if TypeOf(a) == t {
 			why = append(why, fmt.Sprintf("%s: signed by %s, whom the policy does not list", a.Source, a.Signer))
 		}
 	}
@@ -226,6 +226,7 @@ func (e *evaluation) sourceChecks() {
 
 // Question 3: provenance, builder, runner, signers.
 func (e *evaluation) provenanceChecks() {
+	e.signatureCheck()
 	provs := e.byType["provenance"]
 	if len(provs) == 0 {
 		st := Warn
@@ -251,6 +252,20 @@ func (e *evaluation) provenanceChecks() {
 		e.add(Check{Question: QProvenance, ID: "signers", Status: Warn, Message: fmt.Sprintf("%d attestation(s) verified but are signed by signers the policy does not list; they do not count%s", n, e.elsewhere("")), Evidence: digests(e.in.Unlisted)})
 	} else if len(e.env.Signers) == 0 {
 		e.add(Check{Question: QProvenance, ID: "signers", Status: Warn, Message: "the policy lists no signers: any valid signature counts", Fix: "list the identities or keys that may sign evidence (signers)"})
+	}
+}
+
+// signatureCheck answers for a plain signature over the digest (a release
+// binary signed with cosign sign-blob) when the policy requires one.
+func (e *evaluation) signatureCheck() {
+	const t = policy.AttestationSignature
+	sigs := e.byType[string(t)]
+	switch {
+	case len(sigs) > 0:
+		e.add(Check{Question: QProvenance, ID: "required-signature", Status: Pass, Message: fmt.Sprintf("signature over %s verified, signed by %s", e.digest, sigs[0].Signer), Evidence: digests(sigs)})
+	case e.env.Requires(t):
+		e.add(Check{Question: QProvenance, ID: "required-signature", Status: Fail, Message: "no verified signature over " + e.digest + " by a signer the policy lists" + e.elsewhere(string(t)),
+			Fix: "sign the artifact with the release identity (cosign sign-blob --bundle, or any Sigstore client) and pass the bundle"})
 	}
 }
 

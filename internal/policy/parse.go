@@ -244,10 +244,10 @@ func (p *parser) setSeverity(dst *Severity, path string, set map[string]bool, na
 
 func checkAttestationType(s string) (string, error) {
 	switch AttestationType(s) {
-	case AttestationProvenance, AttestationSBOM, AttestationVuln, AttestationTest:
+	case AttestationProvenance, AttestationSBOM, AttestationVuln, AttestationTest, AttestationSignature:
 		return s, nil
 	}
-	return "", fmt.Errorf("expected one of provenance, sbom, vuln, test, found %q", s)
+	return "", fmt.Errorf("expected one of provenance, sbom, vuln, test, signature, found %q", s)
 }
 
 // signer parses one signers entry.

@@ -178,7 +178,7 @@ func TestParseErrors(t *testing.T) {
 			name:   "bad and repeated require",
 			policy: "\t\t\tdev: {require: [provenance, sboms, provenance]}\n",
 			want: []string{
-				file + `:4:31: environments.dev.require[1]: expected one of provenance, sbom, vuln, test, found "sboms"`,
+				file + `:4:31: environments.dev.require[1]: expected one of provenance, sbom, vuln, test, signature, found "sboms"`,
 				file + `:4:38: environments.dev.require[2]: "provenance" is listed twice: first at line 4`,
 			},
 		},

@@ -36,6 +36,10 @@ const (
 	AttestationSBOM       AttestationType = "sbom"
 	AttestationVuln       AttestationType = "vuln"
 	AttestationTest       AttestationType = "test"
+	// AttestationSignature is a plain signature over the artifact's digest
+	// (a Sigstore message-signature bundle, as `cosign sign-blob --bundle`
+	// makes) by one of the environment's signers: no statement, no predicate.
+	AttestationSignature AttestationType = "signature"
 )
 
 // RunnerEnvironment is where a build may have run.
