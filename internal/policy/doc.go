@@ -20,7 +20,7 @@
 //	    builder:    {ids: ["https://github.com/acme/ci/.github/workflows/build.yml@refs/tags/v1*"], runnerEnvironment: github-hosted}
 //	    signers:    [{issuer: "https://token.actions.githubusercontent.com", identityRegexp: "^https://github.com/acme/.*"}, {key: keys/release.pub}]
 //	    require:    [provenance, sbom, vuln, test]
-//	    vulnerabilities: {maxSeverity: high, unknownAs: high, exceptions: exceptions.yaml}
+//	    vulnerabilities: {maxSeverity: high, unknownAs: critical, exceptions: exceptions.yaml}
 //	    approvals:  {minimum: 1, preventSelfReview: true, tiedToEvidence: true}
 //	    rollback:   {required: true}
 //	    breakGlass: {allowed: true, requireJustification: true}
@@ -52,7 +52,7 @@
 //	require                          [provenance]  [provenance, sbom] [provenance, sbom, vuln, test]
 //	builder.runnerEnvironment        any           any                github-hosted
 //	vulnerabilities.maxSeverity      critical      high               medium
-//	vulnerabilities.unknownAs        high          high               high
+//	vulnerabilities.unknownAs        critical      critical           critical
 //	approvals.minimum                1             1                  1
 //	approvals.preventSelfReview      false         true               true
 //	approvals.tiedToEvidence         false         true               true
@@ -92,9 +92,13 @@
 //
 // Severities are ordered critical > high > medium > low > negligible. A
 // finding blocks when its severity is above maxSeverity (none blocks every
-// finding; critical blocks none). A finding whose severity is unknown or
-// unrecognised counts as unknownAs, high by default, so a scanner that
-// cannot rate a finding does not let it through. A blocking finding is
+// finding; critical blocks none). A finding the scanner did not rate (no
+// severity, "unknown", or a word this package does not know, such as
+// "CRIT") is unrated: it counts as unknownAs (critical, high, medium, low or
+// negligible; critical by default), so a scanner that cannot rate a finding
+// does not let it through, and its message says it was unrated and what it
+// counted as. unknownAs: ignore makes unrated findings block nothing, even
+// under maxSeverity none. A blocking finding is
 // excused by an Exception with its id (CVE or GHSA), matching digest and
 // package when the exception names them, that has not expired at the now
 // the caller gives. An expiry given as a date (2026-03-31) means 00:00 UTC

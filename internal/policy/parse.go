@@ -161,8 +161,8 @@ func (p *parser) environment(name string, k, n *yaml.Node) *Environment {
 		}},
 		{"vulnerabilities", func(v *yaml.Node) {
 			r.fields(v, at("vulnerabilities"), []field{
-				{"maxSeverity", p.setSeverity(&e.Vulnerabilities.MaxSeverity, at("vulnerabilities.maxSeverity"), set, "vulnerabilities.maxSeverity", true)},
-				{"unknownAs", p.setSeverity(&e.Vulnerabilities.UnknownAs, at("vulnerabilities.unknownAs"), set, "vulnerabilities.unknownAs", false)},
+				{"maxSeverity", p.setSeverity(&e.Vulnerabilities.MaxSeverity, at("vulnerabilities.maxSeverity"), set, "vulnerabilities.maxSeverity", string(SeverityNone))},
+				{"unknownAs", p.setSeverity(&e.Vulnerabilities.UnknownAs, at("vulnerabilities.unknownAs"), set, "vulnerabilities.unknownAs", string(SeverityIgnore))},
 				{"exceptions", func(v *yaml.Node) {
 					if s, ok := r.text(v, at("vulnerabilities.exceptions")); ok {
 						e.Vulnerabilities.ExceptionsFile = s
@@ -229,12 +229,11 @@ func (p *parser) setBool(dst *bool, path string, set map[string]bool, name strin
 	}
 }
 
-func (p *parser) setSeverity(dst *Severity, path string, set map[string]bool, name string, allowNone bool) func(*yaml.Node) {
+// setSeverity sets a severity: one of the five, or one of extra (none for
+// maxSeverity, ignore for unknownAs).
+func (p *parser) setSeverity(dst *Severity, path string, set map[string]bool, name string, extra ...string) func(*yaml.Node) {
 	return func(v *yaml.Node) {
-		allowed := []string{"critical", "high", "medium", "low", "negligible"}
-		if allowNone {
-			allowed = append(allowed, "none")
-		}
+		allowed := append([]string{"critical", "high", "medium", "low", "negligible"}, extra...)
 		if s, ok := p.r.enum(v, path, allowed...); ok {
 			*dst = Severity(s)
 			set[name] = true

@@ -167,7 +167,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name:   "unknownAs cannot be none",
 			policy: "\t\t\tdev: {vulnerabilities: {unknownAs: none}}\n",
-			want:   []string{file + `:4:38: environments.dev.vulnerabilities.unknownAs: expected one of critical, high, medium, low, negligible, found "none"`},
+			want:   []string{file + `:4:38: environments.dev.vulnerabilities.unknownAs: expected one of critical, high, medium, low, negligible, ignore, found "none"`},
 		},
 		{
 			name:   "bad runnerEnvironment",

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,6 +20,8 @@ const (
 	SeverityNegligible Severity = "negligible"
 	SeverityUnknown    Severity = "unknown"
 	SeverityNone       Severity = "none"
+	// SeverityIgnore is only an unknownAs: unrated findings block nothing.
+	SeverityIgnore Severity = "ignore"
 )
 
 var severityRank = map[Severity]int{
@@ -54,7 +57,10 @@ type FindingResult struct {
 	Finding Finding
 	// Severity is what the finding was compared as: its normalized
 	// severity, or UnknownAs when that is unknown.
-	Severity    Severity
+	Severity Severity
+	// Unrated says the scanner gave the finding no severity this package
+	// knows ("unknown", "CRIT", none at all).
+	Unrated     bool
 	MaxSeverity Severity
 	// AboveThreshold says Severity is above MaxSeverity.
 	AboveThreshold bool
@@ -80,8 +86,15 @@ func (r FindingResult) Message() string {
 		what += " in " + strings.TrimSpace(f.Package+" "+f.Version)
 	}
 	sev := string(r.Severity)
-	if NormalizeSeverity(f.Severity) == SeverityUnknown {
-		sev = fmt.Sprintf("of unknown severity %q, counted as %s", f.Severity, r.Severity)
+	if r.Unrated {
+		said := "no severity given"
+		if strings.TrimSpace(f.Severity) != "" {
+			said = "severity " + quoteShort(f.Severity)
+		}
+		if r.Severity == SeverityUnknown {
+			return fmt.Sprintf("%s is unrated (%s), ignored (unknownAs: ignore)", what, said)
+		}
+		sev = fmt.Sprintf("unrated (%s), counted as %s (unknownAs)", said, r.Severity)
 	}
 	if !r.AboveThreshold {
 		return fmt.Sprintf("%s is %s, within maxSeverity %s", what, sev, r.MaxSeverity)
@@ -101,15 +114,40 @@ func (r FindingResult) Message() string {
 	return msg
 }
 
+// maxQuoted bounds how much of a scanner's word a message quotes.
+const maxQuoted = 64
+
+// quoteShort quotes s (escaping control characters) after cutting it to
+// maxQuoted runes, with "…" after it when cut.
+func quoteShort(s string) string {
+	if r := []rune(s); len(r) > maxQuoted {
+		return strconv.Quote(string(r[:maxQuoted])) + "…"
+	}
+	return strconv.Quote(s)
+}
+
 // FindingBlocked says whether a finding in the scan of the subject digest
 // blocks the deployment at time now: whether it is above
 // vulnerabilities.maxSeverity and, if so, whether an exception excuses it.
+// A finding the scanner did not rate counts as vulnerabilities.unknownAs
+// (critical when the policy leaves it out), or blocks nothing when that is
+// ignore.
 func (e *Environment) FindingBlocked(f Finding, digest string, now time.Time) FindingResult {
 	v := e.Vulnerabilities
-	r := FindingResult{Finding: f, Severity: v.effective(f.Severity), MaxSeverity: v.MaxSeverity}
-	r.AboveThreshold = v.above(r.Severity)
+	r := FindingResult{Finding: f, Severity: NormalizeSeverity(f.Severity), MaxSeverity: v.MaxSeverity}
 	r.Expected = fmt.Sprintf("severity at most %s, or an active exception", r.MaxSeverity)
-	r.Found = string(r.Severity)
+	if r.Severity == SeverityUnknown {
+		r.Unrated = true
+		if v.UnknownAs == SeverityIgnore {
+			r.Found = "unrated, ignored"
+			return r
+		}
+		r.Severity = v.unknownAs()
+		r.Found = "unrated, counted as " + string(r.Severity)
+	} else {
+		r.Found = string(r.Severity)
+	}
+	r.AboveThreshold = v.above(r.Severity)
 	if !r.AboveThreshold {
 		return r
 	}
@@ -126,16 +164,15 @@ func (e *Environment) FindingBlocked(f Finding, digest string, now time.Time) Fi
 	return r
 }
 
-// effective is the severity a finding is compared as.
-func (v VulnerabilityPolicy) effective(severity string) Severity {
-	s := NormalizeSeverity(severity)
-	if s != SeverityUnknown {
-		return s
-	}
+// unknownAs is the severity an unrated finding is compared as: UnknownAs
+// when it is a severity, critical otherwise (left out, or a value this
+// package does not know), so an unrated finding is never let through by
+// accident.
+func (v VulnerabilityPolicy) unknownAs() Severity {
 	if _, ok := severityRank[v.UnknownAs]; ok && v.UnknownAs != SeverityNone {
 		return v.UnknownAs
 	}
-	return SeverityHigh
+	return SeverityCritical
 }
 
 // above reports whether s is above MaxSeverity. A MaxSeverity the package

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -43,6 +44,10 @@ func TestFindingBlocked(t *testing.T) {
 				vulnerabilities: {maxSeverity: none}
 			report-only:
 				vulnerabilities: {maxSeverity: critical}
+			unrated-default:
+				vulnerabilities: {maxSeverity: high}
+			unrated-ignored:
+				vulnerabilities: {maxSeverity: none, unknownAs: ignore}
 `, files{"policies/exceptions.yaml": vulnExceptions})
 	prod := environment(t, p, "production")
 	x := prod.Vulnerabilities.Exceptions
@@ -131,20 +136,59 @@ func TestFindingBlocked(t *testing.T) {
 			message: "CVE-2025-0001 is critical, above maxSeverity high; its exception (policies/exceptions.yaml:20) expired at 2026-11-26T00:00:00Z",
 		},
 		{
-			name:    "unknown severity counts as high",
+			name:    "unrated counts as critical by default",
 			env:     "zero",
 			finding: Finding{ID: "GHSA-aaaa-bbbb-cccc", Package: "left-pad", Severity: ""},
-			want: FindingResult{Severity: SeverityHigh, MaxSeverity: SeverityNone, AboveThreshold: true, Blocked: true,
-				Expected: "severity at most none, or an active exception", Found: "high, no exception"},
-			message: `GHSA-aaaa-bbbb-cccc in left-pad is of unknown severity "", counted as high, above maxSeverity none`,
+			want: FindingResult{Severity: SeverityCritical, Unrated: true, MaxSeverity: SeverityNone, AboveThreshold: true, Blocked: true,
+				Expected: "severity at most none, or an active exception", Found: "unrated, counted as critical, no exception"},
+			message: `GHSA-aaaa-bbbb-cccc in left-pad is unrated (no severity given), counted as critical (unknownAs), above maxSeverity none`,
 		},
 		{
-			name:    "unknown severity counts as unknownAs",
+			name:    "CRIT is unrated, and blocks under maxSeverity high",
+			env:     "unrated-default",
+			finding: Finding{ID: "CVE-2024-0006", Package: "zlib", Version: "1.2", Severity: "CRIT"},
+			want: FindingResult{Severity: SeverityCritical, Unrated: true, MaxSeverity: SeverityHigh, AboveThreshold: true, Blocked: true,
+				Expected: "severity at most high, or an active exception", Found: "unrated, counted as critical, no exception"},
+			message: `CVE-2024-0006 in zlib 1.2 is unrated (severity "CRIT"), counted as critical (unknownAs), above maxSeverity high`,
+		},
+		{
+			name:    "unknown is unrated, and blocks under maxSeverity high",
+			env:     "unrated-default",
+			finding: Finding{ID: "CVE-2024-0007", Severity: "unknown"},
+			want: FindingResult{Severity: SeverityCritical, Unrated: true, MaxSeverity: SeverityHigh, AboveThreshold: true, Blocked: true,
+				Expected: "severity at most high, or an active exception", Found: "unrated, counted as critical, no exception"},
+			message: `CVE-2024-0007 is unrated (severity "unknown"), counted as critical (unknownAs), above maxSeverity high`,
+		},
+		{
+			name:    "an unrated severity is quoted safely and cut short",
+			env:     "unrated-default",
+			finding: Finding{ID: "CVE-2024-0008", Severity: "x\n::error::" + strings.Repeat("A", 100)},
+			want: FindingResult{Severity: SeverityCritical, Unrated: true, MaxSeverity: SeverityHigh, AboveThreshold: true, Blocked: true,
+				Expected: "severity at most high, or an active exception", Found: "unrated, counted as critical, no exception"},
+			message: `CVE-2024-0008 is unrated (severity "x\n::error::` + strings.Repeat("A", 53) + `"…), counted as critical (unknownAs), above maxSeverity high`,
+		},
+		{
+			name:    "unrated counts as unknownAs",
 			env:     "unknown-low",
 			finding: Finding{ID: "CVE-2024-0003", Severity: "Important"},
-			want: FindingResult{Severity: SeverityLow, MaxSeverity: SeverityMedium,
-				Expected: "severity at most medium, or an active exception", Found: "low"},
-			message: `CVE-2024-0003 is of unknown severity "Important", counted as low, within maxSeverity medium`,
+			want: FindingResult{Severity: SeverityLow, Unrated: true, MaxSeverity: SeverityMedium,
+				Expected: "severity at most medium, or an active exception", Found: "unrated, counted as low"},
+			message: `CVE-2024-0003 is unrated (severity "Important"), counted as low (unknownAs), within maxSeverity medium`,
+		},
+		{
+			name:    "unrated ignored with unknownAs ignore, even under maxSeverity none",
+			env:     "unrated-ignored",
+			finding: Finding{ID: "CVE-2024-0009", Severity: "CRIT"},
+			want: FindingResult{Severity: SeverityUnknown, Unrated: true, MaxSeverity: SeverityNone,
+				Expected: "severity at most none, or an active exception", Found: "unrated, ignored"},
+			message: `CVE-2024-0009 is unrated (severity "CRIT"), ignored (unknownAs: ignore)`,
+		},
+		{
+			name:    "a rated finding is still compared under unknownAs ignore",
+			env:     "unrated-ignored",
+			finding: Finding{ID: "CVE-2024-0010", Severity: "low"},
+			want: FindingResult{Severity: SeverityLow, MaxSeverity: SeverityNone, AboveThreshold: true, Blocked: true,
+				Expected: "severity at most none, or an active exception", Found: "low, no exception"},
 		},
 		{
 			name:    "moderate is medium",
