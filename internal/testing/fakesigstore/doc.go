@@ -1,9 +1,9 @@
 // Package fakesigstore runs a private Sigstore on loopback for tests: an
-// OIDC issuer that mints GitHub Actions ID tokens, a Fulcio, a Rekor and an
-// RFC 3161 timestamp authority, each an httptest server speaking the real
-// service's wire format, so that sigstore-go's own clients (pkg/sign) sign
-// against it and sigstore-go's verifier (pkg/verify) accepts the result under
-// the stack's trusted root.
+// OIDC issuer that mints GitHub Actions ID tokens, a Fulcio, a Rekor, a
+// Rekor v2 and an RFC 3161 timestamp authority, each an httptest server
+// speaking the real service's wire format, so that sigstore-go's own
+// clients (pkg/sign) sign against it and sigstore-go's verifier (pkg/verify)
+// accepts the result under the stack's trusted root.
 //
 // What each server implements:
 //
@@ -33,9 +33,31 @@
 //     rekor.sigstore.dev. GET /api/v1/log, /api/v1/log/publicKey,
 //     /api/v1/log/entries?logIndex=N and /api/v1/log/entries/{uuid} serve the
 //     log with fresh proofs. A resubmitted entry gets 409.
+//   - Rekor v2 (RekorV2URL), a tile-based rekor-tiles log: POST
+//     /api/v2/log/entries takes the protojson CreateEntryRequest that
+//     sigstore-go's Rekor client (Version: 2) sends, hashedrekord v0.0.2 or
+//     dsse v0.0.2, unknown fields refused. rekor-tiles' own types check it
+//     (signatures verified, algorithms limited to rekor-tiles' defaults) and
+//     make the log entry, canonicalized (RFC 8785) and appended to a second
+//     in-memory RFC 6962 tree. The answer is 201 with the protojson
+//     TransparencyLogEntry: logIndex (the index in the tree, from 0), logId
+//     (the full key hash of the checkpoint key), kindVersion, the
+//     canonicalized body and an inclusion proof whose checkpoint is a C2SP
+//     signed note from the log's Ed25519 key, its origin the hostname of
+//     RekorV2URL (what sigstore-go checks against the trusted root's
+//     baseUrl). There is no integrated time and no inclusion promise: a
+//     bundle with only a Rekor v2 entry has no trusted time, so sign with
+//     the TSA too. Refusals are rekor-tiles' gRPC-gateway error body, 400
+//     (with the reason, which rekor-tiles only logs) or 409 for a
+//     resubmitted entry. GET /checkpoint serves the signed checkpoint of the
+//     current tree, as the tlog-tiles read path does; no tiles are served.
 //   - TSA (TSAURL, the full endpoint URL): POST /api/v1/timestamp
 //     (application/timestamp-query → 201 application/timestamp-reply) signed
 //     by the TSA leaf; GET /api/v1/timestamp/certchain returns the chain.
+//
+// TrustedRootJSON names both logs; SigningConfigJSON (a v0.2 signing config,
+// WriteSigningConfig) names Fulcio, the issuer, Rekor v2 (majorApiVersion
+// 2), Rekor (1) and the TSA, valid from ServicesSince.
 //
 // Fulcio's and the TSA's chains are built with sigstore-go's pkg/testing/ca
 // (separate roots). No certificate transparency log runs: certificates carry

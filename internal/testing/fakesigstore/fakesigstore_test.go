@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
@@ -200,8 +201,12 @@ func TestTrustedRoot(t *testing.T) {
 	if doc.MediaType != "application/vnd.dev.sigstore.trustedroot+json;version=0.1" {
 		t.Errorf("mediaType = %q", doc.MediaType)
 	}
-	if len(doc.Tlogs) != 1 || doc.Tlogs[0].BaseURL != s.RekorURL {
-		t.Errorf("tlogs = %+v, want one with baseUrl %s", doc.Tlogs, s.RekorURL)
+	var logs []string
+	for _, l := range doc.Tlogs {
+		logs = append(logs, l.BaseURL)
+	}
+	if diff := cmp.Diff([]string{s.RekorURL, s.RekorV2URL}, logs, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("tlogs' base URLs (-want +got):\n%s", diff)
 	}
 	if len(doc.Ctlogs) != 0 {
 		t.Errorf("ctlogs = %d, want none", len(doc.Ctlogs))

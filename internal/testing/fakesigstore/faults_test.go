@@ -19,6 +19,7 @@ func TestFaultSwitches(t *testing.T) {
 	}{
 		{name: "fulcio", fail: s.FailFulcio, url: s.FulcioURL + "/api/v2/trustBundle"},
 		{name: "rekor", fail: s.FailRekor, url: s.RekorURL + "/api/v1/log"},
+		{name: "rekor v2", fail: s.FailRekorV2, url: s.RekorV2URL + "/checkpoint"},
 		{name: "tsa", fail: s.FailTSA, url: s.TSAURL + "/certchain"},
 	}
 	for _, tt := range tests {
