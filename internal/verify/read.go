@@ -10,6 +10,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
@@ -39,38 +42,126 @@ const maxEntryLine = 16 << 20
 
 // ReadBundles parses data as signed evidence: one Sigstore bundle (v0.1 to
 // v0.3 JSON), one DSSE envelope, or JSON Lines of either. source names the
-// data in entries and errors. Data that holds no evidence at all is an error
-// wrapping ErrMalformedBundle; a JSONL line that cannot be read becomes an
-// entry with Err set, so the other lines are still tried.
+// data in entries and errors. Data that holds no evidence at all (empty,
+// or no document or line in it readable as a bundle or an envelope) is an
+// error wrapping ErrMalformedBundle. A JSONL line that cannot be read
+// becomes an entry with Err set, so the other lines are still tried; so
+// does a statement of a _type other than in-toto Statement v1 or v0.1,
+// which keeps its Bundle, so reports can still say what it claims to be.
 func ReadBundles(source string, data []byte) ([]Entry, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return nil, fmt.Errorf("%w: %s: empty, expected a Sigstore bundle, a DSSE envelope, or JSON Lines of them", ErrMalformedBundle, source)
 	}
-	if json.Valid(trimmed) {
-		entries := readDocument(source, trimmed)
-		if len(entries) == 1 && entries[0].Err != nil {
-			return nil, entries[0].Err
-		}
-		return entries, nil
-	}
 	var entries []Entry
-	sc := bufio.NewScanner(bytes.NewReader(trimmed))
-	sc.Buffer(make([]byte, 0, 64<<10), maxEntryLine)
-	for line := 1; sc.Scan(); line++ {
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
-			continue
+	if json.Valid(trimmed) {
+		entries = readDocument(source, trimmed)
+	} else {
+		sc := bufio.NewScanner(bytes.NewReader(trimmed))
+		sc.Buffer(make([]byte, 0, 64<<10), maxEntryLine)
+		for line := 1; sc.Scan(); line++ {
+			text := bytes.TrimSpace(sc.Bytes())
+			if len(text) == 0 {
+				continue
+			}
+			entries = append(entries, readDocument(fmt.Sprintf("%s:%d", source, line), text)...)
 		}
-		entries = append(entries, readDocument(fmt.Sprintf("%s:%d", source, line), text)...)
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrMalformedBundle, source, err)
+		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrMalformedBundle, source, err)
+	if err := noneRead(source, entries); err != nil {
+		return nil, err
 	}
-	if len(entries) == 1 && entries[0].Err != nil {
-		return nil, entries[0].Err
+	for i := range entries {
+		checkStatementType(&entries[i])
 	}
 	return entries, nil
+}
+
+// noneRead is the error for entries none of which could be read: the one
+// entry's error, or the first few lines' errors.
+func noneRead(source string, entries []Entry) error {
+	for _, e := range entries {
+		if e.Err == nil {
+			return nil
+		}
+	}
+	switch len(entries) {
+	case 0:
+		return fmt.Errorf("%w: %s: expected a Sigstore bundle, a DSSE envelope, or JSON Lines of them, found none", ErrMalformedBundle, source)
+	case 1:
+		return entries[0].Err
+	}
+	const shown = 3
+	var why []string
+	for _, e := range entries[:min(len(entries), shown)] {
+		why = append(why, e.Err.Error())
+	}
+	if len(entries) > shown {
+		why = append(why, fmt.Sprintf("and %d more", len(entries)-shown))
+	}
+	return fmt.Errorf("%w: %s: expected a Sigstore bundle or a DSSE envelope on at least one of its %d lines, found none: %s", ErrMalformedBundle, source, len(entries), strings.Join(why, "; "))
+}
+
+// The in-toto Statement types relproof reads: v1, and v0.1, which real
+// bundles still carry.
+const (
+	StatementV1  = "https://in-toto.io/Statement/v1"
+	StatementV01 = "https://in-toto.io/Statement/v0.1"
+)
+
+// maxQuotedType bounds how much of an unverified _type a message quotes.
+const maxQuotedType = 100
+
+// checkStatementType rejects an in-toto statement whose _type is neither
+// StatementV1 nor StatementV01: the entry keeps its Bundle and carries Err.
+// A payload that is not an in-toto JSON object is left to the signature
+// check, which says what is wrong with it.
+func checkStatementType(e *Entry) {
+	if e.Err != nil || e.Bundle == nil {
+		return
+	}
+	env := e.Bundle.GetDsseEnvelope()
+	if env == nil || env.GetPayloadType() != bundle.IntotoMediaType {
+		return
+	}
+	var st map[string]json.RawMessage
+	if json.Unmarshal(env.GetPayload(), &st) != nil {
+		return
+	}
+	raw, ok := st["_type"]
+	var found string
+	switch {
+	case !ok:
+		found = "found no _type"
+	default:
+		var typ string
+		if json.Unmarshal(raw, &typ) != nil {
+			found = "found a _type that is not a string"
+		} else if typ == StatementV1 || typ == StatementV01 {
+			return
+		} else {
+			found = "found _type " + quoteUnverified(typ, maxQuotedType)
+		}
+	}
+	e.Err = fmt.Errorf("%w: %s: expected an in-toto statement of _type %s or %s, %s", ErrMalformedBundle, e.Source, StatementV1, StatementV01, found)
+}
+
+// quoteUnverified quotes text read from unverified content for a message:
+// control and format characters (newlines, escapes, bidi overrides)
+// removed, cut to max runes with "…" after the quote when cut.
+func quoteUnverified(s string, max int) string {
+	clean := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
+	if r := []rune(clean); len(r) > max {
+		return strconv.Quote(string(r[:max])) + "…"
+	}
+	return strconv.Quote(clean)
 }
 
 // probe is just enough of a document to tell what it is.
@@ -212,6 +303,7 @@ func CosignEntry(source string, envelope []byte, certPEM, rekorBundle string) En
 			return e
 		}
 		e.Bundle = b
+		checkStatementType(&e)
 		return e
 	}
 	b, err := cosignKeylessBundle(envelope, certPEM, rekorBundle)
@@ -220,6 +312,7 @@ func CosignEntry(source string, envelope []byte, certPEM, rekorBundle string) En
 		return e
 	}
 	e.Bundle = b
+	checkStatementType(&e)
 	return e
 }
 
