@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Side by side, in one run: `relproof verify` against stock
-# `cosign verify-blob-attestation --new-bundle-format --trusted-root` (v2.4.1)
+# `cosign verify-blob-attestation --new-bundle-format --trusted-root` (v2.6.1)
 # on the same real GitHub artifact attestation, offline; then a JSONL of N
 # bundles verified in one relproof process against N cosign calls.
 #
 #   bash bench/verify/run.sh [N]        (needs hyperfine: apt-get install hyperfine)
 #
-# Builds bin/relproof and bin/cosign (tools/cosign pins v2.4.1) if missing.
+# Builds bin/relproof and bin/cosign (tools/cosign pins v2.6.1) if missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-20}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/relproof/relproof/internal/testing/fakesigstore"
@@ -14,7 +15,7 @@ import (
 )
 
 // Interoperability with the stock tools users already trust, built at
-// pinned versions by .ci/run (tools/cosign: cosign v2.4.1). Run with
+// pinned versions by .ci/run (tools/cosign: cosign v2.6.1). Run with
 // `go test -tags interop ./internal/cli/`.
 
 // tool finds a stock binary: $RELPROOF_<NAME> or bin/<name>.
@@ -69,7 +70,7 @@ func TestInteropCosignBlobAttestation(t *testing.T) {
 }
 
 // cosign verify-attestation verifies what `relproof attest --push` attached
-// to an image in a registry (cosign v2.4.1 reads its .att layout, which
+// to an image in a registry (cosign v2.6.1 reads its .att layout, which
 // relproof writes beside the OCI 1.1 referrer).
 func TestInteropCosignVerifyAttestation(t *testing.T) {
 	cosign := tool(t, "cosign", "RELPROOF_COSIGN")
@@ -163,4 +164,38 @@ func TestInteropCosignKeyless(t *testing.T) {
 		"--key", pub, "--type", "https://example.com/p/v1", artifact); err != nil {
 		t.Fatalf("cosign rejected a logged key bundle: %v\n%s", err, out)
 	}
+}
+
+// relproof verifies the plain signature stock `cosign sign-blob --bundle`
+// makes (a message-signature bundle, no statement) for the file it signed,
+// reports it as a signature, and refuses it for another file and under
+// another key.
+func TestInteropCosignSignBlob(t *testing.T) {
+	cosign := tool(t, "cosign", "RELPROOF_COSIGN")
+	dir := t.TempDir()
+	env := testEnv(t, nil)
+	_, otherPub := keys(t, env, dir, "other")
+	cmd := exec.Command(cosign, "generate-key-pair", "--output-key-prefix", filepath.Join(dir, "cosign"))
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "COSIGN_PASSWORD=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("cosign generate-key-pair: %v\n%s", err, out)
+	}
+	artifact := writeFile(t, dir, "relproof_linux_amd64", "a release binary")
+	bundle := filepath.Join(dir, "relproof_linux_amd64.sigstore.json")
+	sign := exec.Command(cosign, "sign-blob", "--yes", "--key", filepath.Join(dir, "cosign.key"), "--bundle", bundle, "--new-bundle-format", "--tlog-upload=false", artifact)
+	sign.Env = append(os.Environ(), "HOME="+t.TempDir(), "TUF_ROOT="+t.TempDir(), "COSIGN_PASSWORD=")
+	if out, err := sign.CombinedOutput(); err != nil {
+		t.Fatalf("cosign sign-blob: %v\n%s", err, out)
+	}
+	pub := filepath.Join(dir, "cosign.pub")
+
+	r := run(t, env, "verify", artifact, "--bundle", bundle, "--key", pub, "--output", "json")
+	expect(t, r, 0)
+	if !strings.Contains(r.stdout, `"kind": "signature"`) {
+		t.Errorf("the report does not say it verified a signature:\n%s", r.stdout)
+	}
+	other := writeFile(t, dir, "other.bin", "another binary")
+	expect(t, run(t, env, "verify", other, "--bundle", bundle, "--key", pub), 1, "subject mismatch", "the signature is over sha256:")
+	expect(t, run(t, env, "verify", artifact, "--bundle", bundle, "--key", otherPub), 1, "expected key")
+	expect(t, run(t, env, "verify", artifact, "--bundle", bundle, "--key", pub, "--type", "provenance"), 1, "found a plain signature")
 }
