@@ -5,8 +5,11 @@
 # bundles verified in one relproof process against N cosign calls.
 #
 #   bash bench/verify/run.sh [N]        (needs hyperfine: apt-get install hyperfine)
+#   BEFORE=REV bash bench/verify/run.sh  also times relproof built from git
+#                                        revision REV, in the same run
 #
-# Builds bin/relproof and bin/cosign (tools/cosign pins v2.6.1) if missing.
+# Builds bin/relproof and bin/cosign (tools/cosign pins v2.6.1) if missing;
+# with BEFORE, bin/relproof-REV from a temporary git worktree.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-20}
@@ -14,6 +17,18 @@ command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install 
 mkdir -p bin
 go build -o bin/relproof ./cmd/relproof
 [ -x bin/cosign ] || (cd tools/cosign && go build -o ../../bin/cosign github.com/sigstore/cosign/v2/cmd/cosign)
+
+before=()
+if [ -n "${BEFORE:-}" ]; then
+  rev=$(git rev-parse --short "$BEFORE")
+  if [ ! -x "bin/relproof-$rev" ]; then
+    wt=$(mktemp -d)
+    git worktree add -f --detach "$wt" "$rev" >/dev/null
+    (cd "$wt" && go build -o "$OLDPWD/bin/relproof-$rev" ./cmd/relproof)
+    git worktree remove --force "$wt"
+  fi
+  before=("bin/relproof-$rev")
+fi
 
 C=testdata/corpus/sigstore_bundles/github-attestations/cli-cli
 ROOT=testdata/corpus/trusted_roots/public-good.trusted_root.json
@@ -31,12 +46,30 @@ cosign_one="bin/cosign verify-blob-attestation --new-bundle-format --bundle $BUN
 $relproof_one >/dev/null
 $cosign_one 2>/dev/null
 
+extra=()
+if [ ${#before[@]} -gt 0 ]; then
+  before_one="${before[0]} ${relproof_one#bin/relproof }"
+  $before_one >/dev/null
+  extra=(-n "relproof $rev" "$before_one")
+fi
+
 echo "== one bundle"
 hyperfine -N --warmup 3 --min-runs 30 --export-markdown "$work/one.md" \
-  -n relproof "$relproof_one" -n cosign "$cosign_one"
+  -n relproof "$relproof_one" "${extra[@]}" -n cosign "$cosign_one"
 
 echo "== $N bundles: one relproof process (JSONL) vs $N cosign calls"
 hyperfine --warmup 1 --min-runs 5 --export-markdown "$work/many.md" \
   -n "relproof x1 (JSONL of $N)" "bin/relproof verify $ART --bundle $work/bundles.jsonl --trusted-root $ROOT --cert-identity $ID --cert-oidc-issuer $ISS >/dev/null" \
   -n "cosign x$N" "for i in \$(seq $N); do $cosign_one 2>/dev/null; done"
 cat "$work/one.md" "$work/many.md"
+
+# Peak memory (maximum resident set size) of one verification, median of 5.
+peak() {
+  for _ in 1 2 3 4 5; do /usr/bin/time -f %M "$@" >/dev/null 2>>"$work/rss" || true; tail -n 1 "$work/rss"; done | sort -n | sed -n 3p
+}
+echo
+echo "| one bundle | peak RSS (KiB, median of 5) |"
+echo "|---|---|"
+echo "| relproof | $(peak $relproof_one) |"
+[ ${#before[@]} -gt 0 ] && echo "| relproof $rev | $(peak $before_one) |"
+echo "| cosign | $(peak $cosign_one) |"

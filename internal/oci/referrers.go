@@ -34,7 +34,7 @@ var emptyConfig = []byte("{}")
 // returns the referrer manifest's reference. created is recorded as an
 // annotation; pass a fixed time for reproducible manifests.
 func PushBundle(ctx context.Context, subjectRef name.Digest, bundle []byte, predicateType, created string, opts ...remote.Option) (name.Digest, error) {
-	annotations := map[string]string{AnnotationBundleContent: "dsse-envelope"}
+	annotations := map[string]string{AnnotationBundleContent: bundleContent(bundle)}
 	if predicateType != "" {
 		annotations[AnnotationPredicateType] = predicateType
 	}
@@ -49,6 +49,18 @@ func PushBundle(ctx context.Context, subjectRef name.Digest, bundle []byte, pred
 		Layer:           bundle,
 		Annotations:     annotations,
 	}, opts...)
+}
+
+// bundleContent is what the bundle holds, as Sigstore's OCI annotation
+// says it: "message-signature" for a plain signature, else "dsse-envelope".
+func bundleContent(bundle []byte) string {
+	var b struct {
+		MessageSignature json.RawMessage `json:"messageSignature"`
+	}
+	if json.Unmarshal(bundle, &b) == nil && len(b.MessageSignature) > 0 {
+		return "message-signature"
+	}
+	return "dsse-envelope"
 }
 
 // Artifact is an OCI 1.1 artifact of one layer.
