@@ -58,8 +58,11 @@ hyperfine -N --warmup 3 --min-runs 30 --export-markdown "$work/one.md" \
   -n relproof "$relproof_one" "${extra[@]}" -n cosign "$cosign_one"
 
 echo "== $N bundles: one relproof process (JSONL) vs $N cosign calls"
+many_args="verify $ART --bundle $work/bundles.jsonl --trusted-root $ROOT --cert-identity $ID --cert-oidc-issuer $ISS"
+extra_many=()
+[ ${#before[@]} -gt 0 ] && extra_many=(-n "relproof $rev x1 (JSONL of $N)" "${before[0]} $many_args >/dev/null")
 hyperfine --warmup 1 --min-runs 5 --export-markdown "$work/many.md" \
-  -n "relproof x1 (JSONL of $N)" "bin/relproof verify $ART --bundle $work/bundles.jsonl --trusted-root $ROOT --cert-identity $ID --cert-oidc-issuer $ISS >/dev/null" \
+  -n "relproof x1 (JSONL of $N)" "bin/relproof $many_args >/dev/null" "${extra_many[@]}" \
   -n "cosign x$N" "for i in \$(seq $N); do $cosign_one 2>/dev/null; done"
 cat "$work/one.md" "$work/many.md"
 
