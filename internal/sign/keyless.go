@@ -34,6 +34,9 @@ type KeylessOptions struct {
 	// RekorURL is the transparency log; empty records no log entry (then
 	// TSAURL must be set, so the signature has a trusted time).
 	RekorURL string
+	// RekorVersion is the log's API version: RekorV1 (also when 0) or
+	// RekorV2, which needs TSAURL (a Rekor v2 entry has no time).
+	RekorVersion uint32
 	// TSAURL is an RFC 3161 timestamp authority; empty asks none.
 	TSAURL string
 	// Getenv reads the environment: SIGSTORE_ID_TOKEN, or the GitHub
@@ -57,15 +60,25 @@ func NewKeylessSigner(o KeylessOptions) (*KeylessSigner, error) {
 		return nil, errors.New("keyless signing needs a Fulcio URL")
 	}
 	if o.RekorURL == "" && o.TSAURL == "" {
-		return nil, errors.New("keyless signing needs a transparency log (--rekor-url) or a timestamp authority (--tsa-url): without either the certificate's ten minutes cannot be proven later")
+		return nil, fmt.Errorf("%w: keyless signing needs a transparency log (--rekor-url) or a timestamp authority (--tsa-url): without either the certificate's ten minutes cannot be proven later", ErrNoTrustedTime)
+	}
+	if err := o.transparency().check(); err != nil {
+		return nil, fmt.Errorf("keyless signing: %w", err)
 	}
 	if o.Getenv == nil {
 		return nil, errors.New("keyless signing: no environment")
 	}
 	if o.Timeout == 0 {
-		o.Timeout = 30 * time.Second
+		o.Timeout = defaultTimeout
 	}
 	return &KeylessSigner{o: o}, nil
+}
+
+// defaultTimeout bounds each request to a Sigstore service.
+const defaultTimeout = 30 * time.Second
+
+func (o KeylessOptions) transparency() Transparency {
+	return Transparency{RekorURL: o.RekorURL, RekorVersion: o.RekorVersion, TSAURL: o.TSAURL}
 }
 
 // Identity implements Signer: the certificate identity once signed.
@@ -107,15 +120,13 @@ func (k *KeylessSigner) SignStatement(ctx context.Context, statement []byte) (*p
 		CertificateProvider:        sgsign.NewFulcio(&sgsign.FulcioOptions{BaseURL: k.o.FulcioURL, Timeout: k.o.Timeout, Retries: 2}),
 		CertificateProviderOptions: &sgsign.CertificateProviderOptions{IDToken: tok},
 	}
-	if k.o.RekorURL != "" {
-		opts.TransparencyLogs = []sgsign.Transparency{sgsign.NewRekor(&sgsign.RekorOptions{BaseURL: k.o.RekorURL, Timeout: k.o.Timeout, Retries: 2})}
-	}
-	if k.o.TSAURL != "" {
-		opts.TimestampAuthorities = []*sgsign.TimestampAuthority{sgsign.NewTimestampAuthority(&sgsign.TimestampAuthorityOptions{URL: k.o.TSAURL, Timeout: k.o.Timeout, Retries: 2})}
+	t := k.o.transparency()
+	if err := t.apply(&opts, k.o.Timeout); err != nil {
+		return nil, fmt.Errorf("keyless signing: %w", err)
 	}
 	b, err := sgsign.Bundle(&sgsign.DSSEData{Data: statement, PayloadType: InTotoPayloadType}, kp, opts)
 	if err != nil {
-		return nil, fmt.Errorf("keyless signing (Fulcio %s, Rekor %s, TSA %s): %s", k.o.FulcioURL, orNone(k.o.RekorURL), orNone(k.o.TSAURL),
+		return nil, fmt.Errorf("keyless signing (Fulcio %s, Rekor %s, TSA %s): %s", k.o.FulcioURL, t.rekor(), orNone(k.o.TSAURL),
 			Redact(err.Error(), tok, k.o.Getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN")))
 	}
 	if raw := b.GetVerificationMaterial().GetCertificate().GetRawBytes(); raw != nil {

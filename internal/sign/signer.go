@@ -41,9 +41,9 @@ type KeySigner struct {
 	hash crypto.Hash
 	hint string
 	kind string // "key", "kms URI", "pkcs11 URI"
-	// rekorURL and tsaURL, when set, log the signature and/or have it
+	// transparency, when set, logs the signature and/or has it
 	// timestamped, so verifiers can tell when it was made.
-	rekorURL, tsaURL string
+	transparency Transparency
 }
 
 var _ Signer = (*KeySigner)(nil)
@@ -84,11 +84,15 @@ func NewSignerVerifierSigner(sv signature.SignerVerifier, h crypto.Hash, kind st
 	return &KeySigner{sv: sv, pub: pub, hash: h, hint: hint, kind: kind}, nil
 }
 
-// WithTransparency has the signatures logged in Rekor at rekorURL and/or
-// timestamped by the RFC 3161 authority at tsaURL (either may be empty).
-func (s *KeySigner) WithTransparency(rekorURL, tsaURL string) *KeySigner {
-	s.rekorURL, s.tsaURL = rekorURL, tsaURL
-	return s
+// WithTransparency has the signatures logged in the Rekor (v1 or v2) log
+// and/or timestamped by the RFC 3161 authority that t names (either may be
+// empty). It refuses a Rekor v2 log without a timestamp authority.
+func (s *KeySigner) WithTransparency(t Transparency) (*KeySigner, error) {
+	if err := t.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.kind, err)
+	}
+	s.transparency = t
+	return s, nil
 }
 
 // Public returns the signer's public key.
@@ -106,11 +110,8 @@ func (s *KeySigner) Identity() string {
 func (s *KeySigner) SignStatement(ctx context.Context, statement []byte) (*protobundle.Bundle, error) {
 	content := &sgsign.DSSEData{Data: statement, PayloadType: InTotoPayloadType}
 	opts := sgsign.BundleOptions{Context: ctx}
-	if s.rekorURL != "" {
-		opts.TransparencyLogs = []sgsign.Transparency{sgsign.NewRekor(&sgsign.RekorOptions{BaseURL: s.rekorURL, Retries: 2})}
-	}
-	if s.tsaURL != "" {
-		opts.TimestampAuthorities = []*sgsign.TimestampAuthority{sgsign.NewTimestampAuthority(&sgsign.TimestampAuthorityOptions{URL: s.tsaURL, Retries: 2})}
+	if err := s.transparency.apply(&opts, defaultTimeout); err != nil {
+		return nil, fmt.Errorf("signing statement with %s: %w", s.kind, err)
 	}
 	b, err := sgsign.Bundle(content, keypair{s: s}, opts)
 	if err != nil {
