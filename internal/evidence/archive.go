@@ -4,21 +4,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 )
-
-// maxArchiveFile bounds one file read from a pack archive; a pack holds
-// text and bundles, not artifacts.
-const maxArchiveFile = 256 << 20
 
 // Archive writes the pack at dir as a reproducible .tar.gz: entries sorted,
 // every time t, owners 0, modes 0755/0644, no gzip name or time. The same
@@ -85,68 +78,6 @@ func Archive(dir string, t time.Time) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// Extract unpacks a pack archive (as Archive writes it) into dir, which
-// must be new or empty. Anything but regular files and directories under
-// release-evidence/, or a path that would leave dir, is refused.
-func Extract(archive, dir string) error {
-	f, err := os.Open(archive)
-	if err != nil {
-		return fmt.Errorf("pack archive %s: %w", archive, err)
-	}
-	defer f.Close()
-	return ExtractFrom(archive, f, dir)
-}
-
-// ExtractFrom is Extract for an archive read from r; archive names it in
-// errors.
-func ExtractFrom(archive string, r io.Reader, dir string) error {
-	gz, err := gzip.NewReader(r)
-	if err != nil {
-		return fmt.Errorf("pack archive %s: expected a .tar.gz: %w", archive, err)
-	}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("pack archive %s: %w", archive, err)
-		}
-		clean := path.Clean(h.Name)
-		rel, ok := strings.CutPrefix(clean, "release-evidence/")
-		if clean == "release-evidence" {
-			rel, ok = ".", true
-		}
-		if !ok || path.IsAbs(h.Name) || rel == ".." || strings.HasPrefix(rel, "../") {
-			return fmt.Errorf("pack archive %s: entry %q: expected a path under release-evidence/", archive, h.Name)
-		}
-		target := filepath.Join(dir, filepath.FromSlash(rel))
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if h.Size > maxArchiveFile {
-				return fmt.Errorf("pack archive %s: entry %q is %d bytes, more than a pack file may be", archive, h.Name, h.Size)
-			}
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
-			}
-			data, err := io.ReadAll(io.LimitReader(tr, maxArchiveFile))
-			if err != nil {
-				return fmt.Errorf("pack archive %s: %w", archive, err)
-			}
-			if err := os.WriteFile(target, data, 0o644); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("pack archive %s: entry %q: expected a file or directory, found type %q", archive, h.Name, string(h.Typeflag))
-		}
-	}
 }
 
 // IsArchive reports whether a pack path names an archive rather than a

@@ -9,5 +9,8 @@
 // evidence that is not available is never omitted: its file says what is
 // missing and why, and MANIFEST.json marks it missing with the reason.
 // Verify detects any changed, missing or extra file and checks the
-// manifest's signature offline.
+// manifest's signature offline. VerifyArchive does the same for a .tar.gz,
+// which it reads through once, refusing anything Archive would not have
+// written (see ExtractFrom), before unpacking only the files the manifest
+// lists.
 package evidence

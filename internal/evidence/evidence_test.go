@@ -22,8 +22,8 @@ func TestPackVerifyNotAPack(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Verify(dir, Options{})
-	if !errors.Is(err, verify.ErrNotVerified) || !strings.Contains(err.Error(), "MANIFEST.json") {
-		t.Fatalf("Verify of a directory without a manifest: %v, want not verified naming MANIFEST.json", err)
+	if !errors.Is(err, ErrNotAPack) || errors.Is(err, verify.ErrNotVerified) || !strings.Contains(err.Error(), dir+": expected MANIFEST.json, found none") {
+		t.Fatalf("Verify of a directory without a manifest: %v, want not a pack (bad input) naming MANIFEST.json", err)
 	}
 }
 

@@ -33,20 +33,33 @@ func (e *Error) Error() string {
 // Unwrap makes the error match verify.ErrNotVerified.
 func (e *Error) Unwrap() error { return verify.ErrNotVerified }
 
-// Read reads a pack's MANIFEST.json, without verifying anything.
+// Read reads a pack's MANIFEST.json, without verifying anything. A
+// directory without one is not a pack: the error matches ErrNotAPack.
 func Read(dir string) (*Pack, error) {
 	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s: expected %s, found none", ErrNotAPack, dir, ManifestFile)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("evidence pack %s: expected %s: %w", dir, ManifestFile, err)
 	}
+	m, err := parseManifest(dir, data)
+	if err != nil {
+		return nil, err
+	}
+	return &Pack{Dir: dir, Manifest: m}, nil
+}
+
+// parseManifest reads MANIFEST.json's bytes; pack names the pack in errors.
+func parseManifest(pack string, data []byte) (*Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("evidence pack %s: %s: expected the manifest JSON, found: %w", dir, ManifestFile, err)
+		return nil, fmt.Errorf("evidence pack %s: %s: expected the manifest JSON, found: %w", pack, ManifestFile, err)
 	}
 	if m.Version != PackType {
-		return nil, fmt.Errorf("evidence pack %s: %s: expected version %q, found %q", dir, ManifestFile, PackType, m.Version)
+		return nil, fmt.Errorf("evidence pack %s: %s: expected version %q, found %q", pack, ManifestFile, PackType, m.Version)
 	}
-	return &Pack{Dir: dir, Manifest: &m}, nil
+	return &m, nil
 }
 
 // Options say whom a pack's signatures must come from.
@@ -59,6 +72,9 @@ type Options struct {
 	// MANIFEST.json records for it, which the manifest's signature covers.
 	// Empty means the manifest's policy.
 	Attestations []verify.Policy
+	// TempDir is where VerifyArchive unpacks an archive: os.TempDir()
+	// when empty.
+	TempDir string
 }
 
 // Verify checks the pack in dir: every file MANIFEST.json lists is there
@@ -68,14 +84,61 @@ type Options struct {
 // the release digest, and every attestation in 04-attestations verifies, is
 // bound to the release digest and was signed by the signer the manifest
 // records. It returns an *Error (matching verify.ErrNotVerified) that names
-// each file that fails. Each file is read once, the files in parallel.
+// each file that fails; a directory without MANIFEST.json is not a pack,
+// an error matching ErrNotAPack. Each file is read once, the files in
+// parallel.
 func Verify(dir string, o Options) (*Pack, error) {
+	return verifyDir(dir, o, nil)
+}
+
+// VerifyArchive verifies the pack archive read from r as Verify verifies a
+// directory, after unpacking it (see ExtractFrom) into a directory under
+// o.TempDir that it removes; archive names it in errors and reports. An
+// archive that is not a pack is an error matching ErrNotAPack (an
+// *ArchiveError); a listed file larger than the manifest says is reported
+// changed, without reading it.
+func VerifyArchive(archive string, r io.ReadSeeker, o Options) (*Pack, error) {
+	return verifyArchive(archive, r, o, defaultLimits)
+}
+
+func verifyArchive(archive string, r io.ReadSeeker, o Options, lim limits) (*Pack, error) {
+	x, err := readManifest(archive, r, lim)
+	if err != nil {
+		return nil, err
+	}
+	if x.manifestErr != nil {
+		return nil, &Error{Dir: archive, Problems: []string{x.manifestErr.Error()}}
+	}
+	tmp, err := os.MkdirTemp(o.TempDir, "relproof-pack-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	if err := x.unpack(r, tmp); err != nil {
+		return nil, err
+	}
+	pack, err := verifyDir(tmp, o, x.larger)
+	if pack != nil {
+		pack.Dir = archive
+	}
+	if pe := (*Error)(nil); errors.As(err, &pe) {
+		pe.Dir = archive
+	}
+	return pack, err
+}
+
+// verifyDir is Verify; larger are files an archive held larger than
+// listed, which were not unpacked.
+func verifyDir(dir string, o Options, larger map[string]int64) (*Pack, error) {
 	info, err := os.Stat(dir)
 	if err != nil || !info.IsDir() {
 		return nil, fmt.Errorf("evidence pack %s: expected a pack directory, found: %v", dir, errOr(err, "not a directory"))
 	}
 	pack, err := Read(dir)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrNotAPack):
+		return nil, err
+	case err != nil:
 		return nil, &Error{Dir: dir, Problems: []string{err.Error()}}
 	}
 	m := pack.Manifest
@@ -126,7 +189,10 @@ func Verify(dir string, o Options) (*Pack, error) {
 	for _, e := range m.Files {
 		listed[e.Path] = e
 		got, ok := sums[e.Path]
+		n, isLarger := larger[e.Path]
 		switch {
+		case isLarger:
+			problems = append(problems, fmt.Sprintf("%s: changed: expected sha256:%s (%d bytes), found %d bytes in the archive, not read", e.Path, e.SHA256, e.Size, n))
 		case !ok:
 			problems = append(problems, fmt.Sprintf("%s: missing: expected sha256:%s (%d bytes), found no file", e.Path, e.SHA256, e.Size))
 		case got.err != nil:
