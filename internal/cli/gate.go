@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/relproof/relproof/internal/attest"
 	"github.com/relproof/relproof/internal/attest/predicate"
+	"github.com/relproof/relproof/internal/decide"
 	"github.com/relproof/relproof/internal/fsutil"
 	"github.com/relproof/relproof/internal/gate"
 	"github.com/relproof/relproof/internal/github"
@@ -112,9 +114,13 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 	if err != nil {
 		return err
 	}
-	envPol, err := pol.EffectiveEnvironment(o.environment)
-	if err != nil {
+	if _, err := pol.EffectiveEnvironment(o.environment); err != nil {
 		return usageError(err)
+	}
+	if o.rollbackDigest != "" {
+		if _, err := subject.ParseDigest(o.rollbackDigest); err != nil {
+			return usageErrorf("--rollback-digest %q: %w", o.rollbackDigest, err)
+		}
 	}
 	var rec *predicate.Approval
 	if o.approvals != "" {
@@ -146,42 +152,31 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 	if err != nil {
 		return err
 	}
-	fromRegistry, err := registryEntries(ctx, env, subj)
-	if err != nil {
-		return err
-	}
-	entries := append(fromFiles, fromRegistry...)
+	sources := []decide.Source{decide.Read(fromFiles), decide.Registry(env.Remote...)}
 	if o.fromGitHub {
-		gh, err := githubEntries(ctx, env, &o.gh, subj.Digest.String())
-		if err != nil {
-			return err
-		}
-		entries = append(entries, gh...)
+		sources = append(sources, decide.SourceFunc(func(ctx context.Context, s *subject.Subject) ([]verify.Entry, error) {
+			return githubEntries(ctx, env, &o.gh, s.Digest.String())
+		}))
 	}
-	signers := gate.Signers(envPol, tr)
-	verified, unlisted, rejected := gate.SortEvidence(subj, entries, signers, tr)
-
-	in := gate.Input{
+	d, err := decide.Decide(ctx, decide.Request{
 		Subject:          subj,
-		Environment:      envPol,
-		PolicyDigest:     pol.Digest,
-		Verified:         verified,
-		Unlisted:         unlisted,
-		Rejected:         rejected,
+		Policy:           pol,
+		Environment:      o.environment,
+		TrustedRoot:      tr,
+		Sources:          sources,
 		Approvals:        rec,
+		Rollback:         o.rollbackDigest,
 		BreakGlass:       o.breakGlass != "",
 		Justification:    o.breakGlass,
 		PendingApprovals: o.pending,
 		Now:              env.Now(),
+	})
+	if errors.Is(err, decide.ErrInput) {
+		return usageError(err)
 	}
-	if o.rollbackDigest != "" {
-		rb, err := rollbackCheck(ctx, env, subj, o.rollbackDigest, fromFiles, signers)
-		if err != nil {
-			return err
-		}
-		in.Rollback = rb
+	if err != nil {
+		return err
 	}
-	d := gate.Evaluate(in)
 	summary := report.Markdown(d)
 	if err := writeDecision(ctx, env, o, subj, d, summary); err != nil {
 		return err
@@ -213,45 +208,6 @@ func evidenceFiles(bundles []string, dir string) ([]string, error) {
 	}
 	sort.Strings(files[len(bundles):])
 	return files, nil
-}
-
-// rollbackCheck verifies the rollback digest's provenance under the same
-// signers, from the evidence files already read and the registry.
-func rollbackCheck(ctx context.Context, env *Env, subj *subject.Subject, digest string, fromFiles []verify.Entry, signers []verify.Policy) (*gate.Rollback, error) {
-	d, err := subject.ParseDigest(digest)
-	if err != nil {
-		return nil, usageErrorf("--rollback-digest %q: %w", digest, err)
-	}
-	rbSubj := &subject.Subject{Kind: subject.KindDigest, Digest: d}
-	if ref, ok := subj.OCIReference(); ok {
-		rbSubj = &subject.Subject{Kind: subject.KindOCI, Name: subj.Name, Digest: d, Input: "oci://" + ref.Context().Digest(d.String()).String()}
-	}
-	fromRegistry, err := registryEntries(ctx, env, rbSubj)
-	if err != nil {
-		return nil, err
-	}
-	entries := append(append([]verify.Entry{}, fromFiles...), fromRegistry...)
-	rb := &gate.Rollback{Digest: d.String()}
-	var reasons []string
-	for _, p := range signers {
-		p.PredicateType = attest.ProvenanceType
-		res, err := verify.Verify(rbSubj, entries, p)
-		if err == nil && len(res.Verified) > 0 {
-			rb.Verified = true
-			for _, a := range res.Verified {
-				rb.Evidence = append(rb.Evidence, a.Digest)
-			}
-			return rb, nil
-		}
-		if err != nil {
-			reasons = append(reasons, err.Error())
-		}
-	}
-	rb.Reason = strings.Join(reasons, "; ")
-	if len(entries) == 0 {
-		rb.Reason = "no evidence for it was found"
-	}
-	return rb, nil
 }
 
 // writeDecision writes the decision JSON (and its signed bundle when a

@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/decide"
 	"github.com/relproof/relproof/internal/github"
-	"github.com/relproof/relproof/internal/oci"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
@@ -288,44 +288,10 @@ func fileEntries(files []string) ([]verify.Entry, error) {
 	return entries, nil
 }
 
-// registryEntries reads the evidence attached to an oci:// subject: its
-// OCI 1.1 referrers and cosign's .att layout, one attestation stored both
-// ways counted once. Other subjects have none.
+// registryEntries reads the evidence attached to an oci:// subject in its
+// registry (decide.Registry: referrers and cosign's .att layout).
 func registryEntries(ctx context.Context, env *Env, subj *subject.Subject) ([]verify.Entry, error) {
-	ref, ok := subj.OCIReference()
-	if !ok {
-		return nil, nil
-	}
-	refs, err := oci.FetchBundles(ctx, ref, env.Remote...)
-	if err != nil {
-		return nil, err
-	}
-	var entries []verify.Entry
-	seen := map[string]bool{}
-	for _, r := range refs {
-		e, err := verify.ReadBundles(r.Ref.String(), r.Bundle)
-		if err != nil {
-			entries = append(entries, verify.Entry{Source: r.Ref.String(), Err: err})
-			continue
-		}
-		for _, x := range e {
-			seen[x.SameSignature()] = true
-		}
-		entries = append(entries, e...)
-	}
-	layers, err := oci.FetchCosignAttestations(ctx, ref, env.Remote...)
-	if err != nil {
-		return nil, err
-	}
-	tag := oci.CosignAttestationTag(ref)
-	for i, l := range layers {
-		e := verify.CosignEntry(fmt.Sprintf("%s#%d", tag, i), l.Envelope, l.Certificate, l.RekorBundle)
-		if k := e.SameSignature(); k != "" && seen[k] {
-			continue // the referrer above holds the same attestation
-		}
-		entries = append(entries, e)
-	}
-	return entries, nil
+	return decide.Registry(env.Remote...).Entries(ctx, subj)
 }
 
 // timeSource names where a verified time came from.

@@ -11,6 +11,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/relproof/relproof/internal/decide"
 	"github.com/relproof/relproof/internal/fsutil"
 	"github.com/relproof/relproof/internal/gate"
 	"github.com/relproof/relproof/internal/policy"
@@ -33,20 +34,18 @@ func (r *run) gateProduction(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	env, err := pol.EffectiveEnvironment("production")
-	if err != nil {
-		return err
-	}
 	// Gate the digest itself: the tag was resolved once, in step 3.
 	pinned, err := subject.Resolve(ctx, "oci://"+r.ref.String(), subject.RequireDigest())
 	if err != nil {
 		return err
 	}
-	verified, unlisted, rejected := gate.SortEvidence(pinned, r.entries, gate.Signers(env, nil), nil)
-	d := gate.Evaluate(gate.Input{
-		Subject: pinned, Environment: env, PolicyDigest: pol.Digest,
-		Verified: verified, Unlisted: unlisted, Rejected: rejected, Now: time.Now(),
+	d, err := decide.Decide(ctx, decide.Request{
+		Subject: pinned, Policy: pol, Environment: "production",
+		Sources: []decide.Source{decide.Read(r.entries)}, Now: time.Now(),
 	})
+	if err != nil {
+		return err
+	}
 	dir := r.path("gate")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

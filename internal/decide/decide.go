@@ -1,0 +1,128 @@
+package decide
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sigstore/sigstore-go/pkg/root"
+
+	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/attest/predicate"
+	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/policy"
+	"github.com/relproof/relproof/internal/subject"
+	"github.com/relproof/relproof/internal/verify"
+)
+
+// ErrInput marks a request that cannot be decided as given: an environment
+// the policy does not name, a rollback digest that is not one. Callers
+// report it as bad input, not as a denial.
+var ErrInput = errors.New("bad input")
+
+// Request is what one decision is made from.
+type Request struct {
+	Subject     *subject.Subject
+	Policy      *policy.Policy
+	Environment string
+	// TrustedRoot verifies certificate-signed evidence and the log entries
+	// and timestamps of key-signed evidence; nil trusts keys only.
+	TrustedRoot root.TrustedMaterial
+	// Sources are where the evidence is found, for the subject and for the
+	// rollback digest alike.
+	Sources []Source
+	// Approvals is the run's approval record, when the caller has one.
+	Approvals *predicate.Approval
+	// Rollback is the digest to roll back to ("" when none is given).
+	Rollback         string
+	BreakGlass       bool
+	Justification    string
+	PendingApprovals bool
+	Now              time.Time
+}
+
+// Decide gathers the evidence for the request's subject from its sources,
+// sorts it under the environment's signers, checks the rollback digest's
+// provenance under the same signers, and evaluates the six questions.
+// It returns an error only when no decision can be made (bad input, a
+// source that fails); a denial is a decision.
+func Decide(ctx context.Context, r Request) (*gate.Decision, error) {
+	env, err := r.Policy.EffectiveEnvironment(r.Environment)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	var rollback *subject.Subject
+	if r.Rollback != "" {
+		d, err := subject.ParseDigest(r.Rollback)
+		if err != nil {
+			return nil, fmt.Errorf("%w: rollback digest %q: %w", ErrInput, r.Rollback, err)
+		}
+		rollback = RollbackSubject(r.Subject, d)
+	}
+	entries, err := Gather(ctx, r.Subject, r.Sources...)
+	if err != nil {
+		return nil, err
+	}
+	signers := gate.Signers(env, r.TrustedRoot)
+	verified, unlisted, rejected := gate.SortEvidence(r.Subject, entries, signers, r.TrustedRoot)
+	in := gate.Input{
+		Subject:          r.Subject,
+		Environment:      env,
+		PolicyDigest:     r.Policy.Digest,
+		Verified:         verified,
+		Unlisted:         unlisted,
+		Rejected:         rejected,
+		Approvals:        r.Approvals,
+		BreakGlass:       r.BreakGlass,
+		Justification:    r.Justification,
+		PendingApprovals: r.PendingApprovals,
+		Now:              r.Now,
+	}
+	if rollback != nil {
+		rbEntries, err := Gather(ctx, rollback, r.Sources...)
+		if err != nil {
+			return nil, err
+		}
+		in.Rollback = checkRollback(rollback, rbEntries, signers)
+	}
+	return gate.Evaluate(in), nil
+}
+
+// RollbackSubject is the rollback digest as a subject: in the same
+// repository as the subject when it is an image, so its referrers are read
+// from there.
+func RollbackSubject(s *subject.Subject, d subject.Digest) *subject.Subject {
+	if ref, ok := s.OCIReference(); ok {
+		return &subject.Subject{Kind: subject.KindOCI, Name: s.Name, Digest: d, Input: "oci://" + ref.Context().Digest(d.String()).String()}
+	}
+	return &subject.Subject{Kind: subject.KindDigest, Digest: d}
+}
+
+// checkRollback verifies the rollback digest's provenance under the
+// environment's signers.
+func checkRollback(s *subject.Subject, entries []verify.Entry, signers []verify.Policy) *gate.Rollback {
+	rb := &gate.Rollback{Digest: s.Digest.String()}
+	if len(entries) == 0 {
+		rb.Reason = "no evidence for it was found"
+		return rb
+	}
+	var reasons []string
+	for _, p := range signers {
+		p.PredicateType = attest.ProvenanceType
+		res, err := verify.Verify(s, entries, p)
+		if err == nil && len(res.Verified) > 0 {
+			rb.Verified = true
+			for _, a := range res.Verified {
+				rb.Evidence = append(rb.Evidence, a.Digest)
+			}
+			return rb
+		}
+		if err != nil {
+			reasons = append(reasons, err.Error())
+		}
+	}
+	rb.Reason = strings.Join(reasons, "; ")
+	return rb
+}
