@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -224,7 +225,18 @@ oci://HOST/REPO@sha256:… is a release digest whose pack was stored with
 relproof pack push (give --environment when it has several), or the pack
 artifact's own digest; it is fetched, then verified the same way.
 
-Exit 0 verified, 1 not verified (each failing file named), 2 bad input.`,
+An archive is read through once before anything is unpacked, and is bad input
+unless it is a pack as relproof writes one: MANIFEST.json present; only regular
+files and directories under release-evidence/; each once; only the files
+MANIFEST.json lists, itself and MANIFEST.sigstore.json; at most 1024 entries,
+256 MiB a file, 1 GiB in all. A file larger than MANIFEST.json lists is not
+unpacked, and is reported changed.
+
+With --output json the report is printed whether or not the pack verifies: the
+verdict and every problem, and the manifest and attestations once verified.
+
+Exit 0 verified, 1 not verified (each failing file named), 2 bad input (not a
+pack: a directory or archive without MANIFEST.json, or a crafted archive).`,
 		Example: `  relproof pack verify release-evidence --key release.pub
   relproof pack verify release-evidence.tar.gz \
     --cert-identity-regexp '^https://github.com/acme/app/.github/workflows/deploy.yml@' \
@@ -281,28 +293,76 @@ func runPackVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions,
 	}
 	opts.Attestations = append(opts.Attestations, verify.Policy{TrustedRoot: tr, IgnoreIdentityUnsafe: true})
 
-	dir, done, err := openPackInput(ctx, env, input, o.environment)
-	if err != nil {
+	pack, err := verifyPackInput(ctx, env, input, o.environment, opts)
+	var pe *evidence.Error
+	switch {
+	case errors.As(err, &pe):
+		pe.Dir = input
+		// The report, as verify gives it; in text the error lists every
+		// problem, so there is nothing to add on stdout.
+		if rerr := g.report(w, packReport(input, pack, pe.Problems), func(io.Writer) {}); rerr != nil {
+			return rerr
+		}
+		return err
+	case err != nil:
 		return err
 	}
-	defer done()
-	pack, err := evidence.Verify(dir, opts)
-	if err != nil {
-		var pe *evidence.Error
-		if errors.As(err, &pe) {
-			pe.Dir = input
-			return err
-		}
-		return usageError(err)
-	}
 	m := pack.Manifest
-	return g.report(w, map[string]any{"verdict": "verified", "pack": input, "manifest": m, "attestations": pack.Verified}, func(w io.Writer) {
+	return g.report(w, packReport(input, pack, nil), func(w io.Writer) {
 		fmt.Fprintf(w, "verified %s: %d files, %d attestation(s), signed manifest for %s (%s to %s), %d piece(s) recorded missing\n",
 			input, len(m.Files), len(pack.Verified), m.Digest, m.Decision, m.Environment, len(m.Missing()))
 		for _, a := range pack.Verified {
 			fmt.Fprintf(w, "  %s: %s, signed by %s\n", a.Source, a.PredicateType, a.Signer)
 		}
 	})
+}
+
+// packReport is pack verify's JSON report: the verdict and every problem;
+// and, only when the pack verified, its manifest and attestations (the
+// same keys, null and empty, when it did not: nothing unverified is
+// reported as if it were).
+func packReport(input string, pack *evidence.Pack, problems []string) map[string]any {
+	out := map[string]any{"verdict": "not verified", "pack": input, "problems": append([]string{}, problems...), "manifest": nil, "attestations": []verify.Attestation{}}
+	if len(problems) == 0 && pack != nil {
+		out["verdict"], out["manifest"] = "verified", pack.Manifest
+		if pack.Verified != nil {
+			out["attestations"] = pack.Verified
+		}
+	}
+	return out
+}
+
+// verifyPackInput verifies a pack given as a directory, an archive, or an
+// oci:// reference (fetched, then verified as an archive). An archive is
+// unpacked by evidence.VerifyArchive, which refuses one that is not a pack
+// before writing anything. Errors other than an *evidence.Error are bad
+// input, or say already what they are.
+func verifyPackInput(ctx context.Context, env *Env, input, environment string, opts evidence.Options) (*evidence.Pack, error) {
+	var pack *evidence.Pack
+	var err error
+	switch {
+	case strings.HasPrefix(input, "oci://"):
+		ref, archive, ferr := fetchPack(ctx, env, input, environment)
+		if ferr != nil {
+			return nil, ferr
+		}
+		pack, err = evidence.VerifyArchive(ref.String(), bytes.NewReader(archive), opts)
+	case environment != "":
+		return nil, usageErrorf("--environment picks a pack among a release digest's referrers: expected an oci:// reference, found %s", input)
+	case evidence.IsArchive(input):
+		f, oerr := os.Open(input)
+		if oerr != nil {
+			return nil, usageErrorf("pack archive %s: %w", input, oerr)
+		}
+		defer f.Close()
+		pack, err = evidence.VerifyArchive(input, f, opts)
+	default:
+		pack, err = evidence.Verify(input, opts)
+	}
+	if pe := (*evidence.Error)(nil); err != nil && !errors.As(err, &pe) {
+		return nil, usageError(err)
+	}
+	return pack, err
 }
 
 func newPackShowCmd(env *Env, g *globalOptions) *cobra.Command {
