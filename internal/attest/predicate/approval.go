@@ -36,6 +36,19 @@ type Approval struct {
 	Reason            string           `json:"reason"`
 	Reviews           []ApprovalReview `json:"reviews"`
 	RecordedAt        time.Time        `json:"recordedAt"`
+
+	// Who else touched the run and the change, for self-review: the run's
+	// actor and triggering actor (who pushed or re-ran it), and the logins
+	// that committed or co-authored the change being deployed. The gate
+	// never counts them as reviewers when the policy prevents self-review.
+	// ChangeAuthorsKnown is false when the change's authors could not be
+	// determined (a first deployment with no range, a truncated range);
+	// ChangeAuthorsNote says why, and the gate then fails closed.
+	Actor              string   `json:"actor,omitempty"`
+	TriggeringActor    string   `json:"triggeringActor,omitempty"`
+	ChangeAuthors      []string `json:"changeAuthors,omitempty"`
+	ChangeAuthorsKnown bool     `json:"changeAuthorsKnown"`
+	ChangeAuthorsNote  string   `json:"changeAuthorsNote,omitempty"`
 }
 
 // ApprovalReview is one review of the run, and whether it counted.
@@ -57,6 +70,12 @@ type ApprovalInput struct {
 	RunAttempt   int
 	CheckRunID   int64
 	RecordedAt   time.Time
+
+	Actor              string
+	TriggeringActor    string
+	ChangeAuthors      []string
+	ChangeAuthorsKnown bool
+	ChangeAuthorsNote  string
 }
 
 // NewApproval records a binding decision as an approval predicate.
@@ -76,6 +95,12 @@ func NewApproval(d *approval.Decision, in ApprovalInput) *Approval {
 		Reason:            d.Reason,
 		Reviews:           make([]ApprovalReview, 0, len(d.Approvals)),
 		RecordedAt:        in.RecordedAt.UTC(),
+
+		Actor:              in.Actor,
+		TriggeringActor:    in.TriggeringActor,
+		ChangeAuthors:      in.ChangeAuthors,
+		ChangeAuthorsKnown: in.ChangeAuthorsKnown,
+		ChangeAuthorsNote:  in.ChangeAuthorsNote,
 	}
 	for _, v := range d.Approvals {
 		envs := v.Environments
