@@ -47,18 +47,49 @@ func TestExamplePolicy(t *testing.T) {
 		{"branch ref", prod.RefAllowed("refs/heads/feature"), false},
 		{"builder", prod.BuilderAllowed("https://github.com/relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1.4.0"), true},
 		{"runner", prod.RunnerAllowed("self-hosted"), false},
-		{"keyless signer", prod.SignerAllowed(SignerIdentity{
-			Issuer:   "https://token.actions.githubusercontent.com",
-			Identity: "https://github.com/relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1.4.0",
-		}), true},
-		{"signer from another org", prod.SignerAllowed(SignerIdentity{
-			Issuer:   "https://token.actions.githubusercontent.com",
-			Identity: "https://github.com/mallory/app/.github/workflows/build.yml@refs/heads/main",
-		}), false},
 	}
 	for _, c := range checks {
 		if c.match.Allowed != c.want {
 			t.Errorf("production %s: %s", c.name, c.match.Message())
+		}
+	}
+
+	// One list per kind: build-attest.yml signs the build's evidence and
+	// deploy-gate.yml the approvals and decisions, each only when called
+	// from acme/app.
+	buildAttest := Certificate{
+		Issuer:              "https://token.actions.githubusercontent.com",
+		BuildSignerURI:      "https://github.com/relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1.4.0",
+		SourceRepositoryURI: "https://github.com/acme/app",
+		RunnerEnvironment:   "github-hosted",
+	}
+	deployGate := buildAttest
+	deployGate.BuildSignerURI = "https://github.com/relproof/relproof/.github/workflows/deploy-gate.yml@refs/tags/v1.4.0"
+	fromElsewhere := buildAttest
+	fromElsewhere.SourceRepositoryURI = "https://github.com/mallory/app"
+	admitted := func(k EvidenceKind, c Certificate) bool {
+		for _, sg := range prod.SignersFor(k) {
+			if sg.Admits(c) == "" {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range []struct {
+		name string
+		kind EvidenceKind
+		cert Certificate
+		want bool
+	}{
+		{"build-attest signs provenance", KindProvenance, buildAttest, true},
+		{"build-attest does not sign approvals", KindApproval, buildAttest, false},
+		{"deploy-gate signs approvals", KindApproval, deployGate, true},
+		{"deploy-gate signs decisions", KindDecision, deployGate, true},
+		{"deploy-gate does not sign provenance", KindProvenance, deployGate, false},
+		{"build-attest called from another repository", KindProvenance, fromElsewhere, false},
+	} {
+		if got := admitted(c.kind, c.cert); got != c.want {
+			t.Errorf("production: %s: admitted %v, want %v", c.name, got, c.want)
 		}
 	}
 

@@ -116,72 +116,96 @@ func (e *Environment) RunnerAllowed(runnerEnvironment string) Match {
 	return m
 }
 
-// SignerIdentity is who signed a piece of evidence: a keyless signer's
-// certificate issuer and identity (its subject alternative name), or the
-// public key of a key signer.
-type SignerIdentity struct {
-	Issuer    string
-	Identity  string
-	PublicKey crypto.PublicKey
-}
-
-func (s SignerIdentity) String() string {
-	var parts []string
-	if s.Issuer != "" || s.Identity != "" {
-		parts = append(parts, fmt.Sprintf("issuer %q and identity %q", s.Issuer, s.Identity))
+func (sg Signer) String() string {
+	if sg.Key != "" {
+		return fmt.Sprintf("key %s (%s)", sg.Key, sg.KeyDigest)
 	}
-	if s.PublicKey != nil {
-		parts = append(parts, "key "+keyDigest(s.PublicKey))
+	var parts []string
+	switch {
+	case sg.Identity != "":
+		parts = append(parts, fmt.Sprintf("issuer %q with identity %q", sg.Issuer, sg.Identity))
+	case sg.IdentityRegexp != "":
+		parts = append(parts, fmt.Sprintf("issuer %q with identity matching %q", sg.Issuer, sg.IdentityRegexp))
+	default:
+		parts = append(parts, fmt.Sprintf("issuer %q", sg.Issuer))
+	}
+	if sg.SignerWorkflow != "" {
+		parts = append(parts, fmt.Sprintf("workflow %q", sg.SignerWorkflow))
+	}
+	if sg.SourceRepository != "" {
+		parts = append(parts, fmt.Sprintf("called from %q", sg.SourceRepository))
+	}
+	if sg.SourceRepositoryID != "" {
+		parts = append(parts, fmt.Sprintf("repository id %s", sg.SourceRepositoryID))
+	}
+	if sg.SourceRef != "" {
+		parts = append(parts, fmt.Sprintf("ref %q", sg.SourceRef))
+	}
+	if sg.RunnerEnvironment != "" {
+		parts = append(parts, fmt.Sprintf("on %s runners", sg.RunnerEnvironment))
 	}
 	return strings.Join(parts, ", ")
 }
 
-// SignerAllowed checks who signed against signers: a keyless entry matches
-// the same issuer and an identity equal to identity or matching
-// identityRegexp in full; a key entry matches the same public key.
-func (e *Environment) SignerAllowed(s SignerIdentity) Match {
-	m := Match{What: "signer", Found: s.String()}
-	if len(e.Signers) == 0 {
-		m.Allowed, m.Unrestricted, m.Expected = true, true, "anyone"
-		return m
+// Certificate is what a Fulcio certificate says of who signed: its issuer
+// and subject alternative name, and GitHub's claims (Fulcio's OID
+// extensions). The gate fills it from the verified certificate.
+type Certificate struct {
+	Issuer              string
+	SAN                 string
+	BuildSignerURI      string // https://github.com/OWNER/REPO/.github/workflows/F@REF
+	SourceRepositoryURI string // https://github.com/OWNER/REPO
+	SourceRepositoryID  string
+	SourceRepositoryRef string
+	RunnerEnvironment   string
+}
+
+// Admits checks a verified certificate against the signer's constraints.
+// It returns "" when the certificate satisfies every one, else what was
+// expected and what the certificate says. Issuer and identity are checked by
+// the signature verification itself; they are checked again here so that a
+// caller cannot forget them.
+func (sg Signer) Admits(c Certificate) string {
+	if sg.Key != "" {
+		return "a key signer does not admit certificates"
 	}
-	want := make([]string, len(e.Signers))
-	for i, sg := range e.Signers {
-		want[i] = sg.String()
-		if !m.Allowed && sg.allows(s) {
-			m.Allowed, m.Matched = true, sg.String()
+	var why []string
+	mismatch := func(what, want, found string) {
+		why = append(why, fmt.Sprintf("%s: expected %s, found %s", what, want, quoteOrNone(found)))
+	}
+	if c.Issuer != sg.Issuer {
+		mismatch("issuer", fmt.Sprintf("%q", sg.Issuer), c.Issuer)
+	}
+	switch {
+	case sg.Identity != "" && c.SAN != sg.Identity:
+		mismatch("identity", fmt.Sprintf("%q", sg.Identity), c.SAN)
+	case sg.IdentityRegexp != "":
+		if re, err := anchoredRegexp(sg.IdentityRegexp); err != nil || !re.MatchString(c.SAN) {
+			mismatch("identity", fmt.Sprintf("one matching %q", sg.IdentityRegexp), c.SAN)
 		}
 	}
-	m.Expected = strings.Join(want, "; or ")
-	if len(want) > 1 {
-		m.Expected = "one of " + m.Expected
+	if sg.SignerWorkflow != "" {
+		found := strings.TrimPrefix(c.BuildSignerURI, "https://")
+		if !globMatch(sg.SignerWorkflow, found) {
+			mismatch("signer workflow", fmt.Sprintf("%q", sg.SignerWorkflow), found)
+		}
 	}
-	return m
-}
-
-func (sg Signer) allows(s SignerIdentity) bool {
-	if sg.Key != "" {
-		k, ok := sg.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
-		return ok && s.PublicKey != nil && k.Equal(s.PublicKey)
+	if sg.SourceRepository != "" {
+		found, _ := ParseSourceURI(c.SourceRepositoryURI)
+		if !globMatch(sg.SourceRepository, found) {
+			mismatch("source repository (the repository whose run signed)", fmt.Sprintf("%q", sg.SourceRepository), found)
+		}
 	}
-	if sg.Issuer == "" || s.Issuer != sg.Issuer || s.Identity == "" {
-		return false
+	if sg.SourceRepositoryID != "" && c.SourceRepositoryID != sg.SourceRepositoryID {
+		mismatch("source repository id", sg.SourceRepositoryID, c.SourceRepositoryID)
 	}
-	if sg.Identity != "" {
-		return s.Identity == sg.Identity
+	if sg.SourceRef != "" && !globMatch(sg.SourceRef, c.SourceRepositoryRef) {
+		mismatch("source ref", fmt.Sprintf("%q", sg.SourceRef), c.SourceRepositoryRef)
 	}
-	re, err := anchoredRegexp(sg.IdentityRegexp)
-	return err == nil && sg.IdentityRegexp != "" && re.MatchString(s.Identity)
-}
-
-func (sg Signer) String() string {
-	switch {
-	case sg.Key != "":
-		return fmt.Sprintf("key %s (%s)", sg.Key, sg.KeyDigest)
-	case sg.Identity != "":
-		return fmt.Sprintf("issuer %q with identity %q", sg.Issuer, sg.Identity)
+	if sg.RunnerEnvironment != "" && c.RunnerEnvironment != string(sg.RunnerEnvironment) {
+		mismatch("runner environment", fmt.Sprintf("%q", sg.RunnerEnvironment), c.RunnerEnvironment)
 	}
-	return fmt.Sprintf("issuer %q with identity matching %q", sg.Issuer, sg.IdentityRegexp)
+	return strings.Join(why, "; ")
 }
 
 // keyDigest is "sha256:HEX" of k's DER SubjectPublicKeyInfo.
@@ -262,6 +286,39 @@ func checkRefPattern(s string) (string, error) {
 		return "", fmt.Errorf("expected a full ref name, like refs/heads/main or refs/tags/v*, found %q", s)
 	}
 	return checkGlob(s)
+}
+
+// checkWorkflowPattern reads a signerWorkflow glob:
+// [HOST/]OWNER/REPO/.github/workflows/FILE@REF, as gh attestation verify's
+// --signer-workflow names it; the host defaults to github.com.
+func checkWorkflowPattern(s string) (string, error) {
+	const like = "[HOST/]OWNER/REPO/.github/workflows/FILE.yml@REF, like relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1*"
+	w := strings.TrimPrefix(s, "https://")
+	if first, _, _ := strings.Cut(w, "/"); !strings.Contains(first, ".") {
+		w = "github.com/" + w
+	}
+	path, ref, hasRef := strings.Cut(w, "@")
+	parts := strings.Split(path, "/")
+	if len(parts) < 6 || parts[3] != ".github" || parts[4] != "workflows" || !hasRef || ref == "" {
+		return "", fmt.Errorf("expected %s, found %q (the @REF is required: name the version you trust)", like, s)
+	}
+	return checkGlob(w)
+}
+
+// checkSignerRepository reads a sourceRepository glob: OWNER/REPO or
+// HOST/OWNER/REPO (github.com by default), lower-cased.
+func checkSignerRepository(s string) (string, error) {
+	repo, ref := ParseSourceURI(s)
+	if strings.Count(repo, "/") == 1 {
+		repo = "github.com/" + repo
+	}
+	switch {
+	case ref != "":
+		return "", fmt.Errorf("expected a repository without a ref (give the ref as sourceRef), found %q", s)
+	case strings.Count(repo, "/") != 2:
+		return "", fmt.Errorf("expected OWNER/REPO or HOST/OWNER/REPO, like acme/app, found %q", s)
+	}
+	return checkGlob(repo)
 }
 
 func checkBuilderPattern(s string) (string, error) {

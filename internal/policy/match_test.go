@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -76,8 +77,10 @@ const matchPolicy = `
 				signers:
 					- issuer: https://token.actions.githubusercontent.com
 						identityRegexp: "https://github.com/relproof/relproof/\\.github/workflows/build-attest\\.yml@refs/tags/v1.*"
+						sourceRepository: acme/app
 					- issuer: https://accounts.google.com
 						identity: release@acme.example
+						sourceRepository: acme/app
 			dev: {}
 `
 
@@ -246,125 +249,66 @@ func TestSubjectRepository(t *testing.T) {
 	}
 }
 
-func TestSignerAllowed(t *testing.T) {
+// A keyless signer admits a certificate only when every GitHub claim it
+// constrains matches, read from the certificate: the workflow that signed,
+// the repository whose run it was (for a reusable workflow, the caller), its
+// id, the ref and the runner.
+func TestSignerAdmits(t *testing.T) {
 	t.Parallel()
-	release := newECDSAKey(t)
-	other := newECDSAKey(t)
-	edKey := newEd25519Key(t)
-	fsys := files{
-		"policies/keys/release.pub": publicPEM(t, &release.PublicKey),
-		"policies/keys/ed.pub":      publicPEM(t, edKey),
-	}
 	p := parse(t, header+`
 			production:
 				signers:
-					- issuer: https://token.actions.githubusercontent.com
-						identityRegexp: "https://github.com/acme/.*"
-					- issuer: https://accounts.google.com
-						identity: release@acme.example
-					- key: keys/release.pub
-					- key: keys/ed.pub
-			dev: {}
-`, fsys)
-	prod, dev := environment(t, p, "production"), environment(t, p, "dev")
-	releaseDigest, edDigest, otherDigest := keyDigest(&release.PublicKey), keyDigest(edKey), keyDigest(&other.PublicKey)
-	expected := `one of issuer "https://token.actions.githubusercontent.com" with identity matching "https://github.com/acme/.*"; ` +
-		`or issuer "https://accounts.google.com" with identity "release@acme.example"; ` +
-		`or key keys/release.pub (` + releaseDigest + `); or key keys/ed.pub (` + edDigest + `)`
-
-	tests := []struct {
-		name    string
-		env     *Environment
-		signer  SignerIdentity
-		want    Match
-		message string
-	}{
-		{
-			name:   "keyless identity matching the regexp",
-			env:    prod,
-			signer: SignerIdentity{Issuer: "https://token.actions.githubusercontent.com", Identity: "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.0.0"},
-			want: Match{Allowed: true, What: "signer", Expected: expected,
-				Found:   `issuer "https://token.actions.githubusercontent.com" and identity "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.0.0"`,
-				Matched: `issuer "https://token.actions.githubusercontent.com" with identity matching "https://github.com/acme/.*"`},
-		},
-		{
-			name:   "the regexp is anchored at the start",
-			env:    prod,
-			signer: SignerIdentity{Issuer: "https://token.actions.githubusercontent.com", Identity: "https://evil.example/?https://github.com/acme/x"},
-			want: Match{What: "signer", Expected: expected,
-				Found: `issuer "https://token.actions.githubusercontent.com" and identity "https://evil.example/?https://github.com/acme/x"`},
-			message: `signer not allowed: expected ` + expected + `, found issuer "https://token.actions.githubusercontent.com" and identity "https://evil.example/?https://github.com/acme/x"`,
-		},
-		{
-			name:   "right identity, wrong issuer",
-			env:    prod,
-			signer: SignerIdentity{Issuer: "https://token.actions.evil.example", Identity: "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.0.0"},
-			want: Match{What: "signer", Expected: expected,
-				Found: `issuer "https://token.actions.evil.example" and identity "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.0.0"`},
-		},
-		{
-			name:   "exact identity",
-			env:    prod,
-			signer: SignerIdentity{Issuer: "https://accounts.google.com", Identity: "release@acme.example"},
-			want: Match{Allowed: true, What: "signer", Expected: expected,
-				Found:   `issuer "https://accounts.google.com" and identity "release@acme.example"`,
-				Matched: `issuer "https://accounts.google.com" with identity "release@acme.example"`},
-		},
-		{
-			name:   "exact identity is exact",
-			env:    prod,
-			signer: SignerIdentity{Issuer: "https://accounts.google.com", Identity: "release@acme.example.evil"},
-			want: Match{What: "signer", Expected: expected,
-				Found: `issuer "https://accounts.google.com" and identity "release@acme.example.evil"`},
-		},
-		{
-			name:   "ECDSA key",
-			env:    prod,
-			signer: SignerIdentity{PublicKey: &release.PublicKey},
-			want: Match{Allowed: true, What: "signer", Expected: expected,
-				Found: "key " + releaseDigest, Matched: "key keys/release.pub (" + releaseDigest + ")"},
-			message: `signer "key ` + releaseDigest + `" is allowed by key keys/release.pub (` + releaseDigest + `)`,
-		},
-		{
-			name:   "Ed25519 key",
-			env:    prod,
-			signer: SignerIdentity{PublicKey: edKey},
-			want: Match{Allowed: true, What: "signer", Expected: expected,
-				Found: "key " + edDigest, Matched: "key keys/ed.pub (" + edDigest + ")"},
-		},
-		{
-			name:    "another key",
-			env:     prod,
-			signer:  SignerIdentity{PublicKey: &other.PublicKey},
-			want:    Match{What: "signer", Expected: expected, Found: "key " + otherDigest},
-			message: `signer not allowed: expected ` + expected + `, found "key ` + otherDigest + `"`,
-		},
-		{
-			name:    "no signer at all",
-			env:     prod,
-			want:    Match{What: "signer", Expected: expected},
-			message: `signer not allowed: expected ` + expected + `, found none`,
-		},
-		{
-			name:    "unrestricted",
-			env:     dev,
-			signer:  SignerIdentity{PublicKey: &other.PublicKey},
-			want:    Match{Allowed: true, Unrestricted: true, What: "signer", Expected: "anyone", Found: "key " + otherDigest},
-			message: `signer "key ` + otherDigest + `" is allowed: the policy does not restrict it`,
-		},
+					build:
+						- issuer: https://token.actions.githubusercontent.com
+							signerWorkflow: relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1*
+							sourceRepository: acme/app
+							sourceRepositoryId: "4242"
+							sourceRef: refs/tags/v*
+							runnerEnvironment: github-hosted
+`, nil)
+	sg := environment(t, p, "production").SignersFor(KindProvenance)[0]
+	genuine := Certificate{
+		Issuer:              "https://token.actions.githubusercontent.com",
+		SAN:                 "https://github.com/relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1.4.0",
+		BuildSignerURI:      "https://github.com/relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1.4.0",
+		SourceRepositoryURI: "https://github.com/acme/app",
+		SourceRepositoryID:  "4242",
+		SourceRepositoryRef: "refs/tags/v1.0.0",
+		RunnerEnvironment:   "github-hosted",
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Certificate)
+		want string
+	}{
+		{"genuine", func(*Certificate) {}, ""},
+		{"our workflow called from another repository", func(c *Certificate) {
+			c.SourceRepositoryURI, c.SourceRepositoryID = "https://github.com/evil/evil", "666"
+		},
+			`source repository (the repository whose run signed): expected "github.com/acme/app", found "github.com/evil/evil"; source repository id: expected 4242, found "666"`},
+		{"a repository recreated under the same name", func(c *Certificate) { c.SourceRepositoryID = "9999" }, `source repository id: expected 4242, found "9999"`},
+		{"another workflow of the same repository", func(c *Certificate) {
+			c.BuildSignerURI = "https://github.com/acme/app/.github/workflows/sign-anything.yml@refs/heads/feature"
+		}, `signer workflow: expected "github.com/relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1*", found "github.com/acme/app/.github/workflows/sign-anything.yml@refs/heads/feature"`},
+		{"our workflow at a branch, not a release", func(c *Certificate) {
+			c.BuildSignerURI = "https://github.com/relproof/relproof/.github/workflows/build-attest.yml@refs/heads/main"
+		}, "signer workflow"},
+		{"a run for a branch", func(c *Certificate) { c.SourceRepositoryRef = "refs/heads/feature" }, `source ref: expected "refs/tags/v*", found "refs/heads/feature"`},
+		{"a self-hosted runner", func(c *Certificate) { c.RunnerEnvironment = "self-hosted" }, `runner environment: expected "github-hosted", found "self-hosted"`},
+		{"another issuer", func(c *Certificate) { c.Issuer = "https://token.actions.evil.example" }, "issuer: expected"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := tt.env.SignerAllowed(tt.signer)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("SignerAllowed (-want +got):\n%s", diff)
-			}
-			if tt.message != "" {
-				if diff := cmp.Diff(tt.message, got.Message()); diff != "" {
-					t.Errorf("Message (-want +got):\n%s", diff)
-				}
+			c := genuine
+			tc.edit(&c)
+			got := sg.Admits(c)
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("Admits = %q; want %q", got, tc.want)
 			}
 		})
+	}
+	if sg.May(KindApproval) || sg.May(KindDecision) || !sg.May(KindSignature) {
+		t.Errorf("a build signer may sign %v; want the build kinds only", sg.Kinds)
 	}
 }

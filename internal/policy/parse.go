@@ -106,6 +106,7 @@ func (p *parser) environment(name string, k, n *yaml.Node) *Environment {
 	before := p.r.count()
 	r := p.r
 	at := func(f string) string { return path + "." + f }
+	var open []openSigner
 
 	r.fields(n, path, []field{
 		{"level", func(v *yaml.Node) {
@@ -141,14 +142,7 @@ func (p *parser) environment(name string, k, n *yaml.Node) *Environment {
 				}},
 			})
 		}},
-		{"signers", func(v *yaml.Node) {
-			e.Signers = []Signer{}
-			r.list(v, at("signers"), func(path string, item *yaml.Node) {
-				if s, ok := p.signer(item, path); ok {
-					e.Signers = append(e.Signers, s)
-				}
-			})
-		}},
+		{"signers", func(v *yaml.Node) { open = p.signers(v, at("signers"), e) }},
 		{"require", func(v *yaml.Node) {
 			types := r.strings(v, at("require"), checkAttestationType)
 			if types != nil {
@@ -210,6 +204,14 @@ func (p *parser) environment(name string, k, n *yaml.Node) *Environment {
 	for _, missing := range e.missingForLevel() {
 		r.errorf(k, path, "level %s requires %s", e.Level, missing)
 	}
+	for _, o := range open {
+		const why = "our reusable workflows are public, so without it a run of them called from any repository on earth would count"
+		if e.Level == LevelMinimum {
+			e.Warnings = append(e.Warnings, fmt.Sprintf("%s:%d: %s: a keyless signer should name the sourceRepository whose runs count: %s", p.r.file, o.node.Line, o.path, why))
+			continue
+		}
+		r.errorf(o.node, o.path, "a keyless signer must name the sourceRepository whose runs count at level %s: %s", e.Level, why)
+	}
 	if p.r.count() > before {
 		return nil
 	}
@@ -249,11 +251,67 @@ func checkAttestationType(s string) (string, error) {
 	return "", fmt.Errorf("expected one of provenance, sbom, vuln, test, signature, found %q", s)
 }
 
+// openSigner is a keyless signer that does not say which repository's runs
+// count; whether that is an error depends on the level, known later.
+type openSigner struct {
+	path string
+	node *yaml.Node
+}
+
+// signers parses an environment's signers: a mapping from a kind of
+// evidence ("build" for all the build kinds, "approval", "decision", …) to
+// the signers that may sign it, or — the short form — a list of signers
+// that may sign the build kinds only. It returns the keyless signers that
+// leave the source repository open.
+func (p *parser) signers(n *yaml.Node, path string, e *Environment) []openSigner {
+	e.Signers = []Signer{}
+	var open []openSigner
+	each := func(kinds []EvidenceKind) func(path string, item *yaml.Node) {
+		return func(path string, item *yaml.Node) {
+			s, ok := p.signer(item, path)
+			if !ok {
+				return
+			}
+			s.Kinds = kinds
+			if s.Keyless() && s.SourceRepository == "" && s.SourceRepositoryID == "" {
+				open = append(open, openSigner{path: path, node: item})
+			}
+			e.Signers = append(e.Signers, s)
+		}
+	}
+	if n.Kind == yaml.SequenceNode {
+		p.r.list(n, path, each(BuildKinds))
+		return open
+	}
+	fields := make([]field, 0, len(signerGroupNames))
+	for _, g := range signerGroupNames {
+		kinds := signerGroups[g]
+		fields = append(fields, field{g, func(v *yaml.Node) { p.r.list(v, join(path, g), each(kinds)) }})
+	}
+	if n.Kind != yaml.MappingNode {
+		p.r.errorf(n, path, "expected a mapping from the kind of evidence (%s) to its signers, or a list of build signers, found %s", strings.Join(signerGroupNames, ", "), describe(n))
+		return nil
+	}
+	p.r.fields(n, path, fields)
+	return open
+}
+
 // signer parses one signers entry.
 func (p *parser) signer(n *yaml.Node, path string) (Signer, bool) {
 	var s Signer
 	before := p.r.count()
 	var keyNode *yaml.Node
+	glob := func(dst *string, field string, check func(string) (string, error)) func(*yaml.Node) {
+		return func(v *yaml.Node) {
+			if text, ok := p.r.text(v, path+"."+field); ok {
+				if g, err := check(text); err != nil {
+					p.r.errorf(v, path+"."+field, "%v", err)
+				} else {
+					*dst = g
+				}
+			}
+		}
+	}
 	seen := p.r.fields(n, path, []field{
 		{"issuer", func(v *yaml.Node) { s.Issuer, _ = p.r.text(v, path+".issuer") }},
 		{"identity", func(v *yaml.Node) { s.Identity, _ = p.r.text(v, path+".identity") }},
@@ -266,6 +324,23 @@ func (p *parser) signer(n *yaml.Node, path string) (Signer, bool) {
 				s.IdentityRegexp = expr
 			}
 		}},
+		{"signerWorkflow", glob(&s.SignerWorkflow, "signerWorkflow", checkWorkflowPattern)},
+		{"sourceRepository", glob(&s.SourceRepository, "sourceRepository", checkSignerRepository)},
+		{"sourceRepositoryId", func(v *yaml.Node) {
+			if id, ok := p.r.text(v, path+".sourceRepositoryId"); ok {
+				if strings.Trim(id, "0123456789") != "" {
+					p.r.errorf(v, path+".sourceRepositoryId", "expected the repository's numeric id (GET /repos/OWNER/REPO .id), found %q", id)
+					return
+				}
+				s.SourceRepositoryID = id
+			}
+		}},
+		{"sourceRef", glob(&s.SourceRef, "sourceRef", checkRefPattern)},
+		{"runnerEnvironment", func(v *yaml.Node) {
+			if env, ok := p.r.enum(v, path+".runnerEnvironment", string(RunnerGitHubHosted), string(RunnerSelfHosted)); ok {
+				s.RunnerEnvironment = RunnerEnvironment(env)
+			}
+		}},
 		{"key", func(v *yaml.Node) {
 			if name, ok := p.r.text(v, path+".key"); ok {
 				s.Key = name
@@ -276,12 +351,13 @@ func (p *parser) signer(n *yaml.Node, path string) (Signer, bool) {
 	if seen == nil || p.r.count() > before {
 		return s, false
 	}
-	keyless := seen["issuer"] || seen["identity"] || seen["identityRegexp"]
+	identified := seen["identity"] || seen["identityRegexp"] || seen["signerWorkflow"]
+	keyless := identified || seen["issuer"] || seen["sourceRepository"] || seen["sourceRepositoryId"] || seen["sourceRef"] || seen["runnerEnvironment"]
 	switch {
 	case seen["key"] && keyless:
-		p.r.errorf(n, path, "expected either a key or an issuer with an identity, found both")
+		p.r.errorf(n, path, "expected either a key or a keyless signer (issuer with identity, identityRegexp or signerWorkflow), found both")
 	case !seen["key"] && !keyless:
-		p.r.errorf(n, path, "expected key, or issuer with identity or identityRegexp, found neither")
+		p.r.errorf(n, path, "expected key, or issuer with identity, identityRegexp or signerWorkflow, found neither")
 	case seen["key"]:
 		k, ok := p.key(keyNode, path+".key", s.Key)
 		if ok {
@@ -291,14 +367,12 @@ func (p *parser) signer(n *yaml.Node, path string) (Signer, bool) {
 		p.r.errorf(n, path, "expected an issuer with the identity, found none")
 	case seen["identity"] && seen["identityRegexp"]:
 		p.r.errorf(n, path, "expected identity or identityRegexp, found both")
-	case !seen["identity"] && !seen["identityRegexp"]:
-		p.r.errorf(n, path, "expected identity or identityRegexp with issuer %q, found neither: any identity of the issuer would do", s.Issuer)
+	case !identified:
+		p.r.errorf(n, path, "expected identity, identityRegexp or signerWorkflow with issuer %q, found none: any identity of the issuer would do", s.Issuer)
 	}
 	return s, p.r.count() == before
 }
 
-// resolve names a file the policy refers to: relative to the policy's
-// directory unless absolute.
 func (p *parser) resolve(name string) string {
 	if filepath.IsAbs(name) {
 		return name

@@ -19,10 +19,21 @@ const header = `
 		environments:
 `
 
+// betterSignerYAML is a build signer that names the caller repository, as
+// level better insists; betterSigner is it parsed.
+const betterSignerYAML = `{issuer: "https://token.actions.githubusercontent.com", signerWorkflow: "relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1*", sourceRepository: acme/app}`
+
+var betterSigner = Signer{
+	Issuer:           "https://token.actions.githubusercontent.com",
+	SignerWorkflow:   "github.com/relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1*",
+	SourceRepository: "github.com/acme/app",
+	Kinds:            BuildKinds,
+}
+
 // strongBasics is what level strong insists an environment lists.
 const strongBasics = `				source: {repositories: [github.com/acme/app]}
 				builder: {ids: ["https://github.com/acme/ci/.github/workflows/build.yml@refs/tags/v1*"]}
-				signers: [{issuer: "https://token.actions.githubusercontent.com", identity: "https://github.com/acme/ci/.github/workflows/build.yml@refs/tags/v1"}]
+				signers: [{issuer: "https://token.actions.githubusercontent.com", identity: "https://github.com/acme/ci/.github/workflows/build.yml@refs/tags/v1", sourceRepository: acme/app}]
 `
 
 func TestParseErrors(t *testing.T) {
@@ -135,7 +146,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "duplicate environment",
 			policy: `
-			production: {level: better}
+			production: {level: minimum}
 			Production: {level: minimum}
 `,
 			want: []string{file + `:5:3: environments: duplicate environment "Production": first at line 4 as "production" (names are not case sensitive)`},
@@ -234,6 +245,38 @@ func TestParseErrors(t *testing.T) {
 			want: []string{file + `:7:25: environments.dev.signers[0].identityRegexp: expected an RE2 regular expression, found "^https://github.com/(acme": error parsing regexp: missing closing ): ` + "`^(?:^https://github.com/(acme)$`"},
 		},
 		{
+			name: "keyless signers that leave the caller open, at better",
+			policy: `
+			staging:
+				level: better
+				signers:
+					build:
+						- {issuer: "https://token.actions.githubusercontent.com", signerWorkflow: "relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1"}
+					approvals: []
+					approval:
+						- {issuer: "https://token.actions.githubusercontent.com", signerWorkflow: "relproof/relproof/.github/workflows/deploy-gate.yml"}
+`,
+			want: []string{
+				file + `:9:7: environments.staging.signers: unknown field "approvals": expected one of build, provenance, sbom, vuln, test, signature, custom, approval, decision, deployment, vsa`,
+				file + `:11:83: environments.staging.signers.approval[0].signerWorkflow: expected [HOST/]OWNER/REPO/.github/workflows/FILE.yml@REF, like relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1*, found "relproof/relproof/.github/workflows/deploy-gate.yml" (the @REF is required: name the version you trust)`,
+			},
+		},
+		{
+			name: "a keyless build signer that leaves the caller open, at strong",
+			policy: `
+			production:
+				level: strong
+				source: {repositories: [github.com/acme/app]}
+				builder: {ids: ["https://github.com/relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1*"]}
+				signers:
+					build:
+						- {issuer: "https://token.actions.githubusercontent.com", signerWorkflow: "relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1*"}
+`,
+			want: []string{
+				file + `:10:11: environments.production.signers.build[0]: a keyless signer must name the sourceRepository whose runs count at level strong: our reusable workflows are public, so without it a run of them called from any repository on earth would count`,
+			},
+		},
+		{
 			name: "signer shapes",
 			policy: `
 			dev:
@@ -245,9 +288,9 @@ func TestParseErrors(t *testing.T) {
 					- {issuer: i, identity: a, identityRegexp: b}
 `,
 			want: []string{
-				file + `:6:9: environments.dev.signers[0]: expected either a key or an issuer with an identity, found both`,
-				file + `:7:9: environments.dev.signers[1]: expected key, or issuer with identity or identityRegexp, found neither`,
-				file + `:8:9: environments.dev.signers[2]: expected identity or identityRegexp with issuer "https://token.actions.githubusercontent.com", found neither: any identity of the issuer would do`,
+				file + `:6:9: environments.dev.signers[0]: expected either a key or a keyless signer (issuer with identity, identityRegexp or signerWorkflow), found both`,
+				file + `:7:9: environments.dev.signers[1]: expected key, or issuer with identity, identityRegexp or signerWorkflow, found neither`,
+				file + `:8:9: environments.dev.signers[2]: expected identity, identityRegexp or signerWorkflow with issuer "https://token.actions.githubusercontent.com", found none: any identity of the issuer would do`,
 				file + `:9:9: environments.dev.signers[3]: expected an issuer with the identity, found none`,
 				file + `:10:9: environments.dev.signers[4]: expected identity or identityRegexp, found both`,
 			},
@@ -287,7 +330,7 @@ func TestParseErrors(t *testing.T) {
 			want: []string{
 				file + `:4:3: environments.production: level strong requires source.repositories: list the repositories it may be built from`,
 				file + `:4:3: environments.production: level strong requires builder.ids: list the builders you trust, with their @ref`,
-				file + `:4:3: environments.production: level strong requires signers: list who may sign its evidence`,
+				file + `:4:3: environments.production: level strong requires signers: list who may sign its evidence (signers.build)`,
 			},
 		},
 		{
@@ -414,7 +457,7 @@ func TestParseErrors(t *testing.T) {
 				file + `:6:26: environments.dev.approvals.minimum: expected a whole number from 0 to 100, found "many"`,
 				file + `:7:3: environments.production: level strong requires source.repositories: list the repositories it may be built from`,
 				file + `:7:3: environments.production: level strong requires builder.ids: list the builders you trust, with their @ref`,
-				file + `:7:3: environments.production: level strong requires signers: list who may sign its evidence`,
+				file + `:7:3: environments.production: level strong requires signers: list who may sign its evidence (signers.build)`,
 			},
 		},
 	}
@@ -532,9 +575,20 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// At level minimum a keyless signer that leaves the caller open parses,
+// with a warning the decision shows.
+func TestOpenSignerWarnsAtMinimum(t *testing.T) {
+	t.Parallel()
+	p := parse(t, header+"\t\t\tdev:\n\t\t\t\tsigners: [{issuer: \"https://token.actions.githubusercontent.com\", signerWorkflow: \"acme/ci/.github/workflows/b.yml@refs/heads/main\"}]\n", nil)
+	e := environment(t, p, "dev")
+	if len(e.Warnings) != 1 || !strings.Contains(e.Warnings[0], "signers[0]: a keyless signer should name the sourceRepository whose runs count") {
+		t.Errorf("warnings %q; want one about the open caller", e.Warnings)
+	}
+}
+
 func TestEffectiveEnvironmentName(t *testing.T) {
 	t.Parallel()
-	p := parse(t, header+"\t\t\tProduction: {level: better}\n\t\t\tdev: {}\n", nil)
+	p := parse(t, header+"\t\t\tProduction: {level: better, signers: ["+betterSignerYAML+"]}\n\t\t\tdev: {}\n", nil)
 	tests := []struct {
 		name    string
 		ask     string

@@ -93,6 +93,9 @@ type Environment struct {
 	// File and Line locate the environment in the policy.
 	File string
 	Line int
+	// Warnings are what the policy allows but should not (a keyless signer
+	// that leaves open which repository's runs count, at level minimum).
+	Warnings []string
 }
 
 // SubjectPolicy constrains the artifact.
@@ -116,16 +119,91 @@ type BuilderPolicy struct {
 	RunnerEnvironment RunnerEnvironment
 }
 
-// Signer is one identity that may sign evidence: keyless (Issuer with
-// Identity or IdentityRegexp) or a key (Key).
+// EvidenceKind is a class of evidence, as far as who may sign it is concerned.
+type EvidenceKind string
+
+// Kinds of evidence. The build kinds (provenance, sbom, vuln, test,
+// signature and custom predicates) come from the build; approvals from the
+// deployment gate's approval job; decisions from the gate itself.
+const (
+	KindProvenance EvidenceKind = "provenance"
+	KindSBOM       EvidenceKind = "sbom"
+	KindVuln       EvidenceKind = "vuln"
+	KindTest       EvidenceKind = "test"
+	KindSignature  EvidenceKind = "signature"
+	KindCustom     EvidenceKind = "custom" // any predicate type that is none of relproof's
+	KindApproval   EvidenceKind = "approval"
+	KindDecision   EvidenceKind = "decision"
+	KindDeployment EvidenceKind = "deployment"
+	KindVSA        EvidenceKind = "vsa"
+)
+
+// BuildKinds are what a build signs, the kinds a "build" signer may sign.
+var BuildKinds = []EvidenceKind{KindProvenance, KindSBOM, KindVuln, KindTest, KindSignature, KindCustom}
+
+// signerGroups are the keys of the signers mapping: a kind, or "build" for
+// all the build kinds.
+var signerGroups = map[string][]EvidenceKind{
+	"build":                BuildKinds,
+	string(KindProvenance): {KindProvenance},
+	string(KindSBOM):       {KindSBOM},
+	string(KindVuln):       {KindVuln},
+	string(KindTest):       {KindTest},
+	string(KindSignature):  {KindSignature},
+	string(KindCustom):     {KindCustom},
+	string(KindApproval):   {KindApproval},
+	string(KindDecision):   {KindDecision},
+	string(KindDeployment): {KindDeployment},
+	string(KindVSA):        {KindVSA},
+}
+
+// signerGroupNames are signerGroups' keys in the order messages list them.
+var signerGroupNames = []string{"build", "provenance", "sbom", "vuln", "test", "signature", "custom", "approval", "decision", "deployment", "vsa"}
+
+// Signer is one identity that may sign some kinds of evidence: keyless
+// (Issuer with Identity, IdentityRegexp or SignerWorkflow, narrowed by the
+// certificate's GitHub claims) or a key (Key).
 type Signer struct {
 	Issuer         string `json:"issuer,omitempty"`
 	Identity       string `json:"identity,omitempty"`
 	IdentityRegexp string `json:"identityRegexp,omitempty"`
-	Key            string `json:"key,omitempty"` // the key file, as the policy names it
+	// SignerWorkflow is a glob over the workflow that signed — the
+	// certificate's Build Signer URI, [HOST/]OWNER/REPO/.github/workflows/F@REF
+	// (a reusable workflow names itself, not its caller).
+	SignerWorkflow string `json:"signerWorkflow,omitempty"`
+	// SourceRepository is a glob over HOST/OWNER/REPO of the repository whose
+	// run signed (the certificate's Source Repository URI: for a reusable
+	// workflow, the caller). SourceRepositoryID pins its numeric id, which
+	// survives a rename and is not reused by a new repository of the same name.
+	SourceRepository   string `json:"sourceRepository,omitempty"`
+	SourceRepositoryID string `json:"sourceRepositoryId,omitempty"`
+	// SourceRef is a glob over the ref the run was for (refs/tags/v*).
+	SourceRef string `json:"sourceRef,omitempty"`
+	// RunnerEnvironment, when set, must be the certificate's.
+	RunnerEnvironment RunnerEnvironment `json:"runnerEnvironment,omitempty"`
+	Key               string            `json:"key,omitempty"` // the key file, as the policy names it
 
 	PublicKey crypto.PublicKey `json:"-"`                   // the key file's key
 	KeyDigest string           `json:"keyDigest,omitempty"` // "sha256:HEX" of its DER SubjectPublicKeyInfo
+	// Kinds are the kinds of evidence it may sign.
+	Kinds []EvidenceKind `json:"kinds"`
+}
+
+// Keyless reports whether the signer is a certificate identity.
+func (sg Signer) Keyless() bool { return sg.Key == "" }
+
+// May reports whether the signer may sign evidence of kind k.
+func (sg Signer) May(k EvidenceKind) bool { return slices.Contains(sg.Kinds, k) }
+
+// SignersFor returns the signers that may sign evidence of kind k.
+func (e *Environment) SignersFor(k EvidenceKind) []Signer {
+	var out []Signer
+	for _, sg := range e.Signers {
+		if sg.May(k) {
+			out = append(out, sg)
+		}
+	}
+	return out
 }
 
 // VulnerabilityPolicy says which findings block.

@@ -87,18 +87,21 @@ func applyPreset(e *Environment, set map[string]bool) {
 // missingForLevel lists what e's level requires the file to say and it
 // does not.
 func (e *Environment) missingForLevel() []string {
-	if !presets[e.Level].needs {
-		return nil
-	}
 	var missing []string
+	if e.Level == LevelBetter && len(e.SignersFor(KindProvenance)) == 0 {
+		missing = append(missing, "signers: list who may sign its build evidence (signers.build)")
+	}
+	if !presets[e.Level].needs {
+		return missing
+	}
 	if len(e.Source.Repositories) == 0 {
 		missing = append(missing, "source.repositories: list the repositories it may be built from")
 	}
 	if len(e.Builder.IDs) == 0 {
 		missing = append(missing, "builder.ids: list the builders you trust, with their @ref")
 	}
-	if len(e.Signers) == 0 {
-		missing = append(missing, "signers: list who may sign its evidence")
+	if len(e.SignersFor(KindProvenance)) == 0 {
+		missing = append(missing, "signers: list who may sign its evidence (signers.build)")
 	}
 	return missing
 }

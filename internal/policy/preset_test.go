@@ -26,6 +26,10 @@ func TestPresets(t *testing.T) {
 	strongSigner := Signer{
 		Issuer:   "https://token.actions.githubusercontent.com",
 		Identity: "https://github.com/acme/ci/.github/workflows/build.yml@refs/tags/v1",
+		// The short form (a list) lists build signers, whose runs must come
+		// from the repository.
+		SourceRepository: "github.com/acme/app",
+		Kinds:            BuildKinds,
 	}
 	tests := []struct {
 		name   string
@@ -62,9 +66,10 @@ func TestPresets(t *testing.T) {
 		},
 		{
 			name:   "better",
-			policy: "\t\t\tenv: {level: better}\n",
+			policy: "\t\t\tenv: {level: better, signers: [" + betterSignerYAML + "]}\n",
 			want: Environment{
 				Level:           LevelBetter,
+				Signers:         []Signer{betterSigner},
 				Subject:         SubjectPolicy{RequireDigest: true},
 				Builder:         BuilderPolicy{RunnerEnvironment: RunnerAny},
 				Require:         []AttestationType{AttestationProvenance, AttestationSBOM},
@@ -99,7 +104,7 @@ func TestPresets(t *testing.T) {
 			policy: `			env:
 				level: strong
 				source: {repositories: [github.com/acme/app]}
-				signers: [{issuer: "https://token.actions.githubusercontent.com", identity: "https://github.com/acme/ci/.github/workflows/build.yml@refs/tags/v1"}]
+				signers: [{issuer: "https://token.actions.githubusercontent.com", identity: "https://github.com/acme/ci/.github/workflows/build.yml@refs/tags/v1", sourceRepository: acme/app}]
 				subject: {requireDigest: false}
 				builder:
 					ids: ["https://github.com/acme/ci/.github/workflows/build.yml@refs/tags/v1*"]
@@ -127,9 +132,10 @@ func TestPresets(t *testing.T) {
 		},
 		{
 			name:   "an explicit empty list wins too",
-			policy: "\t\t\tenv: {level: better, require: [], approvals: {minimum: 0}}\n",
+			policy: "\t\t\tenv: {level: better, require: [], approvals: {minimum: 0}, signers: [" + betterSignerYAML + "]}\n",
 			want: Environment{
 				Level:           LevelBetter,
+				Signers:         []Signer{betterSigner},
 				Subject:         SubjectPolicy{RequireDigest: true},
 				Builder:         BuilderPolicy{RunnerEnvironment: RunnerAny},
 				Require:         []AttestationType{},
@@ -160,7 +166,7 @@ func TestPresets(t *testing.T) {
 
 func TestPresetRequires(t *testing.T) {
 	t.Parallel()
-	p := parse(t, header+"\t\t\tdev: {level: minimum}\n\t\t\tstaging: {level: better}\n\t\t\tproduction:\n\t\t\t\tlevel: strong\n"+strongBasics, nil)
+	p := parse(t, header+"\t\t\tdev: {level: minimum}\n\t\t\tstaging: {level: better, signers: ["+betterSignerYAML+"]}\n\t\t\tproduction:\n\t\t\t\tlevel: strong\n"+strongBasics, nil)
 	want := map[string][]bool{ // provenance, sbom, vuln, test
 		"dev":        {true, false, false, false},
 		"staging":    {true, true, false, false},
