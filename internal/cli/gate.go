@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/relproof/relproof/internal/attest"
-	"github.com/relproof/relproof/internal/attest/predicate"
 	"github.com/relproof/relproof/internal/decide"
 	"github.com/relproof/relproof/internal/fsutil"
 	"github.com/relproof/relproof/internal/gate"
@@ -26,7 +25,7 @@ import (
 )
 
 // DecisionType is the predicate type of a signed gate decision.
-const DecisionType = "https://relproof.dev/decision/v1"
+const DecisionType = gate.DecisionType
 
 type gateOptions struct {
 	environment    string
@@ -63,9 +62,22 @@ digest and decide allow or deny, answering the six approval questions:
 
 Evidence comes from --bundle files, every bundle in --bundles-dir, the
 registry's referrers of an oci:// subject, and GitHub (--from-github). Each
-piece is verified for this digest and must be signed by a signer the policy
-lists; evidence for another digest does not count, and the report says so.
-Fail closed: evidence that cannot be read or verified is a failed check.
+piece is verified for this digest and counts only when a signer the policy
+lists for its kind signed it (signers.build for provenance, SBOMs, scans,
+tests and signatures; signers.approval for approvals): a keyless signer is
+held to the certificate's claims — the workflow that signed, the repository
+whose run it was, the ref, the runner — and where provenance states them
+too it must agree with its certificate. Evidence for another digest, or
+signed by someone who may not vouch for it, does not count, and the report
+says why. Fail closed: evidence that cannot be read or verified is a failed
+check.
+
+Approvals count only as the signed approval attestation of
+` + "`relproof approval record`" + ` (--approvals, or found among the evidence), signed by
+an approval signer, for this digest, environment and repository; which
+reviews count is recomputed under the policy (after the digest was shown,
+distinct reviewers, nobody who authored, committed, pushed or re-ran the
+change when self-review is prevented). An unsigned record is refused.
 
 --break-glass JUSTIFICATION deploys despite failing checks where the policy
 allows it: recorded as such, every failing check still listed.
@@ -78,7 +90,7 @@ with the digest in its title, for the reviewers to see what they approve.
 
 Exit 0 allow (or pending), 1 deny, 2 bad input (an invalid policy included).`,
 		Example: `  relproof gate oci://ghcr.io/acme/app@sha256:… --environment production --policy examples/policy.yaml \
-    --approvals approval.json --rollback-digest sha256:… --summary-out "$GITHUB_STEP_SUMMARY"
+    --approvals approval.sigstore.json --rollback-digest sha256:… --summary-out "$GITHUB_STEP_SUMMARY"
   # before the reviewers are asked: show them the digest
   relproof gate oci://ghcr.io/acme/app@sha256:… --environment production --policy policy.yaml \
     --pending-approvals --check-run`,
@@ -92,7 +104,7 @@ Exit 0 allow (or pending), 1 deny, 2 bad input (an invalid policy included).`,
 	f.StringVar(&o.policy, "policy", "", "the policy file (apiVersion: relproof.dev/v1)")
 	f.StringArrayVar(&o.bundles, "bundle", nil, "an evidence file: bundle, DSSE envelope or JSON Lines (repeatable)")
 	f.StringVar(&o.bundlesDir, "bundles-dir", "", "a directory of evidence files (*.json, *.jsonl)")
-	f.StringVar(&o.approvals, "approvals", "", "the approval record (JSON from relproof approval record)")
+	f.StringVar(&o.approvals, "approvals", "", "the signed approval attestation (approval.sigstore.json from relproof approval record --bundle-out)")
 	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to; its provenance must verify")
 	f.StringVar(&o.breakGlass, "break-glass", "", "deploy despite failing checks, with this justification, where the policy allows it")
 	f.StringVar(&o.decisionOut, "decision-out", "", "write the decision (JSON) here; with --key or --keyless also FILE.sigstore.json, signed")
@@ -122,17 +134,10 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 			return usageErrorf("--rollback-digest %q: %w", o.rollbackDigest, err)
 		}
 	}
-	var rec *predicate.Approval
+	var approvals []verify.Entry
 	if o.approvals != "" {
-		data, err := readInput(o.approvals, "approvals")
-		if err != nil {
+		if approvals, err = approvalEntries(o.approvals); err != nil {
 			return err
-		}
-		rec = &predicate.Approval{}
-		dec := json.NewDecoder(strings.NewReader(string(data)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(rec); err != nil {
-			return usageErrorf("approvals %s: expected the approval record relproof approval record writes: %w", o.approvals, err)
 		}
 	}
 	tr, err := (&verifyOptions{trustedRoot: o.trustedRoot}).trustedRootMaterial()
@@ -152,7 +157,7 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 	if err != nil {
 		return err
 	}
-	sources := []decide.Source{decide.Read(fromFiles), decide.Registry(env.Remote...)}
+	sources := []decide.Source{decide.Read(append(fromFiles, approvals...)), decide.Registry(env.Remote...)}
 	if o.fromGitHub {
 		sources = append(sources, decide.SourceFunc(func(ctx context.Context, s *subject.Subject) ([]verify.Entry, error) {
 			return githubEntries(ctx, env, &o.gh, s.Digest.String())
@@ -164,7 +169,6 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		Environment:      o.environment,
 		TrustedRoot:      tr,
 		Sources:          sources,
-		Approvals:        rec,
 		Rollback:         o.rollbackDigest,
 		BreakGlass:       o.breakGlass != "",
 		Justification:    o.breakGlass,
@@ -188,6 +192,29 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		return denied{fmt.Errorf("deployment of %s to %s denied: %d check(s) failed", d.Digest, d.Environment, len(d.Failed()))}
 	}
 	return nil
+}
+
+// approvalEntries reads --approvals: the signed approval attestation that
+// `relproof approval record` writes to --bundle-out. The unsigned record
+// (its --out) is refused: anyone can write one.
+func approvalEntries(path string) ([]verify.Entry, error) {
+	data, err := readInput(path, "approvals")
+	if err != nil {
+		return nil, err
+	}
+	var probe struct {
+		MediaType   *string         `json:"mediaType"`
+		PayloadType *string         `json:"payloadType"`
+		Reviews     json.RawMessage `json:"reviews"`
+	}
+	if json.Unmarshal(data, &probe) == nil && probe.MediaType == nil && probe.PayloadType == nil && probe.Reviews != nil {
+		return nil, usageErrorf("--approvals %s: expected the signed approval attestation (approval.sigstore.json, what `relproof approval record --bundle-out` writes), found an unsigned approval record, which anyone could have written", path)
+	}
+	entries, err := verify.ReadBundles(path, data)
+	if err != nil {
+		return nil, usageErrorf("--approvals %s: expected the signed approval attestation that `relproof approval record --bundle-out` writes: %w", path, err)
+	}
+	return entries, nil
 }
 
 // evidenceFiles lists --bundle files and the evidence files in --bundles-dir.

@@ -240,7 +240,7 @@ func TestGateDecisions(t *testing.T) {
 			out := filepath.Join(w.bundles, "test-mallory.sigstore.json")
 			expect(w.t, run(w.t, w.env, "attest", w.artifact, "--type", "test", "--predicate", writeFile(w.t, w.dir, "t.json", `{"Action":"pass","Package":"p","Test":"TestX"}`+"\n"), "--key", mallory, "--bundle-out", out), 0)
 			return w.standard()
-		}, "deny", "required-test", gate.Fail, "bundle was signed by key", nil},
+		}, "deny", "required-test", gate.Fail, "which the policy's signers do not list", nil},
 		{"finding above threshold", func(w *gateWorld) []string {
 			w.remove("vuln")
 			w.attest("vuln", grypeReport(grypeMatch("CVE-2026-2222", "libbar", "Critical")))

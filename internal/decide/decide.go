@@ -9,8 +9,6 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 
-	"github.com/relproof/relproof/internal/attest"
-	"github.com/relproof/relproof/internal/attest/predicate"
 	"github.com/relproof/relproof/internal/gate"
 	"github.com/relproof/relproof/internal/policy"
 	"github.com/relproof/relproof/internal/subject"
@@ -33,8 +31,6 @@ type Request struct {
 	// Sources are where the evidence is found, for the subject and for the
 	// rollback digest alike.
 	Sources []Source
-	// Approvals is the run's approval record, when the caller has one.
-	Approvals *predicate.Approval
 	// Rollback is the digest to roll back to ("" when none is given).
 	Rollback         string
 	BreakGlass       bool
@@ -74,7 +70,6 @@ func Decide(ctx context.Context, r Request) (*gate.Decision, error) {
 		Verified:         verified,
 		Unlisted:         unlisted,
 		Rejected:         rejected,
-		Approvals:        r.Approvals,
 		BreakGlass:       r.BreakGlass,
 		Justification:    r.Justification,
 		PendingApprovals: r.PendingApprovals,
@@ -85,7 +80,7 @@ func Decide(ctx context.Context, r Request) (*gate.Decision, error) {
 		if err != nil {
 			return nil, err
 		}
-		in.Rollback = checkRollback(rollback, rbEntries, signers)
+		in.Rollback = checkRollback(rollback, rbEntries, signers, r.TrustedRoot)
 	}
 	return gate.Evaluate(in), nil
 }
@@ -101,28 +96,32 @@ func RollbackSubject(s *subject.Subject, d subject.Digest) *subject.Subject {
 }
 
 // checkRollback verifies the rollback digest's provenance under the
-// environment's signers.
-func checkRollback(s *subject.Subject, entries []verify.Entry, signers []verify.Policy) *gate.Rollback {
+// environment's provenance signers, as the subject's own is.
+func checkRollback(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPolicy, tr root.TrustedMaterial) *gate.Rollback {
 	rb := &gate.Rollback{Digest: s.Digest.String()}
 	if len(entries) == 0 {
 		rb.Reason = "no evidence for it was found"
 		return rb
 	}
-	var reasons []string
-	for _, p := range signers {
-		p.PredicateType = attest.ProvenanceType
-		res, err := verify.Verify(s, entries, p)
-		if err == nil && len(res.Verified) > 0 {
+	verified, _, rejected := gate.SortEvidence(s, entries, signers, tr)
+	for _, a := range verified {
+		if gate.KindOf(a) == policy.KindProvenance {
 			rb.Verified = true
-			for _, a := range res.Verified {
-				rb.Evidence = append(rb.Evidence, a.Digest)
-			}
-			return rb
-		}
-		if err != nil {
-			reasons = append(reasons, err.Error())
+			rb.Evidence = append(rb.Evidence, a.Digest)
 		}
 	}
-	rb.Reason = strings.Join(reasons, "; ")
+	if rb.Verified {
+		return rb
+	}
+	var reasons []string
+	for _, r := range rejected {
+		if r.Type == string(policy.KindProvenance) {
+			reasons = append(reasons, r.Source+": "+r.Reason)
+		}
+	}
+	rb.Reason = "no verified provenance"
+	if len(reasons) > 0 {
+		rb.Reason += ": " + strings.Join(reasons, "; ")
+	}
 	return rb
 }

@@ -33,6 +33,22 @@ func Type(predicateType string) string {
 	return predicateType
 }
 
+// DecisionType is the predicate type of a signed gate decision.
+const DecisionType = "https://relproof.dev/decision/v1"
+
+// KindOf is the kind of a verified entry, as the policy's signers name
+// kinds: who may sign it.
+func KindOf(a verify.Attestation) policy.EvidenceKind {
+	switch t := TypeOf(a); t {
+	case "provenance", "sbom", "vuln", "test", "signature", "approval", "deployment", "vsa":
+		return policy.EvidenceKind(t)
+	}
+	if a.PredicateType == DecisionType {
+		return policy.KindDecision
+	}
+	return policy.KindCustom
+}
+
 // TypeOf is the evidence class of a verified entry: "signature" for a plain
 // signature over the digest, else the class of its predicate type.
 func TypeOf(a verify.Attestation) string {
@@ -154,10 +170,13 @@ func testsInput(a verify.Attestation) (*policy.TestsInput, error) {
 	return &policy.TestsInput{Result: p.Result, Passed: p.PassedTests, Failed: p.FailedTests, Warned: p.WarnedTests}, nil
 }
 
-// sourceRef is the source ref the provenance names: the workflow's ref
-// (GitHub's build type), the ref in the resolved source dependency, or the
-// signing certificate's.
+// sourceRef is the ref the artifact was built from: the signing
+// certificate's claim for keyless evidence (the statement must agree with
+// it to count at all), else what the provenance says.
 func sourceRef(a verify.Attestation) string {
+	if a.Certificate != nil && a.Certificate.SourceRepositoryRef != "" {
+		return a.Certificate.SourceRepositoryRef
+	}
 	if p := a.Provenance; p != nil {
 		if p.SourceRef != "" {
 			return p.SourceRef
@@ -166,20 +185,17 @@ func sourceRef(a verify.Attestation) string {
 			return ref
 		}
 	}
-	if a.Certificate != nil {
-		return a.Certificate.SourceRepositoryRef
-	}
 	return ""
 }
 
-// sourceRepository is the source repository the provenance names, or the
-// signing certificate's.
+// sourceRepository is the repository the artifact was built from: the
+// signing certificate's claim for keyless evidence, else the provenance's.
 func sourceRepository(a verify.Attestation) string {
-	if a.Provenance != nil && a.Provenance.SourceURI != "" {
-		return a.Provenance.SourceURI
-	}
-	if a.Certificate != nil {
+	if a.Certificate != nil && a.Certificate.SourceRepositoryURI != "" {
 		return a.Certificate.SourceRepositoryURI
+	}
+	if a.Provenance != nil {
+		return a.Provenance.SourceURI
 	}
 	return ""
 }
@@ -192,6 +208,21 @@ func runnerEnvironment(a verify.Attestation) string {
 	}
 	if a.Provenance != nil {
 		return a.Provenance.RunnerEnvironment
+	}
+	return ""
+}
+
+// builderID is who built it: slsa-github-generator's verified builder,
+// else the workflow that signed (the certificate's Build Signer URI, for
+// keyless evidence), else the provenance's builder id.
+func builderID(a verify.Attestation) string {
+	switch {
+	case a.SLSA != nil:
+		return a.SLSA.BuilderID
+	case a.Certificate != nil && a.Certificate.BuildSignerURI != "":
+		return a.Certificate.BuildSignerURI
+	case a.Provenance != nil:
+		return a.Provenance.BuilderID
 	}
 	return ""
 }

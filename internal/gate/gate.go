@@ -3,10 +3,11 @@ package gate
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/relproof/relproof/internal/approval"
 	"github.com/relproof/relproof/internal/attest/predicate"
 	"github.com/relproof/relproof/internal/policy"
 	"github.com/relproof/relproof/internal/subject"
@@ -21,15 +22,12 @@ type Input struct {
 	// Verified is the evidence that verified for the digest, signed by a
 	// signer the policy lists (or by anyone, when it lists none).
 	Verified []verify.Attestation
-	// Unlisted verified, but its signer is not one the policy lists.
+	// Unlisted verified, but its signer is not one the policy lists for
+	// its kind (each is in Rejected too, with the reason).
 	Unlisted []verify.Attestation
-	// Rejected is the evidence that did not verify, and why.
+	// Rejected is the evidence that did not count, and why.
 	Rejected []Rejected
-	// Approvals is the approval record for the run (from the GitHub
-	// integration); a verified approval attestation for the digest is used
-	// when this is nil.
-	Approvals *predicate.Approval
-	Rollback  *Rollback
+	Rollback *Rollback
 	// BreakGlass asks to deploy despite failing checks, with Justification.
 	BreakGlass    bool
 	Justification string
@@ -46,6 +44,9 @@ type Rejected struct {
 	// Type is its evidence class when the statement could be read.
 	Type   string
 	Reason string
+	// Signer is who signed it, when the signature verified but the signer
+	// may not vouch for it.
+	Signer string
 }
 
 // Rollback is the digest to roll back to and whether its provenance
@@ -93,12 +94,13 @@ func Evaluate(in Input) *Decision {
 }
 
 type evaluation struct {
-	in      Input
-	env     *policy.Environment
-	digest  string
-	byType  map[string][]verify.Attestation
-	d       *Decision
-	pending bool // the approvals are not asked for yet
+	in       Input
+	env      *policy.Environment
+	digest   string
+	byType   map[string][]verify.Attestation
+	d        *Decision
+	pending  bool               // the approvals are not asked for yet
+	approved *approval.Decision // the approvals as recomputed, for the rules
 }
 
 func (e *evaluation) add(c Check) { e.d.Checks = append(e.d.Checks, c) }
@@ -161,53 +163,121 @@ func (e *evaluation) approvals() {
 		e.add(Check{Question: QDigest, ID: "approvals", Status: NotApplicable, Message: "the policy requires no approval"})
 		return
 	}
-	rec, source := e.in.Approvals, "--approvals"
-	if rec == nil {
-		if as := e.byType["approval"]; len(as) > 0 {
-			a := as[len(as)-1]
-			var p predicate.Approval
-			if err := json.Unmarshal(predicateJSON(a), &p); err == nil {
-				rec, source = &p, a.Digest
-			}
-		}
-	}
-	fix := "record the environment's approvals for this digest (relproof approval record) and pass them with --approvals"
-	if rec == nil && e.in.PendingApprovals {
+	fix := "record the environment's approvals for this digest (relproof approval record, signed by an approval signer the policy lists) and pass the bundle with --approvals"
+	// Only approval attestations verified for this digest under the
+	// policy's approval signers reach here; which reviews count is
+	// recomputed from what they record, never read from their counts.
+	as := e.byType[string(policy.KindApproval)]
+	if len(as) == 0 && e.in.PendingApprovals {
 		e.pending = true
 		e.add(Check{Question: QDigest, ID: "approvals", Status: Warn, Message: fmt.Sprintf("pending: %d approval(s) of %s by %s's reviewers required; not asked yet", pol.Minimum, e.digest, e.env.Name)})
 		return
 	}
-	if rec == nil {
-		e.add(Check{Question: QDigest, ID: "approvals", Status: Fail, Message: fmt.Sprintf("no approval record for %s in %s; %d required", e.digest, e.env.Name, pol.Minimum), Fix: fix})
+	if len(as) == 0 {
+		msg := fmt.Sprintf("no signed approval of %s for %s; %d required%s", e.digest, e.env.Name, pol.Minimum, e.elsewhere(string(policy.KindApproval)))
+		if len(e.env.SignersFor(policy.KindApproval)) == 0 && len(e.env.Signers) > 0 {
+			msg += "; the policy lists no approval signers (signers.approval), so no approval can count"
+		}
+		e.add(Check{Question: QDigest, ID: "approvals", Status: Fail, Message: msg, Fix: fix})
 		return
 	}
-	c := Check{Question: QDigest, ID: "approvals", Evidence: []string{source}, Fix: fix}
-	counted := map[string]bool{}
-	for _, r := range rec.Reviews {
-		if r.Counts && r.State == "approved" {
-			counted[r.Reviewer] = true
+	var best Check
+	for i, a := range as {
+		c, d := e.approvalCheck(a)
+		c.Fix = fix
+		if i == 0 || c.Status == Pass {
+			best, e.approved = c, d
+		}
+		if c.Status == Pass {
+			break
 		}
 	}
+	e.add(best)
+}
+
+// approvalCheck recomputes one signed approval record: bound to this
+// digest, environment and the policy's repository and run, and which of its
+// reviews count under this policy.
+func (e *evaluation) approvalCheck(a verify.Attestation) (Check, *approval.Decision) {
+	pol := e.env.Approvals
+	c := Check{Question: QDigest, ID: "approvals", Status: Fail, Evidence: []string{a.Digest}}
+	var rec predicate.Approval
+	if err := json.Unmarshal(predicateJSON(a), &rec); err != nil {
+		c.Message = "the approval attestation cannot be read: " + err.Error()
+		return c, nil
+	}
+	cert := a.Certificate
+	runID := strconv.FormatInt(rec.RunID, 10)
 	switch {
 	case rec.Digest != e.digest:
-		c.Status, c.Message = Fail, fmt.Sprintf("the approvals are for %s, not the subject %s", rec.Digest, e.digest)
+		c.Message = fmt.Sprintf("the approvals are for %s, not the subject %s", rec.Digest, e.digest)
+		return c, nil
 	case !strings.EqualFold(rec.Environment, e.env.Name):
-		c.Status, c.Message = Fail, fmt.Sprintf("the approvals are for environment %q, not %q", rec.Environment, e.env.Name)
-	case pol.PreventSelfReview && !rec.PreventSelfReview:
-		c.Status, c.Message = Fail, "the policy prevents self-review, but the approvals were recorded without that check"
+		c.Message = fmt.Sprintf("the approvals are for environment %q, not %q", rec.Environment, e.env.Name)
+		return c, nil
+	case !e.env.SourceRepositoryAllowed(hostRepository(rec.Repository)).Allowed:
+		c.Message = fmt.Sprintf("the approvals are of a run of %q, which is not a source repository the policy allows", rec.Repository)
+		return c, nil
+	case cert != nil && !sameRepository(cert.SourceRepositoryURI, rec.Repository):
+		c.Message = fmt.Sprintf("the approval record says repository %q, its signing certificate %q", rec.Repository, cert.SourceRepositoryURI)
+		return c, nil
+	case cert != nil && !strings.Contains(cert.RunInvocationURI+"/", "/actions/runs/"+runID+"/"):
+		c.Message = fmt.Sprintf("the approval record says run %d, its signing certificate was issued to %s", rec.RunID, cert.RunInvocationURI)
+		return c, nil
 	case pol.TiedToEvidence && rec.CheckRunPostedAt.IsZero():
-		c.Status, c.Message = Fail, "the approvals are not tied to the check run that showed the digest"
-	case !rec.Approved || len(counted) < pol.Minimum:
-		c.Status, c.Message = Fail, fmt.Sprintf("%d approval(s) count for this digest, %d required: %s", len(counted), pol.Minimum, rec.Reason)
-	default:
-		names := make([]string, 0, len(counted))
-		for n := range counted {
-			names = append(names, n)
+		c.Message = "the approvals are not tied to the check run that showed the digest"
+		return c, nil
+	case pol.PreventSelfReview && !rec.ChangeAuthorsKnown:
+		note := rec.ChangeAuthorsNote
+		if note == "" {
+			note = "the record does not say who authored the change"
 		}
-		sort.Strings(names)
-		c.Status, c.Message = Pass, fmt.Sprintf("approved for %s by %s, after the digest was shown", e.env.Name, strings.Join(names, ", "))
+		c.Message = "the policy prevents self-review, but the change's authors are not known, so no reviewer can be shown not to be one: " + note
+		return c, nil
 	}
-	e.add(c)
+	var reviews []approval.Approval
+	for _, r := range rec.Reviews {
+		reviews = append(reviews, approval.Approval{Reviewer: r.Reviewer, State: r.State, Comment: r.Comment, Environments: r.Environments, RunID: rec.RunID, Time: r.Time, TimeBasis: r.TimeBasis})
+	}
+	var authors []string
+	if pol.PreventSelfReview {
+		authors = append(authors, rec.ChangeAuthors...)
+		for _, u := range []string{rec.Actor, rec.TriggeringActor} {
+			if u != "" {
+				authors = append(authors, u)
+			}
+		}
+	}
+	d, err := approval.Bind(reviews, approval.Context{
+		Digest: e.digest, Environment: e.env.Name, RunID: rec.RunID, CheckRunPostedAt: rec.CheckRunPostedAt,
+		ChangeAuthors: authors, PreventSelfReview: pol.PreventSelfReview, Minimum: pol.Minimum,
+	})
+	switch {
+	case err != nil:
+		c.Message = "the approval record is incomplete: " + err.Error()
+	case !d.Approved:
+		c.Message = fmt.Sprintf("%d approval(s) count for this digest, %d required: %s", len(d.Counted), pol.Minimum, d.Reason)
+	default:
+		c.Status, c.Message = Pass, fmt.Sprintf("approved for %s by %s in run %d, after the digest was shown", e.env.Name, strings.Join(d.Counted, ", "), rec.RunID)
+	}
+	return c, d
+}
+
+// sameRepository compares a certificate's Source Repository URI with an
+// OWNER/REPO (or URI) a record names.
+func sameRepository(uri, repo string) bool {
+	a, _ := policy.ParseSourceURI(uri)
+	return a != "" && a == hostRepository(repo)
+}
+
+// hostRepository is HOST/OWNER/REPO of a repository an approval record
+// names as OWNER/REPO (GitHub's form) or as a URI.
+func hostRepository(repo string) string {
+	r, _ := policy.ParseSourceURI(repo)
+	if strings.Count(r, "/") == 1 {
+		r = "github.com/" + r
+	}
+	return r
 }
 
 // Question 2: the source.
@@ -239,19 +309,24 @@ func (e *evaluation) provenanceChecks() {
 	}
 	a := provs[0]
 	e.add(Check{Question: QProvenance, ID: "required-provenance", Status: Pass, Message: "provenance verified, signed by " + a.Signer, Evidence: digests(provs)})
-	builder := ""
-	if a.Provenance != nil {
-		builder = a.Provenance.BuilderID
-	}
-	if a.SLSA != nil {
-		builder = a.SLSA.BuilderID
-	}
-	e.add(withEvidence(matchCheck(QProvenance, "builder", e.env.BuilderAllowed(builder), "build with an allowed builder (the reusable workflow the policy names)"), a))
+	e.add(withEvidence(matchCheck(QProvenance, "builder", e.env.BuilderAllowed(builderID(a)), "build with an allowed builder (the reusable workflow the policy names)"), a))
 	e.add(withEvidence(matchCheck(QProvenance, "runner-environment", e.env.RunnerAllowed(runnerEnvironment(a)), "build on the runner environment the policy requires"), a))
-	if n := len(e.in.Unlisted); n > 0 {
-		e.add(Check{Question: QProvenance, ID: "signers", Status: Warn, Message: fmt.Sprintf("%d attestation(s) verified but are signed by signers the policy does not list; they do not count%s", n, e.elsewhere("")), Evidence: digests(e.in.Unlisted)})
-	} else if len(e.env.Signers) == 0 {
-		e.add(Check{Question: QProvenance, ID: "signers", Status: Warn, Message: "the policy lists no signers: any valid signature counts", Fix: "list the identities or keys that may sign evidence (signers)"})
+	var unlisted []string
+	for _, r := range e.in.Rejected {
+		if r.Signer != "" {
+			unlisted = append(unlisted, fmt.Sprintf("%s: %s", r.Source, r.Reason))
+		}
+	}
+	switch {
+	case len(unlisted) > 0:
+		if len(unlisted) > 3 {
+			unlisted = append(unlisted[:3], fmt.Sprintf("and %d more", len(unlisted)-3))
+		}
+		e.add(Check{Question: QProvenance, ID: "signers", Status: Warn, Message: fmt.Sprintf("%d attestation(s) verified but their signers may not vouch for them, so they do not count: %s", len(e.in.Unlisted), strings.Join(unlisted, "; ")), Evidence: digests(e.in.Unlisted)})
+	case len(e.env.Signers) == 0:
+		e.add(Check{Question: QProvenance, ID: "signers", Status: Warn, Message: "the policy lists no signers: any valid signature counts, for every kind of evidence", Fix: "list who may sign each kind of evidence (signers.build, signers.approval, signers.decision)"})
+	case len(e.env.Warnings) > 0:
+		e.add(Check{Question: QProvenance, ID: "signers", Status: Warn, Message: strings.Join(e.env.Warnings, "; "), Fix: "name the sourceRepository of every keyless signer"})
 	}
 }
 
@@ -355,9 +430,9 @@ func (e *evaluation) findings() {
 		}
 		e.add(c)
 	}
-	if e.in.Approvals != nil {
-		for _, r := range e.in.Approvals.Reviews {
-			in.Approvals = append(in.Approvals, policy.ApprovalInput{Reviewer: r.Reviewer, State: r.State, Time: r.Time, Comment: r.Comment})
+	if d := e.approved; d != nil {
+		for _, v := range d.Approvals {
+			in.Approvals = append(in.Approvals, policy.ApprovalInput{Reviewer: v.Reviewer, State: v.State, Time: v.Time, Comment: v.Comment})
 		}
 	}
 	for _, r := range policy.EvalRules(e.env, in) {
