@@ -12,10 +12,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/attest/predicate"
+	"github.com/relproof/relproof/internal/evidence"
 	"github.com/relproof/relproof/internal/fsutil"
+	"github.com/relproof/relproof/internal/gate"
 	"github.com/relproof/relproof/internal/oci"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
+	"github.com/relproof/relproof/internal/verify"
 )
 
 type attestOptions struct {
@@ -111,10 +115,25 @@ only; a signing job with its own narrow identity (or HSM) then signs it with
 	return cmd
 }
 
+// ownPredicates are relproof's own predicate types, and what makes each.
+// attest --type custom refuses them, so that no signer of custom evidence
+// can write one by hand (the gate would not count it, but nobody should be
+// led to think it could).
+var ownPredicates = map[string]string{
+	predicate.ApprovalType:   "`relproof approval record`",
+	predicate.DeploymentType: "`relproof deploy record`",
+	gate.DecisionType:        "`relproof gate --decision-out`",
+	verify.VSAType:           "`relproof verify --vsa-out`",
+	evidence.PackType:        "`relproof pack build`",
+}
+
 func runAttest(ctx context.Context, w, stderr io.Writer, env *Env, g *globalOptions, o *attestOptions, input string) error {
 	typ := attest.Type(o.typ)
 	if !slices.Contains(attest.Types, typ) {
 		return usageErrorf("--type %q: expected one of provenance, test, vuln, custom", o.typ)
+	}
+	if made, ok := ownPredicates[strings.TrimSpace(o.predicateType)]; ok && typ == attest.TypeCustom {
+		return usageErrorf("--predicate-type %s is relproof's own, which only %s makes: a custom attestation cannot stand in for it", o.predicateType, made)
 	}
 	var signer sign.Signer
 	if o.unsignedOut == "" {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -212,7 +213,7 @@ func approvalEntries(path string) ([]verify.Entry, error) {
 	}
 	entries, err := verify.ReadBundles(path, data)
 	if err != nil {
-		return nil, usageErrorf("--approvals %s: expected the signed approval attestation that `relproof approval record --bundle-out` writes: %w", path, err)
+		return nil, usageErrorf("--approvals %s: expected the signed approval attestation that `relproof approval record --bundle-out` writes: %v", path, err)
 	}
 	return entries, nil
 }
@@ -246,26 +247,11 @@ func writeDecision(ctx context.Context, env *Env, o *gateOptions, subj *subject.
 		}
 	}
 	if o.decisionOut != "" {
-		b, err := json.MarshalIndent(d, "", "  ")
-		if err != nil {
+		if err := writeSignedDecision(ctx, env, o, subj, d); err != nil {
+			// Never leave a decision behind that says more than was signed.
+			_ = os.Remove(o.decisionOut)
+			_ = os.Remove(o.decisionOut + ".sigstore.json")
 			return err
-		}
-		if err := fsutil.WriteFileAtomic(o.decisionOut, append(b, '\n'), 0o644); err != nil {
-			return err
-		}
-		if o.signing.key != "" || o.signing.keyless {
-			signer, closeSigner, err := o.signing.signer(ctx, env)
-			if err != nil {
-				return err
-			}
-			defer closeSigner()
-			bundle, err := attest.SignPredicate(ctx, signer, subj, DecisionType, json.RawMessage(b))
-			if err != nil {
-				return err
-			}
-			if err := fsutil.WriteFileAtomic(o.decisionOut+".sigstore.json", append(bundle, '\n'), 0o644); err != nil {
-				return err
-			}
 		}
 	}
 	if o.checkRun {
@@ -288,6 +274,38 @@ func writeDecision(ctx context.Context, env *Env, o *gateOptions, subj *subject.
 		}
 	}
 	return nil
+}
+
+// writeSignedDecision writes the decision JSON and, when a signer is
+// given, its signed bundle. The signature is made first: when it cannot be
+// (no OIDC token, a KMS error), nothing is written.
+func writeSignedDecision(ctx context.Context, env *Env, o *gateOptions, subj *subject.Subject, d *gate.Decision) error {
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return err
+	}
+	var bundle []byte
+	if o.signing.key != "" || o.signing.keyless {
+		signer, closeSigner, err := o.signing.signer(ctx, env)
+		if err != nil {
+			return err
+		}
+		defer closeSigner()
+		if bundle, err = attest.SignPredicate(ctx, signer, subj, DecisionType, json.RawMessage(b)); err != nil {
+			return err
+		}
+	}
+	if err := fsutil.WriteFileAtomic(o.decisionOut, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	if bundle == nil {
+		// An unsigned decision: remove a signature of an earlier one.
+		if err := os.Remove(o.decisionOut + ".sigstore.json"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	return fsutil.WriteFileAtomic(o.decisionOut+".sigstore.json", append(bundle, '\n'), 0o644)
 }
 
 // writeSummary appends to GitHub's step summary file, which the job's steps

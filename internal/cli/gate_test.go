@@ -22,14 +22,15 @@ import (
 // artifact, provenance from a GitHub Actions run, an SBOM, a scan and tests,
 // signed with the release key the policy lists.
 type gateWorld struct {
-	t        testing.TB
-	dir      string
-	env      *Env
-	key, pub string
-	artifact string
-	digest   string
-	policy   string
-	bundles  string // the evidence directory
+	t           testing.TB
+	dir         string
+	env         *Env
+	key, pub    string
+	approverKey string
+	artifact    string
+	digest      string
+	policy      string
+	bundles     string // the evidence directory
 }
 
 var gateActionsEnv = map[string]string{
@@ -55,8 +56,15 @@ environments:
       refs: ["refs/heads/main", "refs/tags/v*"]
     builder:
       ids: ["https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"]
+    # The release key signs the build's evidence and the decisions, the
+    # approver key the approvals.
     signers:
-      - key: release.pub
+      build:
+        - key: release.pub
+      approval:
+        - key: approver.pub
+      decision:
+        - key: release.pub
     vulnerabilities:
       maxSeverity: high
       exceptions: exceptions.yaml
@@ -88,6 +96,7 @@ func newGateWorld(t testing.TB) *gateWorld {
 	w := &gateWorld{t: t, dir: t.TempDir()}
 	w.env = testEnv(t, gateActionsEnv)
 	w.key, w.pub = keys(t, w.env, w.dir, "release")
+	w.approverKey, _ = keys(t, w.env, w.dir, "approver")
 	w.artifact = writeFile(t, w.dir, "app.bin", "the release artifact")
 	w.digest = "sha256:cb8828660a6e9f2f863b92fd123b207b4307a5a30b70788c055a47ad30031489"
 	w.policy = writeFile(t, w.dir, "policy.yaml", gatePolicy)
@@ -135,15 +144,34 @@ func (w *gateWorld) remove(prefix string) {
 	}
 }
 
-func (w *gateWorld) approvals(reviewer string, counts bool, reason string) string {
+// approvals signs, with the approver key, the approval record of run 4242
+// in which each reviewer approved production after the digest was shown;
+// mona authored the change and bob pushed it. edit, when given, changes the
+// record first. It returns the signed bundle (what gate --approvals takes)
+// and writes the record beside it as approvals.json.
+func (w *gateWorld) approvals(edit func(rec map[string]any), reviewers ...string) string {
+	w.t.Helper()
+	var reviews []map[string]any
+	for _, r := range reviewers {
+		reviews = append(reviews, map[string]any{"reviewer": r, "state": "approved", "time": "2026-11-26T11:10:00Z", "environments": []string{"production"}, "counts": true, "reason": "approved"})
+	}
 	rec := map[string]any{
-		"environment": "production", "digest": w.digest, "runId": 4242,
-		"checkRunPostedAt": "2026-11-26T11:00:00Z", "approved": counts, "minimum": 1, "preventSelfReview": true,
-		"reason": reason, "recordedAt": "2026-11-26T11:30:00Z",
-		"reviews": []map[string]any{{"reviewer": reviewer, "state": "approved", "time": "2026-11-26T11:10:00Z", "environments": []string{"production"}, "counts": counts, "reason": reason}},
+		"environment": "production", "digest": w.digest, "repository": "acme/app", "runId": 4242,
+		"checkRunPostedAt": "2026-11-26T11:00:00Z", "approved": true, "minimum": 1, "preventSelfReview": true,
+		"reason": "approved", "recordedAt": "2026-11-26T11:30:00Z", "reviews": reviews,
+		"actor": "bob", "triggeringActor": "bob", "changeAuthors": []string{"mona"}, "changeAuthorsKnown": true,
+	}
+	if edit != nil {
+		edit(rec)
 	}
 	b, _ := json.Marshal(rec)
-	return writeFile(w.t, w.dir, "approvals.json", string(b))
+	writeFile(w.t, w.dir, "approvals.json", string(b))
+	_, hexDigest, _ := strings.Cut(w.digest, ":")
+	st := fmt.Sprintf(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"app.bin","digest":{"sha256":%q}}],"predicateType":"https://relproof.dev/approval/v1","predicate":%s}`, hexDigest, b)
+	stmt := writeFile(w.t, w.dir, "approval.statement.json", st)
+	out := filepath.Join(w.dir, "approvals.sigstore.json")
+	expect(w.t, run(w.t, w.env, "sign", stmt, "--subject", w.artifact, "--key", w.approverKey, "--bundle-out", out), 0)
+	return out
 }
 
 // gate runs the gate and decodes its JSON decision.
@@ -199,7 +227,7 @@ func TestGateDecisions(t *testing.T) {
 		alsoFail []string // checks that fail as a consequence
 	}{
 		{"all evidence present", func(w *gateWorld) []string {
-			return []string{"--approvals", w.approvals("alice", true, "approved"), "--rollback-digest", w.rollbackWithProvenance()}
+			return []string{"--approvals", w.approvals(nil, "alice"), "--rollback-digest", w.rollbackWithProvenance()}
 		}, "allow", "", gate.Pass, "", nil},
 		{"provenance missing", func(w *gateWorld) []string { w.remove("provenance"); return w.standard() }, "deny", "required-provenance", gate.Fail, "no verified provenance", []string{"source"}},
 		{"sbom missing", func(w *gateWorld) []string { w.remove("sbom"); return w.standard() }, "deny", "required-sbom", gate.Fail, "no verified sbom attestation", []string{"rule:no-gpl3"}},
@@ -259,18 +287,26 @@ func TestGateDecisions(t *testing.T) {
 		}, "deny", "vulnerabilities", gate.Fail, "expired", nil},
 		{"no approvals", func(w *gateWorld) []string {
 			return []string{"--rollback-digest", w.rollbackWithProvenance()}
-		}, "deny", "approvals", gate.Fail, "no approval record", nil},
-		{"approvals below minimum", func(w *gateWorld) []string {
-			return []string{"--approvals", w.approvals("alice", false, "0 of 1 required approvals count"), "--rollback-digest", w.rollbackWithProvenance()}
+		}, "deny", "approvals", gate.Fail, "no signed approval", nil},
+		{"approvals given before the digest was shown", func(w *gateWorld) []string {
+			early := func(rec map[string]any) { rec["reviews"].([]map[string]any)[0]["time"] = "2026-11-26T10:00:00Z" }
+			return []string{"--approvals", w.approvals(early, "alice"), "--rollback-digest", w.rollbackWithProvenance()}
 		}, "deny", "approvals", gate.Fail, "0 approval(s) count", nil},
-		{"self-review", func(w *gateWorld) []string {
-			return []string{"--approvals", w.approvals("alice", false, "alice authored the change: self-review is prevented"), "--rollback-digest", w.rollbackWithProvenance()}
-		}, "deny", "approvals", gate.Fail, "self-review is prevented", nil},
+		{"self-review: the change's author approves", func(w *gateWorld) []string {
+			return []string{"--approvals", w.approvals(nil, "mona"), "--rollback-digest", w.rollbackWithProvenance()}
+		}, "deny", "approvals", gate.Fail, "mona authored the change or ran it (wrote, committed, co-authored, pushed or re-ran it), and self-review is not allowed", nil},
+		{"self-review: who pushed the tag approves", func(w *gateWorld) []string {
+			return []string{"--approvals", w.approvals(nil, "BOB"), "--rollback-digest", w.rollbackWithProvenance()}
+		}, "deny", "approvals", gate.Fail, "self-review is not allowed", nil},
+		{"approvals signed by the release key", func(w *gateWorld) []string {
+			w.approverKey = w.key
+			return []string{"--approvals", w.approvals(nil, "alice"), "--rollback-digest", w.rollbackWithProvenance()}
+		}, "deny", "approvals", gate.Fail, "but not approval", nil},
 		{"rollback missing", func(w *gateWorld) []string {
-			return []string{"--approvals", w.approvals("alice", true, "approved")}
+			return []string{"--approvals", w.approvals(nil, "alice")}
 		}, "deny", "rollback", gate.Fail, "no rollback digest", nil},
 		{"rollback without provenance", func(w *gateWorld) []string {
-			return []string{"--approvals", w.approvals("alice", true, "approved"), "--rollback-digest", "sha256:" + strings.Repeat("0", 64)}
+			return []string{"--approvals", w.approvals(nil, "alice"), "--rollback-digest", "sha256:" + strings.Repeat("0", 64)}
 		}, "deny", "rollback", gate.Fail, "has no provenance that verifies", nil},
 		{"CEL rule fails", func(w *gateWorld) []string {
 			w.remove("sbom")
@@ -320,7 +356,7 @@ func TestGateDecisions(t *testing.T) {
 
 // standard is the approvals and rollback every case but its own has.
 func (w *gateWorld) standard() []string {
-	return []string{"--approvals", w.approvals("alice", true, "approved"), "--rollback-digest", w.rollbackWithProvenance()}
+	return []string{"--approvals", w.approvals(nil, "alice"), "--rollback-digest", w.rollbackWithProvenance()}
 }
 
 // rollbackWithProvenance attests provenance for the previous release and
@@ -405,7 +441,7 @@ func TestGateReadsFilesAndRegistry(t *testing.T) {
 	reg := registrytest.New(t)
 	img := reg.PushRandomImage(t, "acme/app", "")
 	subj := "oci://" + img.String()
-	w.digest = img.DigestStr()
+	w.digest, w.artifact = img.DigestStr(), subj
 	w.remove("")
 	for kind, content := range map[string]string{"provenance": "", "sbom": sbomDoc("MIT"), "vuln": grypeReport()} {
 		w.attestFor(subj, kind, content)
@@ -469,10 +505,10 @@ func TestGatePendingApprovals(t *testing.T) {
 		t.Errorf("check runs = %+v, want one in progress showing %s", runs, w.digest)
 	}
 	// A pending decision is not a release's decision.
-	expect(t, run(t, w.env, "pack", "build", w.artifact, "--environment", "production", "--decision", decision, "--key", w.key,
+	expect(t, run(t, w.env, "pack", "build", w.artifact, "--environment", "production", "--decision", decision, "--policy", w.policy, "--key", w.key,
 		"--out", filepath.Join(w.dir, "pack")), 2, "expected a final decision, allow or deny, found \"pending\"")
 	// With the approvals, the same flag decides for real.
-	r, d2 := w.gate("--rollback-digest", rollback, "--pending-approvals", "--approvals", w.approvals("alice", true, "approved"))
+	r, d2 := w.gate("--rollback-digest", rollback, "--pending-approvals", "--approvals", w.approvals(nil, "alice"))
 	expect(t, r, 0)
 	if !d2.Allowed() {
 		t.Errorf("with approvals: %q, want allow", d2.Decision)

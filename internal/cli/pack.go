@@ -7,16 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/relproof/relproof/internal/decide"
 	"github.com/relproof/relproof/internal/evidence"
 	"github.com/relproof/relproof/internal/fsutil"
 	"github.com/relproof/relproof/internal/gate"
 	"github.com/relproof/relproof/internal/oci"
+	"github.com/relproof/relproof/internal/policy"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
@@ -25,6 +28,9 @@ import (
 type packBuildOptions struct {
 	environment    string
 	decision       string
+	decisionBundle string
+	policy         string
+	trustedRoot    string
 	out            string
 	bundles        []string
 	bundlesDir     string
@@ -66,7 +72,13 @@ func newPackBuildCmd(env *Env, g *globalOptions) *cobra.Command {
 		Short: "Build the release evidence pack for a digest",
 		Long: `Build the pack for SUBJECT from the gate decision (relproof gate --decision-out)
 and the evidence: the bundles the decision lists as verified go into
-04-attestations, grouped by type. Deterministic: the same evidence gives the
+04-attestations, grouped by type.
+
+The decision is trusted only as signed: its bundle (--decision-bundle, default
+DECISION.sigstore.json) must verify for the subject's digest under a signer
+the policy (--policy) lists for decisions (signers.decision), the decision file
+must be exactly what was signed, for --environment, with checks. An unsigned
+or hand-written decision is refused (exit 1). Deterministic: the same evidence gives the
 same files, timestamps taken from the decision. Atomic: built beside --out and
 renamed into place. MANIFEST.sigstore.json is signed with --key or keyless.
 
@@ -83,6 +95,9 @@ Exit 0 built, 2 bad input.`,
 	f := cmd.Flags()
 	f.StringVar(&o.environment, "environment", "", "the environment the decision is for")
 	f.StringVar(&o.decision, "decision", "", "the gate decision (JSON from relproof gate --decision-out)")
+	f.StringVar(&o.decisionBundle, "decision-bundle", "", "the decision's signed bundle (default: DECISION.sigstore.json)")
+	f.StringVar(&o.policy, "policy", "", "the policy whose decision signers (signers.decision) may sign the decision")
+	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json for a keyless decision signature (default: Sigstore public-good, embedded)")
 	f.StringVar(&o.out, "out", "", "the pack directory to create (new or empty), or FILE.tar.gz for a reproducible archive")
 	f.StringArrayVar(&o.bundles, "bundle", nil, "an evidence file: bundle, DSSE envelope or JSON Lines (repeatable)")
 	f.StringVar(&o.bundlesDir, "bundles-dir", "", "a directory of evidence files (*.json, *.jsonl)")
@@ -94,6 +109,7 @@ Exit 0 built, 2 bad input.`,
 	o.signing.addFlags(cmd)
 	_ = cmd.MarkFlagRequired("environment")
 	_ = cmd.MarkFlagRequired("decision")
+	_ = cmd.MarkFlagRequired("policy")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -103,21 +119,52 @@ func runPackBuild(ctx context.Context, w io.Writer, env *Env, g *globalOptions, 
 	if err != nil {
 		return err
 	}
-	var d gate.Decision
-	if err := json.Unmarshal(decJSON, &d); err != nil {
+	var probe gate.Decision
+	if err := json.Unmarshal(decJSON, &probe); err != nil {
 		return usageErrorf("decision %s: expected the gate decision JSON (relproof gate --decision-out), found: %w", o.decision, err)
 	}
-	if d.Environment != o.environment {
-		return usageErrorf("decision %s: expected a decision for environment %q (--environment), found one for %q", o.decision, o.environment, d.Environment)
+	// What the file says is checked for plain mistakes first (exit 2);
+	// then it is trusted only as far as its signature goes (exit 1).
+	switch {
+	case probe.Environment != o.environment:
+		return usageErrorf("decision %s: expected a decision for environment %q (--environment), found one for %q", o.decision, o.environment, probe.Environment)
+	case probe.Decision != "allow" && probe.Decision != "deny":
+		return usageErrorf("decision %s: expected a final decision, allow or deny, found %q", o.decision, probe.Decision)
 	}
 	if o.rollbackDigest != "" {
 		if _, err := subject.ParseDigest(o.rollbackDigest); err != nil {
 			return usageErrorf("--rollback-digest %q: %w", o.rollbackDigest, err)
 		}
 	}
+	pol, err := policy.Load(o.policy)
+	if err != nil {
+		return err
+	}
+	bundlePath := o.decisionBundle
+	if bundlePath == "" {
+		bundlePath = o.decision + ".sigstore.json"
+	}
+	bundle, err := os.ReadFile(bundlePath)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return usageErrorf("decision bundle %s: %w", bundlePath, err)
+	}
+	tr, err := (&verifyOptions{trustedRoot: o.trustedRoot}).trustedRootMaterial()
+	if err != nil {
+		return err
+	}
 	subj, err := subject.Resolve(ctx, input, subject.WithRemoteOptions(env.Remote...), subject.WithClock(env.Now))
 	if err != nil {
 		return err
+	}
+	if probe.Digest != subj.Digest.String() {
+		return usageErrorf("decision %s: gate decision: expected a decision for %s, found one for %q", o.decision, subj.Digest, probe.Digest)
+	}
+	d, err := decide.VerifyDecision(subj, pol, o.environment, decJSON, bundle, bundlePath, tr)
+	if errors.Is(err, decide.ErrInput) {
+		return usageError(err)
+	}
+	if err != nil {
+		return fmt.Errorf("decision %s: %w", o.decision, err)
 	}
 	files, err := evidenceFiles(o.bundles, o.bundlesDir)
 	if err != nil {
@@ -133,7 +180,7 @@ func runPackBuild(ctx context.Context, w io.Writer, env *Env, g *globalOptions, 
 			platforms = append(platforms, evidence.Platform{Platform: pm.Platform, Digest: pm.Digest})
 		}
 	}
-	in := evidence.Input{Platforms: platforms, Subject: subj, Decision: &d, DecisionJSON: decJSON, SourceDir: o.sourceEvidence, RollbackDigest: o.rollbackDigest, Out: o.out}
+	in := evidence.Input{Platforms: platforms, Subject: subj, Decision: d, DecisionJSON: decJSON, SourceDir: o.sourceEvidence, RollbackDigest: o.rollbackDigest, Out: o.out}
 	for _, f := range files {
 		data, err := readInput(f, "bundle")
 		if err != nil {

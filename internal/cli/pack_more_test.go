@@ -3,10 +3,12 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/relproof/relproof/internal/evidence"
 	"github.com/relproof/relproof/internal/gate"
@@ -33,9 +35,10 @@ func (w *packWorld) foreignProvenance() string {
 	return out
 }
 
-// A pack whose builder was told (by a decision edited to list it) that a
-// provenance for another digest is evidence: the manifest is signed and
-// every file matches it, and pack verify still refuses the attestation.
+// A pack whose builder was told (by a decision edited to list it, and
+// signed again by the holder of the decision key) that a provenance for
+// another digest is evidence: the manifest is signed and every file matches
+// it, and pack verify still refuses the attestation.
 func TestPackVerifyRefusesAttestationForAnotherDigest(t *testing.T) {
 	t.Parallel()
 	w := newPackWorld(t)
@@ -45,10 +48,9 @@ func TestPackVerifyRefusesAttestationForAnotherDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Evidence = append(d.Evidence, gate.Evidence{Type: "provenance", Digest: "sha256:" + sha256Hex(strings.TrimSpace(readFile(t, foreign))), Signer: d.Evidence[0].Signer})
-	b, _ := json.Marshal(d)
-	forged := writeFile(t, w.dir, "forged-decision.json", string(b))
+	forged := w.signDecision(&d, w.key)
 	out := filepath.Join(w.dir, "pack")
-	expect(t, run(t, w.env, "pack", "build", w.artifact, "--environment", "production", "--decision", forged,
+	expect(t, run(t, w.env, "pack", "build", w.artifact, "--environment", "production", "--decision", forged, "--policy", w.policy,
 		"--bundles-dir", w.bundles, "--bundle", foreign, "--key", w.key, "--out", out), 0)
 	if n := strings.Count(readFile(t, filepath.Join(out, "04-attestations", "provenance.jsonl")), "\n"); n != 2 {
 		t.Fatalf("provenance.jsonl holds %d lines, want the release's and the foreign one", n)
@@ -58,6 +60,54 @@ func TestPackVerifyRefusesAttestationForAnotherDigest(t *testing.T) {
 	if n := strings.Count(r.errText(), "04-attestations/provenance.jsonl:"); n != 1 {
 		t.Errorf("%d lines named, want exactly the foreign one:\n%s", n, r.errText())
 	}
+}
+
+// signDecision writes d as a decision file and signs it with key, as the
+// gate would: decision.json and decision.json.sigstore.json.
+func (w *packWorld) signDecision(d *gate.Decision, key string) string {
+	w.t.Helper()
+	b, _ := json.MarshalIndent(d, "", "  ")
+	path := writeFile(w.t, w.dir, fmt.Sprintf("decision-%d.json", time.Now().UnixNano()), string(b)+"\n")
+	_, hexDigest, _ := strings.Cut(w.digest, ":")
+	stmt := writeFile(w.t, w.dir, "decision.statement.json", fmt.Sprintf(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"app.bin","digest":{"sha256":%q}}],"predicateType":%q,"predicate":%s}`, hexDigest, gate.DecisionType, b))
+	expect(w.t, run(w.t, w.env, "sign", stmt, "--subject", w.artifact, "--key", key, "--bundle-out", path+".sigstore.json"), 0)
+	return path
+}
+
+// pack build trusts a decision only as signed by a decision signer of the
+// policy, for this digest and environment, with checks: a hand-written
+// "allow", a decision edited after signing, one signed by a key that may
+// sign approvals but not decisions, and one with no checks are refused.
+func TestPackBuildRefusesUnsignedDecisions(t *testing.T) {
+	t.Parallel()
+	w := newPackWorld(t)
+	var genuine gate.Decision
+	if err := json.Unmarshal([]byte(readFile(t, w.decision)), &genuine); err != nil {
+		t.Fatal(err)
+	}
+	build := func(decision string) result {
+		return run(t, w.env, "pack", "build", w.artifact, "--environment", "production", "--decision", decision, "--policy", w.policy,
+			"--bundles-dir", w.bundles, "--key", w.key, "--out", filepath.Join(w.dir, fmt.Sprintf("pack-%d", time.Now().UnixNano())))
+	}
+	handWritten := writeFile(t, w.dir, "allow.json", fmt.Sprintf(`{"decision":"allow","digest":%q,"environment":"production","checks":[]}`, w.digest))
+	expect(t, build(handWritten), 1, "no signed bundle for the decision")
+
+	edited := writeFile(t, w.dir, "edited.json", strings.Replace(readFile(t, w.decision), "by alice", "by mallory", 1))
+	if readFile(t, edited) == readFile(t, w.decision) {
+		t.Fatal("the edit changed nothing")
+	}
+	if err := os.WriteFile(edited+".sigstore.json", []byte(readFile(t, w.decision+".sigstore.json")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, build(edited), 1, "is not the decision", "signed")
+
+	expect(t, build(w.signDecision(&genuine, w.approverKey)), 1, "but not decision")
+
+	empty := genuine
+	empty.Checks = nil
+	expect(t, build(w.signDecision(&empty, w.key)), 1, "has no checks")
+
+	expect(t, build(w.decision), 0)
 }
 
 // A keyless pack: the manifest signed through Fulcio and Rekor by the
@@ -72,7 +122,7 @@ func TestPackKeyless(t *testing.T) {
 	claims.JobWorkflowRef = claims.WorkflowRef
 	env := testEnv(t, merge(gateActionsEnv, stack.ActionsEnv(claims)))
 	out := filepath.Join(w.dir, "keyless.tar.gz")
-	expect(t, run(t, env, "pack", "build", w.artifact, "--environment", "production", "--decision", w.decision,
+	expect(t, run(t, env, "pack", "build", w.artifact, "--environment", "production", "--decision", w.decision, "--policy", w.policy,
 		"--bundles-dir", w.bundles, "--approvals", w.approval, "--out", out,
 		"--fulcio-url", stack.FulcioURL, "--rekor-url", stack.RekorURL), 0)
 
@@ -115,9 +165,10 @@ func TestPackRegistry(t *testing.T) {
 			for kind, content := range map[string]string{"provenance": "", "sbom": sbomDoc("MIT"), "vuln": grypeReport(), "test": `{"Action":"pass","Package":"p","Test":"TestX"}` + "\n"} {
 				w.attestFor(subj, kind, content)
 			}
-			w.approval = w.approvals("alice", true, "approved")
+			bundle := w.approvals(nil, "alice")
+			w.approval = filepath.Join(w.dir, "approvals.json")
 			w.decision = filepath.Join(w.dir, "decision.json")
-			r, d := w.gate("--approvals", w.approval, "--rollback-digest", w.rollbackWithProvenance(), "--decision-out", w.decision)
+			r, d := w.gate("--approvals", bundle, "--rollback-digest", w.rollbackWithProvenance(), "--decision-out", w.decision, "--key", w.key)
 			expect(t, r, 0)
 			if !d.Allowed() {
 				t.Fatalf("gate denied: %+v", d.Failed())
@@ -153,7 +204,7 @@ func TestPackRegistry(t *testing.T) {
 			// A less complete pack for the same release (made before the
 			// deployment, say) does not hide the complete one.
 			lesser := filepath.Join(w.dir, "lesser")
-			expect(t, run(t, w.env, "pack", "build", subj, "--environment", "production", "--decision", w.decision,
+			expect(t, run(t, w.env, "pack", "build", subj, "--environment", "production", "--decision", w.decision, "--policy", w.policy,
 				"--bundles-dir", w.bundles, "--key", w.key, "--out", lesser), 0)
 			expect(t, run(t, w.env, "pack", "push", lesser, subj), 0)
 
@@ -180,7 +231,7 @@ func TestPackRegistry(t *testing.T) {
 			// Two packs as complete as each other: ambiguous, both named.
 			tie := w.build(filepath.Join(w.dir, "tie"), "--build-log", writeFile(t, w.dir, "build.log", "go build ./...\n"))
 			expect(t, run(t, w.env, "pack", "push", tie, subj), 0)
-			expect(t, run(t, w.env, "pack", "build", subj, "--environment", "production", "--decision", w.decision, "--bundles-dir", w.bundles,
+			expect(t, run(t, w.env, "pack", "build", subj, "--environment", "production", "--decision", w.decision, "--policy", w.policy, "--bundles-dir", w.bundles,
 				"--approvals", w.approval, "--key", w.key, "--out", filepath.Join(w.dir, "tie2"), "--build-log", writeFile(t, w.dir, "build2.log", "make\n")), 0)
 			expect(t, run(t, w.env, "pack", "push", filepath.Join(w.dir, "tie2"), subj), 0)
 			expect(t, run(t, w.env, "pack", "verify", subj, "--key", w.pub), 2, "expected one evidence pack, found 2", "--environment")

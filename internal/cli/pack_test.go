@@ -27,10 +27,11 @@ type packWorld struct {
 func newPackWorld(t *testing.T) *packWorld {
 	t.Helper()
 	w := &packWorld{gateWorld: newGateWorld(t)}
-	w.approval = w.approvals("alice", true, "approved")
+	bundle := w.approvals(nil, "alice")
+	w.approval = filepath.Join(w.dir, "approvals.json") // the record, for the pack
 	w.rollback = w.rollbackWithProvenance()
 	w.decision = filepath.Join(w.dir, "decision.json")
-	r, d := w.gate("--approvals", w.approval, "--rollback-digest", w.rollback, "--decision-out", w.decision)
+	r, d := w.gate("--approvals", bundle, "--rollback-digest", w.rollback, "--decision-out", w.decision, "--key", w.key)
 	expect(t, r, 0)
 	if !d.Allowed() {
 		t.Fatalf("gate denied: %+v", d.Failed())
@@ -42,7 +43,7 @@ func newPackWorld(t *testing.T) *packWorld {
 // flags, and returns out.
 func (w *packWorld) build(out string, extra ...string) string {
 	w.t.Helper()
-	args := append([]string{"pack", "build", w.artifact, "--environment", "production", "--decision", w.decision,
+	args := append([]string{"pack", "build", w.artifact, "--environment", "production", "--decision", w.decision, "--policy", w.policy,
 		"--bundles-dir", w.bundles, "--approvals", w.approval, "--key", w.key, "--out", out}, extra...)
 	expect(w.t, run(w.t, w.env, args...), 0)
 	return out
@@ -165,7 +166,7 @@ func TestPackBuildLayoutAndVerify(t *testing.T) {
 	_, otherPub := keys(t, w.env, w.dir, "other")
 	expect(t, run(t, w.env, "pack", "verify", out, "--key", otherPub), 1, "MANIFEST.sigstore.json")
 	// The output exists: refused, not overwritten.
-	expect(t, run(t, w.env, "pack", "build", w.artifact, "--environment", "production", "--decision", w.decision, "--key", w.key, "--out", out), 2, out, "expected a new or empty directory")
+	expect(t, run(t, w.env, "pack", "build", w.artifact, "--environment", "production", "--decision", w.decision, "--policy", w.policy, "--key", w.key, "--out", out), 2, out, "expected a new or empty directory")
 }
 
 func TestPackDeterministic(t *testing.T) {
@@ -300,7 +301,7 @@ func TestPackMissingPieces(t *testing.T) {
 		}
 	}
 	out := filepath.Join(w.dir, "pack")
-	args := append([]string{"pack", "build", w.artifact, "--environment", "production", "--decision", w.decision, "--key", w.key, "--out", out}, bundles...)
+	args := append([]string{"pack", "build", w.artifact, "--environment", "production", "--decision", w.decision, "--policy", w.policy, "--key", w.key, "--out", out}, bundles...)
 	r := run(t, w.env, args...)
 	expect(t, r, 0)
 	m := readManifest(t, out)
@@ -344,10 +345,10 @@ func TestPackBadInput(t *testing.T) {
 	t.Parallel()
 	w := newPackWorld(t)
 	out := filepath.Join(w.dir, "out")
-	base := []string{"pack", "build", w.artifact, "--key", w.key, "--out", out}
+	base := []string{"pack", "build", w.artifact, "--policy", w.policy, "--key", w.key, "--out", out}
 	expect(t, run(t, w.env, append(base, "--environment", "staging", "--decision", w.decision)...), 2, "decision "+w.decision, `expected a decision for environment "staging"`, `found one for "production"`)
 	other := writeFile(t, w.dir, "other.bin", "another artifact")
-	expect(t, run(t, w.env, "pack", "build", other, "--environment", "production", "--decision", w.decision, "--key", w.key, "--out", out), 2, "gate decision: expected a decision for sha256:", "found one for")
+	expect(t, run(t, w.env, "pack", "build", other, "--environment", "production", "--decision", w.decision, "--policy", w.policy, "--key", w.key, "--out", out), 2, "gate decision: expected a decision for sha256:", "found one for")
 	notJSON := writeFile(t, w.dir, "decision.txt", "allow")
 	expect(t, run(t, w.env, append(base, "--environment", "production", "--decision", notJSON)...), 2, "decision "+notJSON, "expected the gate decision JSON")
 	expect(t, run(t, w.env, "pack", "verify", filepath.Join(w.dir, "nowhere"), "--key", w.pub), 2, "nowhere", "expected a pack directory")
@@ -392,7 +393,7 @@ func TestPackArchive(t *testing.T) {
 	if !strings.Contains(r.stdout, "ALLOW "+w.digest) {
 		t.Errorf("pack show of the archive:\n%s", r.stdout)
 	}
-	expect(t, run(t, w.env, "pack", "build", w.artifact, "--environment", "production", "--decision", w.decision, "--key", w.key, "--out", archive), 2, "expected a new file")
+	expect(t, run(t, w.env, "pack", "build", w.artifact, "--environment", "production", "--decision", w.decision, "--policy", w.policy, "--key", w.key, "--out", archive), 2, "expected a new file")
 
 	// Unpack, change one byte of the sign-off, pack it up again: caught.
 	tampered := t.TempDir()

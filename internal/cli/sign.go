@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 
 	intoto "github.com/in-toto/attestation/go/v1"
 	"github.com/spf13/cobra"
@@ -30,7 +32,9 @@ exactly the subject's digest: a signing job signs only what it was asked to.
 This keeps signing apart from building, so that the job with the narrow
 signing identity (or the HSM) is the only holder of signing power.
 
-A statement that does not name the subject's digest is refused (exit 1).
+A statement that is not about exactly this subject is refused (exit 1): one
+that does not name its digest, one that names other subjects besides, or one
+whose subject gives a digest that cannot be checked here.
 
 ` + signingHelp,
 		Example: `  # build job
@@ -84,22 +88,41 @@ func runSign(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *si
 	return signAndStore(ctx, w, env, g, signer, st, subj, &o.store, r)
 }
 
-// namesSubject checks that one of the statement's subjects carries the
-// subject's digest (or, for a file, its sha512).
+// namesSubject checks that the statement is about the subject and nothing
+// else: exactly one subject, and every digest it gives for it is one of
+// the subject's own (sha256, and sha512 for a file). A statement that names
+// other subjects besides would make the signature vouch for artifacts the
+// signer was never asked about; a digest by an algorithm that cannot be
+// checked here could name another artifact.
 func namesSubject(st *intoto.Statement, s *subject.Subject) error {
-	var named []string
+	known := map[string]string{}
 	for _, d := range append([]subject.Digest{s.Digest}, s.Alternates...) {
-		for _, sub := range st.GetSubject() {
-			if h, ok := sub.GetDigest()[d.Algorithm]; ok {
-				if h == d.Hex {
-					return nil
-				}
-				named = append(named, d.Algorithm+":"+h)
+		known[d.Algorithm] = d.Hex
+	}
+	subs := st.GetSubject()
+	if len(subs) != 1 {
+		var named []string
+		for _, sub := range subs {
+			for alg, h := range sub.GetDigest() {
+				named = append(named, alg+":"+h)
 			}
 		}
+		sort.Strings(named)
+		return fmt.Errorf("%w: expected exactly one subject, %s, the statement names %d (%s); refusing to sign for artifacts it was not asked about", verify.ErrSubjectMismatch, s.Digest, len(subs), strings.Join(named, ", "))
 	}
-	if len(named) == 0 {
-		return fmt.Errorf("%w: expected a subject with %s, the statement names none by that algorithm", verify.ErrSubjectMismatch, s.Digest)
+	matched := false
+	for alg, h := range subs[0].GetDigest() {
+		want, ok := known[alg]
+		switch {
+		case !ok:
+			return fmt.Errorf("%w: the statement's subject gives a %s digest, which cannot be checked against %s; refusing to sign it", verify.ErrSubjectMismatch, alg, s.Digest)
+		case h != want:
+			return fmt.Errorf("%w: expected %s:%s, the statement names %s:%s; refusing to sign a statement about another artifact", verify.ErrSubjectMismatch, alg, want, alg, h)
+		}
+		matched = true
 	}
-	return fmt.Errorf("%w: expected %s, the statement names %v; refusing to sign a statement about another artifact", verify.ErrSubjectMismatch, s.Digest, named)
+	if !matched {
+		return fmt.Errorf("%w: expected a subject with %s, the statement's subject has no digest", verify.ErrSubjectMismatch, s.Digest)
+	}
+	return nil
 }

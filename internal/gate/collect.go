@@ -129,6 +129,8 @@ func sortEntry(subj *subject.Subject, e verify.Entry, signers []SignerPolicy, tr
 	}
 	// Key-signed: only the policy's keys can verify it; the keyless path
 	// is not tried (it could only say that there is no certificate).
+	var wrongKind *Rejected
+	var signedBy *verify.Attestation
 	for _, s := range signers {
 		if s.Signer.Keyless() {
 			continue
@@ -139,11 +141,18 @@ func sortEntry(subj *subject.Subject, e verify.Entry, signers []SignerPolicy, tr
 			continue
 		}
 		kind := KindOf(*a)
-		if !s.Signer.May(kind) {
-			return a, &Rejected{Source: e.Source, Type: string(kind), Signer: a.Signer,
+		if s.Signer.May(kind) {
+			return a, nil
+		}
+		// The same key may be listed again for this kind: look on.
+		if wrongKind == nil {
+			signedBy = a
+			wrongKind = &Rejected{Source: e.Source, Type: string(kind), Signer: a.Signer,
 				Reason: fmt.Sprintf("signed by %s, which may sign %s but not %s", s.Signer, kindList(s.Signer.Kinds), kind)}
 		}
-		return a, nil
+	}
+	if wrongKind != nil {
+		return signedBy, wrongKind
 	}
 	for _, r := range reasons {
 		if strings.HasPrefix(r, verify.ErrSubjectMismatch.Error()) {

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/relproof/relproof/internal/verify"
+)
+
+// Attack 5: a signing job asked to sign a statement about one artifact
+// must not vouch for others it names besides, nor for digests it cannot
+// check.
+func TestSignRefusesStatementsAboutMore(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := testEnv(t, nil)
+	key, pub := keys(t, env, dir, "k")
+	artifact := writeFile(t, dir, "app.bin", "the artifact")
+	other := writeFile(t, dir, "other.bin", "another artifact")
+	statement := func(name string, subjects ...string) string {
+		return writeFile(t, dir, name, fmt.Sprintf(`{"_type":"https://in-toto.io/Statement/v1","subject":[%s],"predicateType":"https://example.com/check/v1","predicate":{"ok":true}}`, strings.Join(subjects, ",")))
+	}
+	subj := func(name, alg, hex string) string {
+		return fmt.Sprintf(`{"name":%q,"digest":{%q:%q}}`, name, alg, hex)
+	}
+	out := filepath.Join(dir, "out.sigstore.json")
+	for _, tc := range []struct {
+		name string
+		stmt string
+		says string
+	}{
+		{"another subject besides", statement("two.json", subj("app.bin", "sha256", sha256Hex("the artifact")), subj("other.bin", "sha256", sha256Hex("another artifact"))), "expected exactly one subject"},
+		{"another digest for the same subject", statement("sha512.json", fmt.Sprintf(`{"name":"app.bin","digest":{"sha256":%q,"sha512":%q}}`, sha256Hex("the artifact"), strings.Repeat("ab", 64))), "expected sha512:"},
+		{"a digest that cannot be checked", statement("sha1.json", fmt.Sprintf(`{"name":"app.bin","digest":{"sha256":%q,"sha1":%q}}`, sha256Hex("the artifact"), strings.Repeat("ab", 20))), "gives a sha1 digest, which cannot be checked"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, env, "sign", tc.stmt, "--subject", artifact, "--key", key, "--bundle-out", out)
+			expect(t, r, 1, "subject mismatch", tc.says)
+			if !errors.Is(r.err, verify.ErrSubjectMismatch) {
+				t.Errorf("error is not a subject mismatch: %v", r.err)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Fatal("a refused statement was signed")
+			}
+		})
+	}
+	// The statement names exactly the artifact: it is signed, and it
+	// verifies for that artifact only.
+	expect(t, run(t, env, "sign", statement("one.json", subj("app.bin", "sha256", sha256Hex("the artifact"))), "--subject", artifact, "--key", key, "--bundle-out", out), 0)
+	expect(t, run(t, env, "verify", artifact, "--bundle", out, "--key", pub), 0)
+	expect(t, run(t, env, "verify", other, "--bundle", out, "--key", pub), 1, "subject mismatch")
+}
+
+// Attack 3's tool: attest --type custom does not write relproof's own
+// predicates.
+func TestAttestCustomRefusesOwnPredicates(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := testEnv(t, nil)
+	key, _ := keys(t, env, dir, "build")
+	artifact := writeFile(t, dir, "app.bin", "x")
+	pred := writeFile(t, dir, "p.json", `{"environment":"production","approved":true}`)
+	for _, pt := range []string{"https://relproof.dev/approval/v1", "https://relproof.dev/deployment/v1", "https://relproof.dev/decision/v1", "https://slsa.dev/verification_summary/v1"} {
+		out := filepath.Join(dir, "out.json")
+		expect(t, run(t, env, "attest", artifact, "--type", "custom", "--predicate-type", pt, "--predicate", pred, "--key", key, "--bundle-out", out), 2, pt, "is relproof's own")
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Fatalf("%s: a bundle was written", pt)
+		}
+	}
+}
+
+// Attack 4: the gate takes approvals only as a signed attestation; the
+// unsigned record anyone can write is refused, with how to get a signed one.
+func TestGateRefusesUnsignedApprovals(t *testing.T) {
+	t.Parallel()
+	w := newGateWorld(t)
+	w.approvals(nil, "alice")
+	record := filepath.Join(w.dir, "approvals.json")
+	r, _ := w.gate("--approvals", record, "--rollback-digest", w.rollbackWithProvenance())
+	expect(t, r, 2, "--approvals "+record, "found an unsigned approval record", "approval record --bundle-out")
+}
+
+// A gate decision that cannot be signed is not written at all: no
+// unsigned "allow" is left behind, nor a stale one.
+func TestGateWritesNoUnsignedDecision(t *testing.T) {
+	t.Parallel()
+	w := newGateWorld(t)
+	out := filepath.Join(w.dir, "decision.json")
+	writeFile(t, w.dir, "decision.json", `{"decision":"allow"}`)
+	writeFile(t, w.dir, "decision.json.sigstore.json", `{}`)
+	r, _ := w.gate(append(w.standard(), "--decision-out", out, "--keyless")...)
+	expect(t, r, 2, "keyless signing needs an OIDC token")
+	for _, f := range []string{out, out + ".sigstore.json"} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s is left behind after the decision could not be signed", f)
+		}
+	}
+	// Signed, both are written, and the bundle verifies for the digest.
+	r, d := w.gate(append(w.standard(), "--decision-out", out, "--key", w.key)...)
+	expect(t, r, 0)
+	var saved map[string]any
+	if err := json.Unmarshal([]byte(readFile(t, out)), &saved); err != nil || saved["decision"] != d.Decision {
+		t.Fatalf("decision file: %v %v", saved, err)
+	}
+	expect(t, run(t, w.env, "verify", w.artifact, "--bundle", out+".sigstore.json", "--key", w.pub, "--predicate-type", DecisionType), 0)
+}
