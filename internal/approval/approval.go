@@ -37,9 +37,16 @@ type Context struct {
 	// reviewers was (last) posted. Reviews given before it were given
 	// without seeing the digest.
 	CheckRunPostedAt time.Time
-	// ChangeAuthors are the logins who authored the change being deployed
-	// (pull request authors, commit authors).
-	ChangeAuthors     []string
+	// ChangeAuthors are the logins who made the change being deployed or
+	// ran its deployment: the run's actor and triggering actor (who pushed or
+	// re-ran it), the pull request authors, the commits' authors and
+	// committers and their co-authors. Compared without case.
+	ChangeAuthors []string
+	// AuthorsUnknown, when not empty, says why ChangeAuthors may be
+	// incomplete (a first deployment, a truncated range, a commit with no
+	// GitHub login). Under PreventSelfReview no approval then counts: any
+	// reviewer may have authored the change.
+	AuthorsUnknown    string
 	PreventSelfReview bool
 	// Minimum is the number of distinct reviewers required; 0 means 1.
 	Minimum int
@@ -102,6 +109,8 @@ func Bind(approvals []Approval, c Context) (*Decision, error) {
 	switch {
 	case len(d.RejectedBy) > 0:
 		d.Reason = fmt.Sprintf("denied: rejected by %s", strings.Join(d.RejectedBy, ", "))
+	case len(approvals) > 0 && c.PreventSelfReview && c.AuthorsUnknown != "":
+		d.Reason = fmt.Sprintf("denied: self-review is not allowed and the change's authors are not known (%s), so no approval can be shown not to be self-review", c.AuthorsUnknown)
 	case len(d.Counted) >= minimum:
 		d.Approved = true
 		d.Reason = fmt.Sprintf("approved by %s (%d of %d required)", strings.Join(d.Counted, ", "), len(d.Counted), minimum)
@@ -142,7 +151,9 @@ func (c Context) judge(a Approval, d *Decision) (bool, string) {
 	case a.Reviewer == "":
 		return false, "the reviewer is unknown"
 	case c.PreventSelfReview && slices.ContainsFunc(c.ChangeAuthors, func(u string) bool { return strings.EqualFold(u, a.Reviewer) }):
-		return false, fmt.Sprintf("%s authored the change and self-review is not allowed", a.Reviewer)
+		return false, fmt.Sprintf("%s authored the change or ran it (wrote, committed, co-authored, pushed or re-ran it), and self-review is not allowed", a.Reviewer)
+	case c.PreventSelfReview && c.AuthorsUnknown != "":
+		return false, "the change's authors are not known, so this cannot be shown not to be self-review"
 	case slices.ContainsFunc(d.Counted, func(u string) bool { return strings.EqualFold(u, a.Reviewer) }):
 		return false, fmt.Sprintf("%s is already counted", a.Reviewer)
 	}

@@ -87,7 +87,36 @@ func TestBind(t *testing.T) {
 		{
 			name:      "self-review when prevented",
 			approvals: []Approval{approved("mona")},
-			reasons:   []string{"mona authored the change and self-review is not allowed"},
+			reasons:   []string{"mona authored the change or ran it (wrote, committed, co-authored, pushed or re-ran it), and self-review is not allowed"},
+		},
+		{
+			name:      "the run's actor approving is compared without case",
+			approvals: []Approval{approved("HUBOT")},
+			ctx:       func(c *Context) { c.ChangeAuthors = []string{"mona", "hubot"} },
+			reasons:   []string{"HUBOT authored the change or ran it"},
+			decision:  "denied: 0 of 1 required approvals count",
+		},
+		{
+			name:      "authors unknown when self-review is prevented",
+			approvals: []Approval{approved("octocat")},
+			ctx:       func(c *Context) { c.AuthorsUnknown = "no earlier deployment to compare with" },
+			reasons:   []string{"the change's authors are not known"},
+			decision:  "denied: self-review is not allowed and the change's authors are not known (no earlier deployment to compare with)",
+		},
+		{
+			name:      "authors unknown when self-review is allowed",
+			approvals: []Approval{approved("octocat")},
+			ctx: func(c *Context) {
+				c.AuthorsUnknown = "no earlier deployment to compare with"
+				c.PreventSelfReview = false
+			},
+			approved: true, counted: []string{"octocat"},
+		},
+		{
+			name:      "authors unknown: a rejection still says it rejects",
+			approvals: []Approval{with(approved("octocat"), func(a *Approval) { a.State = StateRejected })},
+			ctx:       func(c *Context) { c.AuthorsUnknown = "a truncated range" },
+			decision:  "denied: rejected by octocat",
 		},
 		{
 			name:      "self-review allowed by the policy",

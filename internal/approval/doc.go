@@ -3,7 +3,8 @@
 // GitHub approves a job, not an artifact. A job that deploys carries exactly
 // one digest only if each approval counted for it was given for that job's
 // run and environment, after the check run showed the reviewer that digest,
-// by someone other than the change's author when the policy says so. Bind
+// and, when the policy prevents self-review, by someone who neither made the
+// change nor ran its deployment (and only when who did is known). Bind
 // checks each approval against that context and says, for every approval,
 // why it counts or not; the gate uses its Decision.
 //

@@ -30,7 +30,7 @@ func ExampleBind() {
 	}
 	// Output:
 	// approved by octocat (1 of 1 required)
-	// mona: false, mona authored the change and self-review is not allowed
+	// mona: false, mona authored the change or ran it (wrote, committed, co-authored, pushed or re-ran it), and self-review is not allowed
 	// octocat: true, approved for this run and environment after the digest was shown
 	// hubot: false, given for run 41, not run 42
 }
