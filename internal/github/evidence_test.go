@@ -25,7 +25,7 @@ func TestBuildEvidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.Run.ID != rel.Run.ID || ev.Run.Attempt != 1 || ev.Run.WorkflowPath != ".github/workflows/release.yml@main" || ev.Run.HeadSHA != rel.Commit || ev.Run.Actor != "octocat" {
+	if ev.Run.ID != rel.Run.ID || ev.Run.Attempt != 1 || ev.Run.WorkflowPath != ".github/workflows/release.yml@main" || ev.Run.HeadSHA != rel.Commit || ev.Run.Actor != "hubot" || ev.Run.TriggeringActor != "hubot" {
 		t.Errorf("run = %+v", ev.Run)
 	}
 	if len(ev.Jobs) != 2 {

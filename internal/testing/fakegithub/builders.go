@@ -164,14 +164,14 @@ func (repo *Repo) commit(r apiBase, c *Commit) obj {
 		"commit": obj{
 			"url":           a + "/git/commits/" + c.SHA,
 			"author":        person,
-			"committer":     obj{"name": "GitHub", "email": "noreply@github.com", "date": ts(c.Date)},
+			"committer":     obj{"name": c.CommitterName, "email": c.CommitterEmail, "date": ts(c.Date)},
 			"message":       c.Message,
 			"tree":          obj{"url": a + "/git/trees/" + c.SHA, "sha": c.SHA},
 			"comment_count": 0,
 			"verification":  verification,
 		},
 		"author":    user(r, c.AuthorLogin),
-		"committer": user(r, "web-flow"),
+		"committer": user(r, c.CommitterLogin),
 		"parents":   parents,
 	}
 }
@@ -269,6 +269,7 @@ func (repo *Repo) run(r apiBase, run *Run, attempt int) obj {
 	if head != nil {
 		headCommit["message"], headCommit["timestamp"] = head.Message, ts(head.Date)
 		headCommit["author"] = obj{"name": head.AuthorName, "email": head.AuthorEmail}
+		headCommit["committer"] = obj{"name": head.CommitterName, "email": head.CommitterEmail}
 	}
 	path := run.Path
 	if path != "" && !strings.Contains(path, "@") {
@@ -298,7 +299,7 @@ func (repo *Repo) run(r apiBase, run *Run, attempt int) obj {
 		"run_attempt":          attempt,
 		"referenced_workflows": arr{obj{"path": repo.FullName() + "/" + strings.Split(run.Path, "@")[0] + "@" + run.HeadSHA, "sha": run.HeadSHA, "ref": "refs/heads/" + run.HeadBranch}},
 		"run_started_at":       ts(started),
-		"triggering_actor":     user(r, run.Actor),
+		"triggering_actor":     user(r, cmpOr(run.TriggeringActor, run.Actor)),
 		"jobs_url":             ru + "/jobs",
 		"logs_url":             ru + "/logs",
 		"check_suite_url":      fmt.Sprintf("%s/check-suites/%d", a, run.ID+1),
@@ -442,7 +443,7 @@ func (repo *Repo) checkRun(r apiBase, c *CheckRun) obj {
 		},
 		"name":          c.Name,
 		"check_suite":   obj{"id": stableID("suite", c.HeadSHA)},
-		"app":           integration(r, "github-actions"),
+		"app":           integration(r, cmpOr(c.App, "github-actions")),
 		"pull_requests": prs,
 	}
 }

@@ -65,7 +65,7 @@ func WithClock(now func() time.Time) Option { return func(f *Fake) { f.now = now
 
 // New returns a fake GitHub.
 func New(opts ...Option) *Fake {
-	f := &Fake{state: &State{Repos: map[string]*Repo{}}, now: time.Now, tokens: map[string]bool{}, pageSize: 100}
+	f := &Fake{state: &State{Repos: map[string]*Repo{}, Emails: map[string]string{}}, now: time.Now, tokens: map[string]bool{}, pageSize: 100}
 	for _, o := range opts {
 		o(f)
 	}
@@ -216,8 +216,11 @@ const docsURL = "https://docs.github.com/rest"
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	prefix := ""
-	if strings.HasPrefix(path, "/api/v3/") {
+	switch {
+	case strings.HasPrefix(path, "/api/v3/"):
 		prefix, path = "/api/v3", strings.TrimPrefix(path, "/api/v3")
+	case path == "/api/graphql": // GitHub Enterprise Server's GraphQL API
+		prefix, path = "/api/v3", "/graphql"
 	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	f.mu.Lock()

@@ -68,6 +68,8 @@ func (f *Fake) routes() {
 	f.handle("POST "+repo+"/check-runs", f.createCheckRun)
 	f.handle("PATCH "+repo+"/check-runs/{id}", f.updateCheckRun)
 	f.handle("GET "+repo+"/check-runs/{id}", f.getCheckRun)
+	// GraphQL: the one query relproof makes.
+	f.handle("POST /graphql", f.graphql)
 	// Attestations.
 	f.handle("POST "+repo+"/attestations", f.uploadAttestation)
 	f.handle("GET "+repo+"/attestations/{digest}", f.listAttestations)
@@ -585,6 +587,22 @@ func (f *Fake) actor(r *http.Request) string {
 	return "github-actions[bot]"
 }
 
+// appOf is the app a request acts as: the fake's App for its installation
+// tokens, GitHub Actions for any other token (a workflow's GITHUB_TOKEN).
+func (f *Fake) appOf(r *http.Request) string {
+	if strings.Contains(r.Header.Get("Authorization"), "ghs_") {
+		return "relproof"
+	}
+	return "github-actions"
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
 // --- check runs ---
 
 func (f *Fake) listCheckRuns(w http.ResponseWriter, r *http.Request, s *State, repo *Repo) {
@@ -701,7 +719,7 @@ func (f *Fake) createCheckRun(w http.ResponseWriter, r *http.Request, s *State, 
 		f.error(w, http.StatusUnprocessableEntity, "No commit found for SHA: "+body.HeadSHA)
 		return
 	}
-	c := &CheckRun{ID: s.ID(), HeadSHA: body.HeadSHA, Status: "queued", StartedAt: f.now().UTC()}
+	c := &CheckRun{ID: s.ID(), HeadSHA: body.HeadSHA, Status: "queued", StartedAt: f.now().UTC(), App: f.appOf(r)}
 	if msg := f.apply(c, &body); msg != "" {
 		f.error(w, http.StatusUnprocessableEntity, msg)
 		return
@@ -724,6 +742,10 @@ func (f *Fake) updateCheckRun(w http.ResponseWriter, r *http.Request, s *State, 
 	c := repo.findCheckRun(r)
 	if c == nil {
 		f.notFound(w)
+		return
+	}
+	if app := f.appOf(r); app != cmpOr(c.App, "github-actions") {
+		f.error(w, http.StatusForbidden, fmt.Sprintf("Invalid app_id `%d` - check run can only be modified by the GitHub App that created it.", stableID("app", app)))
 		return
 	}
 	var body checkRunBody
@@ -749,6 +771,54 @@ func (f *Fake) getCheckRun(w http.ResponseWriter, r *http.Request, s *State, rep
 	}
 	f.ok(w, http.StatusOK, repo.checkRun(base(r), c))
 }
+
+// --- GraphQL ---
+
+// graphql answers the one query relproof makes: a commit's authors (the git
+// author and its Co-authored-by trailers), each with the account GitHub
+// matches its email to, or null. Anything else is a GraphQL error.
+func (f *Fake) graphql(w http.ResponseWriter, r *http.Request, s *State, _ *Repo) {
+	var body struct {
+		Query     string            `json:"query"`
+		Variables map[string]string `json:"variables"`
+	}
+	if err := decode(r, &body); err != nil || body.Query == "" {
+		f.error(w, http.StatusBadRequest, "Problems parsing JSON")
+		return
+	}
+	v := body.Variables
+	if !strings.Contains(body.Query, "object(oid: $oid)") || !strings.Contains(body.Query, "authors(first: 100)") || v["owner"] == "" || v["name"] == "" || v["oid"] == "" {
+		f.ok(w, http.StatusOK, obj{"errors": arr{obj{"message": "the fake GitHub answers only the commit authors query"}}})
+		return
+	}
+	repo, ok := s.Repos[strings.ToLower(v["owner"]+"/"+v["name"])]
+	if !ok {
+		f.ok(w, http.StatusOK, obj{"data": obj{"repository": nil}, "errors": arr{obj{"type": "NOT_FOUND", "path": arr{"repository"},
+			"locations": arr{obj{"line": 2, "column": 3}}, "message": fmt.Sprintf("Could not resolve to a Repository with the name '%s/%s'.", v["owner"], v["name"])}}})
+		return
+	}
+	c, ok := repo.Commits[v["oid"]]
+	if !ok {
+		f.ok(w, http.StatusOK, obj{"data": obj{"repository": obj{"object": nil}}})
+		return
+	}
+	actor := func(name, email, login string) obj {
+		var u any
+		if login != "" {
+			u = obj{"login": login}
+		}
+		return obj{"name": name, "email": email, "user": u}
+	}
+	nodes := arr{actor(c.AuthorName, c.AuthorEmail, c.AuthorLogin)}
+	for _, m := range coAuthoredBy.FindAllStringSubmatch(c.Message, -1) {
+		nodes = append(nodes, actor(strings.TrimSpace(m[1]), m[2], s.LoginOf(m[2])))
+	}
+	f.ok(w, http.StatusOK, obj{"data": obj{"repository": obj{"object": obj{"authors": obj{"totalCount": len(nodes), "nodes": nodes}}}}})
+}
+
+// coAuthoredBy is a Co-authored-by trailer as GitHub reads it: a line of
+// its own, "Co-authored-by: NAME <EMAIL>".
+var coAuthoredBy = regexp.MustCompile(`(?im)^co-authored-by:[ \t]*([^<\n]*?)[ \t]*<([^<>\s]+)>[ \t]*$`)
 
 // --- attestations ---
 

@@ -18,7 +18,7 @@ func Scenario(s *State, at time.Time) *Release {
 	repo.AddCommit(&Commit{SHA: root, Message: "Initial commit", AuthorLogin: "octocat", Date: at.Add(-96 * time.Hour), Files: []string{"README.md"}})
 	repo.AddCommit(&Commit{SHA: rel.Base, Message: "Release 1.0", AuthorLogin: "octocat", Date: at.Add(-72 * time.Hour), Verified: true, Parents: []string{root}, Files: []string{"README.md"}})
 	repo.AddCommit(&Commit{SHA: rel.Feature, Message: "Add the feature\n\nLonger text.", AuthorLogin: "mona", Date: at.Add(-26 * time.Hour), Parents: []string{rel.Base}, Files: []string{"main.go", ".github/workflows/release.yml"}})
-	repo.AddCommit(&Commit{SHA: rel.Commit, Message: "Merge pull request #1347 from octo-org/feature", AuthorLogin: "hubot", Date: at.Add(-24 * time.Hour), Parents: []string{rel.Base, rel.Feature}, Files: []string{"main.go"}})
+	repo.AddCommit(&Commit{SHA: rel.Commit, Message: "Merge pull request #1347 from octo-org/feature", AuthorLogin: "hubot", CommitterLogin: "web-flow", Date: at.Add(-24 * time.Hour), Parents: []string{rel.Base, rel.Feature}, Files: []string{"main.go"}})
 	repo.Branches["main"] = &Branch{
 		Name: "main", HeadSHA: rel.Commit,
 		Protection: &Protection{
@@ -59,9 +59,10 @@ func Scenario(s *State, at time.Time) *Release {
 	repo.Deployments = append(repo.Deployments, prev)
 	rel.PrevDeployment = prev
 
-	// The run that built and now deploys the release.
+	// The run that built and now deploys the release: hubot pushed the
+	// merge. Its reviewer, octocat, neither made the change nor ran it.
 	run := &Run{ID: 30433642, WorkflowID: 159038, Attempt: 1, RunNumber: 562, Name: "Release", Path: ".github/workflows/release.yml", Event: "push",
-		HeadBranch: "main", HeadSHA: rel.Commit, Actor: "octocat", Status: "in_progress", CreatedAt: at.Add(-20 * time.Minute), StartedAt: at.Add(-20 * time.Minute)}
+		HeadBranch: "main", HeadSHA: rel.Commit, Actor: "hubot", Status: "in_progress", CreatedAt: at.Add(-20 * time.Minute), StartedAt: at.Add(-20 * time.Minute)}
 	run.Jobs = []*Job{
 		{ID: s.ID(), Attempt: 1, Name: "build", Labels: []string{"ubuntu-24.04"}, RunnerID: 7, RunnerName: "GitHub Actions 7", RunnerGroupID: 2, RunnerGroupName: "GitHub Actions",
 			Status: "completed", Conclusion: "success", CreatedAt: at.Add(-20 * time.Minute), StartedAt: at.Add(-19 * time.Minute), CompletedAt: at.Add(-15 * time.Minute),

@@ -2,6 +2,7 @@ package fakegithub
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -9,9 +10,28 @@ import (
 // State is everything the fake knows. Tests change it in Fake.Update and
 // read it in Fake.View; handlers change it under the same lock.
 type State struct {
-	Repos  map[string]*Repo // by "owner/name", lower-case
+	Repos map[string]*Repo // by "owner/name", lower-case
+	// Emails are the verified emails of accounts: email (lower-case) →
+	// login. GitHub matches a commit's authors to accounts by them (and by
+	// an account's noreply address, LOGIN@ or ID+LOGIN@users.noreply.github.com,
+	// which needs no entry).
+	Emails map[string]string
 	nextID int64
 }
+
+// LoginOf returns the account GitHub matches an email to, or "".
+func (s *State) LoginOf(email string) string {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if l, ok := s.Emails[email]; ok {
+		return l
+	}
+	if m := noreply.FindStringSubmatch(email); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+var noreply = regexp.MustCompile(`^(?:[0-9]+\+)?([a-z0-9][a-z0-9-]*(?:\[bot\])?)@users\.noreply\.github\.com$`)
 
 // ID returns a new id, unique in the fake.
 func (s *State) ID() int64 {
@@ -76,17 +96,24 @@ func (r *Repo) environmentID(name string) int64 {
 	return id
 }
 
-// Commit is a commit. AuthorLogin is "" for an author with no GitHub account.
+// Commit is a commit. AuthorLogin is "" for an author with no GitHub
+// account (give AuthorName), and CommitterLogin "" for a committer with none
+// (give CommitterName). A commit with neither committer login nor name was
+// committed by its author; "web-flow" is GitHub committing for the web UI.
+// Co-authored-by trailers go in the Message.
 type Commit struct {
-	SHA         string
-	Message     string
-	AuthorLogin string
-	AuthorName  string
-	AuthorEmail string
-	Date        time.Time
-	Parents     []string
-	Files       []string // paths the commit changed
-	Verified    bool     // signed, and the signature verified
+	SHA            string
+	Message        string
+	AuthorLogin    string
+	AuthorName     string
+	AuthorEmail    string
+	CommitterLogin string
+	CommitterName  string
+	CommitterEmail string
+	Date           time.Time
+	Parents        []string
+	Files          []string // paths the commit changed
+	Verified       bool     // signed, and the signature verified
 }
 
 // AddCommit adds a commit (its parent is the previous one added when none is
@@ -97,6 +124,18 @@ func (r *Repo) AddCommit(c *Commit) *Commit {
 	}
 	if c.AuthorEmail == "" {
 		c.AuthorEmail = c.AuthorLogin + "@users.noreply.github.com"
+	}
+	if c.CommitterLogin == "" && c.CommitterName == "" {
+		c.CommitterLogin, c.CommitterName, c.CommitterEmail = c.AuthorLogin, c.AuthorName, c.AuthorEmail
+	}
+	switch {
+	case c.CommitterLogin == "web-flow":
+		c.CommitterName, c.CommitterEmail = "GitHub", "noreply@github.com"
+	case c.CommitterName == "":
+		c.CommitterName = c.CommitterLogin
+	}
+	if c.CommitterEmail == "" {
+		c.CommitterEmail = c.CommitterLogin + "@users.noreply.github.com"
 	}
 	r.Commits[c.SHA] = c
 	return c
@@ -215,13 +254,16 @@ type Run struct {
 	Event          string
 	HeadBranch     string
 	HeadSHA        string
-	Actor          string
-	Status         string
-	Conclusion     string
-	CreatedAt      time.Time
-	StartedAt      time.Time // this attempt's start
-	Jobs           []*Job    // of every attempt
-	Approvals      []*EnvApproval
+	// Actor triggered the run (pushed, opened, dispatched);
+	// TriggeringActor started its latest attempt (re-ran it), Actor when "".
+	Actor           string
+	TriggeringActor string
+	Status          string
+	Conclusion      string
+	CreatedAt       time.Time
+	StartedAt       time.Time // this attempt's start
+	Jobs            []*Job    // of every attempt
+	Approvals       []*EnvApproval
 	// Attempts holds earlier attempts' start times, by attempt number.
 	AttemptStarts map[int]time.Time
 }
@@ -293,16 +335,20 @@ type DeploymentStatus struct {
 
 // CheckRun is a check run.
 type CheckRun struct {
-	ID          int64
-	Name        string
-	HeadSHA     string
-	Status      string
-	Conclusion  string
-	Title       string
-	Summary     string
-	Text        string
-	DetailsURL  string
-	ExternalID  string
+	ID         int64
+	Name       string
+	HeadSHA    string
+	Status     string
+	Conclusion string
+	Title      string
+	Summary    string
+	Text       string
+	DetailsURL string
+	ExternalID string
+	// App is the slug of the app that posted it: "github-actions" for a
+	// workflow's GITHUB_TOKEN (the default), "relproof" for the fake's App.
+	// Only that app may update it.
+	App         string
 	StartedAt   time.Time
 	CompletedAt time.Time
 	Annotations []json.RawMessage
