@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,20 +48,27 @@ type approvalRecordOptions struct {
 
 // approvalReport is what `approval record` reports.
 type approvalReport struct {
-	Subject      string             `json:"subject"`
-	Digest       string             `json:"digest"`
-	Environment  string             `json:"environment"`
-	Repository   string             `json:"repository"`
-	RunID        int64              `json:"runId"`
-	RunAttempt   int                `json:"runAttempt"`
-	CheckRun     *github.CheckRun   `json:"checkRun,omitempty"`
-	Approved     bool               `json:"approved"`
-	Reason       string             `json:"reason"`
-	Authors      []string           `json:"changeAuthors,omitempty"`
-	Approvals    []approval.Verdict `json:"approvals"`
-	Signer       string             `json:"signer,omitempty"`
-	ApprovalFile string             `json:"approvalFile,omitempty"`
-	BundleFile   string             `json:"bundleFile,omitempty"`
+	Subject     string           `json:"subject"`
+	Digest      string           `json:"digest"`
+	Environment string           `json:"environment"`
+	Repository  string           `json:"repository"`
+	RunID       int64            `json:"runId"`
+	RunAttempt  int              `json:"runAttempt"`
+	CheckRun    *github.CheckRun `json:"checkRun,omitempty"`
+	Approved    bool             `json:"approved"`
+	Reason      string           `json:"reason"`
+	// Who may not review under --prevent-self-review: the run's actor and
+	// triggering actor, and the change's authors (and whether they are
+	// all known, and if not why).
+	Actor           string             `json:"actor,omitempty"`
+	TriggeringActor string             `json:"triggeringActor,omitempty"`
+	Authors         []string           `json:"changeAuthors,omitempty"`
+	AuthorsKnown    bool               `json:"changeAuthorsKnown"`
+	AuthorsNote     string             `json:"changeAuthorsNote,omitempty"`
+	Approvals       []approval.Verdict `json:"approvals"`
+	Signer          string             `json:"signer,omitempty"`
+	ApprovalFile    string             `json:"approvalFile,omitempty"`
+	BundleFile      string             `json:"bundleFile,omitempty"`
 }
 
 func newApprovalRecordCmd(env *Env, g *globalOptions) *cobra.Command {
@@ -73,11 +82,30 @@ the subject's digest, and sign an approval attestation
 
 An approval counts when it was given for this run and environment, after the
 check run "relproof / ENV" showed the digest (its title names the digest, and
-the digest must be this one), by a reviewer other than the change's authors
-when --prevent-self-review is set. A rejection denies. GitHub's review log
-carries no times: a review is dated by the deployment GitHub made when the
-run reached the environment (the review cannot be older); reviews that cannot
-be dated do not count.
+the digest must be this one), by a reviewer other than those who made or ran
+the change when --prevent-self-review is set. A rejection denies. GitHub's
+review log carries no times: a review is dated by the deployment GitHub made
+when the run reached the environment (the review cannot be older); reviews
+that cannot be dated do not count.
+
+The check run is the one this run posted: on the commit, named
+"relproof / ENV", posted by GitHub Actions (the workflow's GITHUB_TOKEN), with
+the external id relproof:RUN_ID:ATTEMPT:ENV naming this run (any of its
+attempts: re-running only the failed jobs keeps the check run the first
+attempt posted). A check run of that name that another app or another run
+posted is passed over, however late it came; when none, or more than one,
+is this run's, nothing is approved. --check-run-id names it instead, and the
+same checks apply.
+
+Those who made or ran the change are the run's actor and triggering actor
+(who pushed, and who re-ran it), the authors of the pull requests that
+brought the commit, and for every commit since the environment's last
+successful deployment the GitHub accounts of its author, its committer and
+its Co-authored-by trailers (never the names git records, which the
+committer writes). They are recorded in the predicate. When they cannot all
+be known (a first deployment, a range GitHub lists only in part, a commit or
+co-author GitHub matches to no account), the predicate says why, and under
+--prevent-self-review no approval counts.
 
 When the digest is approved, the predicate is written to --out (what
 ` + "`relproof gate --approvals`" + ` reads) and the signed bundle to --bundle-out.
@@ -102,11 +130,11 @@ summary.`,
 	f.Int64Var(&o.runID, "run-id", 0, "the workflow run whose approvals to read (default: GITHUB_RUN_ID)")
 	f.StringVar(&o.out, "out", "approval.json", "write the approval predicate (JSON) here")
 	f.StringVar(&o.bundleOut, "bundle-out", "approval.sigstore.json", "write the signed approval attestation here")
-	f.Int64Var(&o.checkRunID, "check-run-id", 0, "the check run that showed the digest (default: the latest \"relproof / ENV\" on the commit)")
+	f.Int64Var(&o.checkRunID, "check-run-id", 0, "the check run that showed the digest (default: the \"relproof / ENV\" check run this run posted on the commit)")
 	f.StringVar(&o.headSHA, "head-sha", "", "the commit the check run is on (default: GITHUB_SHA, else the run's head)")
 	f.IntVar(&o.minimum, "minimum-approvals", 1, "distinct reviewers required")
-	f.BoolVar(&o.preventSelfReview, "prevent-self-review", false, "do not count approvals by the change's authors")
-	f.StringSliceVar(&o.changeAuthors, "change-author", nil, "a login that authored the change (besides those GitHub names: pull request and commit authors)")
+	f.BoolVar(&o.preventSelfReview, "prevent-self-review", false, "do not count approvals by those who made or ran the change, and none when they are not all known")
+	f.StringSliceVar(&o.changeAuthors, "change-author", nil, "a login that authored the change (besides those GitHub names: the run's actors, pull request authors, commit authors, committers and co-authors)")
 	f.StringVar(&o.policyDigest, "policy-digest", "", "the digest of the policy that required the approvals, recorded in the predicate")
 	addGitHubFlags(f, &o.gh)
 	_ = cmd.MarkFlagRequired("environment")
@@ -155,7 +183,7 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 	if err != nil {
 		return err
 	}
-	rep.RunAttempt = ra.Run.Attempt
+	rep.RunAttempt, rep.Actor, rep.TriggeringActor = ra.Run.Attempt, ra.Run.Actor, ra.Run.TriggeringActor
 	head := o.headSHA
 	if head == "" {
 		head = env.Getenv("GITHUB_SHA")
@@ -163,36 +191,39 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 	if head == "" {
 		head = ra.Run.HeadSHA
 	}
-	var cr *github.CheckRun
-	if o.checkRunID != 0 {
-		cr, err = c.CheckRun(ctx, repo, o.checkRunID)
-	} else {
-		cr, err = c.FindCheckRun(ctx, repo, head, github.CheckRunName(o.environment))
-	}
-	switch {
-	case github.IsNotFound(err):
-		rep.Reason = fmt.Sprintf("denied: no check run %q on %s showed the digest to the reviewers", github.CheckRunName(o.environment), head)
-		return rep.deny(w, x, g, o, rep.Reason)
-	case err != nil:
+	cr, why, err := runCheckRun(ctx, c, repo, o, github.RunCheckRun{Environment: o.environment, HeadSHA: head, RunID: o.runID, Attempt: ra.Run.Attempt})
+	if err != nil {
 		return err
+	}
+	if why != "" {
+		rep.Reason = "denied: " + why
+		return rep.deny(w, x, g, o, rep.Reason)
 	}
 	rep.CheckRun = cr
 	if shown := github.DigestOfTitle(cr.Title); shown != digest {
 		rep.Reason = fmt.Sprintf("denied: check run %d (%q) showed the reviewers %q, not %s", cr.ID, cr.Name, shown, digest)
 		return rep.deny(w, x, g, o, rep.Reason)
 	}
-	authors := append([]string(nil), o.changeAuthors...)
-	if o.preventSelfReview {
-		found, err := c.ChangeAuthors(ctx, repo, head, o.environment)
-		if err != nil {
-			return err
-		}
-		authors = append(authors, found...)
+	// Who may not review their own change: read whatever the flag says, so
+	// that the predicate records it and the gate can recompute.
+	found, err := c.ChangeAuthors(ctx, repo, head, o.environment)
+	if err != nil {
+		return err
 	}
-	rep.Authors = authors
+	rep.Authors = addLogins(addLogins(nil, o.changeAuthors...), found.Logins...)
+	rep.AuthorsKnown, rep.AuthorsNote = found.Known, found.Note
+	if ra.Run.Actor == "" || ra.Run.TriggeringActor == "" {
+		rep.AuthorsKnown = false
+		rep.AuthorsNote = strings.TrimPrefix(rep.AuthorsNote+fmt.Sprintf("; GitHub names no actor or triggering actor of run %d", o.runID), "; ")
+	}
+	unknown := ""
+	if !rep.AuthorsKnown {
+		unknown = rep.AuthorsNote
+	}
 	d, err := approval.Bind(ra.Approvals, approval.Context{
 		Digest: digest, Environment: o.environment, RunID: o.runID, CheckRunPostedAt: cr.PostedAt,
-		ChangeAuthors: authors, PreventSelfReview: o.preventSelfReview, Minimum: o.minimum,
+		ChangeAuthors: addLogins([]string{ra.Run.Actor, ra.Run.TriggeringActor}, rep.Authors...), AuthorsUnknown: unknown,
+		PreventSelfReview: o.preventSelfReview, Minimum: o.minimum,
 	})
 	if err != nil {
 		return err
@@ -202,7 +233,11 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 		return rep.deny(w, x, g, o, d.Err().Error())
 	}
 
-	pred := predicate.NewApproval(d, predicate.ApprovalInput{PolicyDigest: o.policyDigest, Repository: repo.String(), RunAttempt: ra.Run.Attempt, CheckRunID: cr.ID, RecordedAt: env.Now()})
+	pred := predicate.NewApproval(d, predicate.ApprovalInput{
+		PolicyDigest: o.policyDigest, Repository: repo.String(), RunAttempt: ra.Run.Attempt, CheckRunID: cr.ID, RecordedAt: env.Now(),
+		Actor: ra.Run.Actor, TriggeringActor: ra.Run.TriggeringActor,
+		ChangeAuthors: rep.Authors, ChangeAuthorsKnown: rep.AuthorsKnown, ChangeAuthorsNote: rep.AuthorsNote,
+	})
 	if err := pred.Validate(); err != nil {
 		return err
 	}
@@ -223,6 +258,42 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 		return err
 	}
 	return g.report(w, rep, rep.text)
+}
+
+// runCheckRun returns the check run this run posted to show the digest
+// (--check-run-id, or found on the commit), or why there is none to bind
+// the approvals to.
+func runCheckRun(ctx context.Context, c *github.Client, repo github.Repo, o *approvalRecordOptions, want github.RunCheckRun) (*github.CheckRun, string, error) {
+	if o.checkRunID == 0 {
+		cr, err := c.FindRunCheckRun(ctx, repo, want)
+		var me *github.CheckRunMismatchError
+		if errors.As(err, &me) {
+			return nil, me.Error() + ", so no check run of this run showed the digest to the reviewers", nil
+		}
+		return cr, "", err
+	}
+	cr, err := c.CheckRun(ctx, repo, o.checkRunID)
+	switch {
+	case github.IsNotFound(err):
+		return nil, fmt.Sprintf("check run %d (--check-run-id) does not exist in %s", o.checkRunID, repo), nil
+	case err != nil:
+		return nil, "", err
+	}
+	if why := want.Mismatch(cr); why != "" {
+		return nil, fmt.Sprintf("%s, so it is not the check run run %d posted to show the digest (--check-run-id)", why, want.RunID), nil
+	}
+	return cr, "", nil
+}
+
+// addLogins adds the logins not already in list (compared without case),
+// skipping empty ones.
+func addLogins(list []string, logins ...string) []string {
+	for _, l := range logins {
+		if l != "" && !slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, l) }) {
+			list = append(list, l)
+		}
+	}
+	return list
 }
 
 // deny reports a denial, publishes it in Actions, removes earlier output
@@ -255,6 +326,9 @@ func (r approvalReport) text(w io.Writer) {
 	if r.CheckRun != nil {
 		fmt.Fprintf(w, "  check run: %d %q, posted %s\n", r.CheckRun.ID, r.CheckRun.Title, r.CheckRun.PostedAt.UTC().Format(time.RFC3339))
 	}
+	if line := r.selfReview(); line != "" {
+		fmt.Fprintf(w, "  self-review: %s\n", line)
+	}
 	for _, v := range r.Approvals {
 		mark := "✗"
 		if v.Counts {
@@ -274,6 +348,9 @@ func (r approvalReport) markdown() string {
 		verdict = "✅ approved"
 	}
 	fmt.Fprintf(&b, "### relproof approval: %s → %s\n\n%s: %s\n\n", r.Digest, r.Environment, verdict, escapeCellMD(r.Reason))
+	if line := r.selfReview(); line != "" {
+		fmt.Fprintf(&b, "Self-review: %s\n\n", escapeCellMD(line))
+	}
 	if len(r.Approvals) > 0 {
 		b.WriteString("| reviewer | state | environments | counts | why |\n|---|---|---|---|---|\n")
 		for _, v := range r.Approvals {
@@ -281,6 +358,30 @@ func (r approvalReport) markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// selfReview says who may not review: the run's actors and the change's
+// authors, and whether those are all known.
+func (r approvalReport) selfReview() string {
+	if r.Actor == "" && r.TriggeringActor == "" && len(r.Authors) == 0 && r.AuthorsNote == "" {
+		return ""
+	}
+	authors := "none found"
+	if len(r.Authors) > 0 {
+		authors = strings.Join(r.Authors, ", ")
+	}
+	s := fmt.Sprintf("actor %s, triggering actor %s; change authors: %s", orUnknown(r.Actor), orUnknown(r.TriggeringActor), authors)
+	if !r.AuthorsKnown {
+		s += "; not all known: " + r.AuthorsNote
+	}
+	return s
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
 }
 
 func yesNo(b bool) string {

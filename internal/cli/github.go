@@ -234,7 +234,11 @@ type checkRunReport struct {
 
 // postCheckRun posts (or updates) the check run "relproof / ENV" titled
 // with the digest, and returns it; its PostedAt is when reviewers were shown
-// the digest.
+// the digest. In a workflow run its external id names the run
+// (relproof:GITHUB_RUN_ID:GITHUB_RUN_ATTEMPT:ENV; attempt 1 when
+// GITHUB_RUN_ATTEMPT is unset), which is how `approval record` tells it from
+// a check run of the same name another run or app posted; it updates only
+// the check run the same run posted, whatever the attempt.
 func postCheckRun(ctx context.Context, env *Env, o *githubFlags, r checkRunReport) (*github.CheckRun, error) {
 	head := r.HeadSHA
 	if head == "" {
@@ -258,10 +262,24 @@ func postCheckRun(ctx context.Context, env *Env, o *githubFlags, r checkRunRepor
 		Summary:     r.Summary,
 		Text:        r.Text,
 		DetailsURL:  details,
-		ExternalID:  r.Digest,
+		ExternalID:  checkRunExternalID(env, r.Environment),
 		Conclusion:  r.Conclusion,
 		Annotations: r.Annotations,
 	})
+}
+
+// checkRunExternalID names the workflow run posting a check run for the
+// environment, or is "" outside one.
+func checkRunExternalID(env *Env, environment string) string {
+	runID, err := strconv.ParseInt(env.Getenv("GITHUB_RUN_ID"), 10, 64)
+	if err != nil || runID <= 0 {
+		return ""
+	}
+	attempt, err := strconv.Atoi(env.Getenv("GITHUB_RUN_ATTEMPT"))
+	if err != nil || attempt < 1 {
+		attempt = 1
+	}
+	return github.CheckRunExternalID(runID, attempt, environment)
 }
 
 // indentJSON encodes v as indented JSON, with a final newline.

@@ -46,14 +46,15 @@ func newGHWorld(t *testing.T) *ghWorld {
 		w.rel = fakegithub.Scenario(s, fixedNow)
 		r := s.Repo("octo-org/octo-repo")
 		// The prepare job showed the digest before the run reached the
-		// environment (at -10m).
+		// environment (at -10m), with the run's GITHUB_TOKEN.
 		r.CheckRuns = append(r.CheckRuns, &fakegithub.CheckRun{ID: s.ID(), Name: "relproof / production", HeadSHA: w.rel.Commit, Status: "in_progress",
-			Title: github.CheckRunTitle("production", w.digest), Summary: "prepare", StartedAt: fixedNow.Add(-15 * time.Minute), Writes: 1})
+			Title: github.CheckRunTitle("production", w.digest), Summary: "prepare", StartedAt: fixedNow.Add(-15 * time.Minute), Writes: 1,
+			App: github.ActionsApp, ExternalID: github.CheckRunExternalID(w.rel.Run.ID, 1, "production")})
 	})
 	w.vars = map[string]string{
 		GitHubAPIURLEnv: srv.URL, GitHubTokenEnv: ghToken, GitHubRepositoryEnv: "octo-org/octo-repo",
 		GitHubMaxWaitEnv: "5ms", GitHubTimeoutEnv: "10s",
-		"GITHUB_SHA": w.rel.Commit, "GITHUB_RUN_ID": fmt.Sprint(w.rel.Run.ID), "GITHUB_SERVER_URL": "https://github.com",
+		"GITHUB_SHA": w.rel.Commit, "GITHUB_RUN_ID": fmt.Sprint(w.rel.Run.ID), "GITHUB_RUN_ATTEMPT": "1", "GITHUB_SERVER_URL": "https://github.com",
 	}
 	w.env = testEnv(t, w.vars)
 	w.env.Dir = w.dir
@@ -114,9 +115,10 @@ func TestApprovalRecord(t *testing.T) {
 		!strings.Contains(rep.Reason, "approved by octocat (1 of 1 required)") {
 		t.Errorf("report = %+v", rep)
 	}
-	// The change's authors came from GitHub: the pull request's and the commits'.
-	if strings.Join(rep.Authors, ",") != "mona,hubot" {
-		t.Errorf("authors = %v", rep.Authors)
+	// The change's authors came from GitHub: the pull request's, and the
+	// commits' authors and committers; hubot pushed.
+	if strings.Join(rep.Authors, ",") != "mona,hubot,web-flow" || !rep.AuthorsKnown || rep.Actor != "hubot" || rep.TriggeringActor != "hubot" {
+		t.Errorf("authors = %v (known %v), actor %q, triggering actor %q", rep.Authors, rep.AuthorsKnown, rep.Actor, rep.TriggeringActor)
 	}
 	var pred predicate.Approval
 	if err := json.Unmarshal([]byte(readFile(t, w.path("approval.json"))), &pred); err != nil {
@@ -154,6 +156,8 @@ func TestApprovalRecordDenied(t *testing.T) {
 		{"approvals of another run", func(w *ghWorld, s *fakegithub.State) {
 			r := s.Repo("octo-org/octo-repo")
 			r.Runs[777] = &fakegithub.Run{ID: 777, Attempt: 1, Name: "Release", HeadSHA: w.rel.Commit, HeadBranch: "main", Event: "push", Actor: "octocat", CreatedAt: fixedNow.Add(-time.Hour), StartedAt: fixedNow.Add(-time.Hour)}
+			r.CheckRuns = append(r.CheckRuns, &fakegithub.CheckRun{ID: s.ID(), Name: "relproof / production", HeadSHA: w.rel.Commit, Status: "in_progress",
+				Title: github.CheckRunTitle("production", w.digest), Summary: "prepare", StartedAt: fixedNow.Add(-15 * time.Minute), ExternalID: github.CheckRunExternalID(777, 1, "production")})
 		}, []string{"--run-id", "777"}, []string{"run 777 has no reviews for environment \"production\""}},
 		{"approval given before the digest was shown", func(w *ghWorld, s *fakegithub.State) {
 			r := s.Repo("octo-org/octo-repo")
@@ -161,8 +165,8 @@ func TestApprovalRecordDenied(t *testing.T) {
 		}, nil, []string{"given before the digest was shown", "check run posted at 2026-11-26T11:55:00Z"}},
 		{"the reviewer authored the change", func(w *ghWorld, s *fakegithub.State) {
 			s.Repo("octo-org/octo-repo").Runs[w.rel.Run.ID].Approvals[0].User = "mona"
-		}, []string{"--prevent-self-review"}, []string{"mona authored the change and self-review is not allowed"}},
-		{"a named author approved", nil, []string{"--prevent-self-review", "--change-author", "OctoCat"}, []string{"octocat authored the change"}},
+		}, []string{"--prevent-self-review"}, []string{"mona authored the change or ran it (wrote, committed, co-authored, pushed or re-ran it), and self-review is not allowed"}},
+		{"a named author approved", nil, []string{"--prevent-self-review", "--change-author", "OctoCat"}, []string{"octocat authored the change or ran it"}},
 		{"a rejection", func(w *ghWorld, s *fakegithub.State) {
 			s.Repo("octo-org/octo-repo").Runs[w.rel.Run.ID].Approvals[0].State = "rejected"
 		}, nil, []string{"denied: rejected by octocat"}},
@@ -427,7 +431,7 @@ func TestGitHubCheckRunPosting(t *testing.T) {
 	}
 	w.f.View(func(s *fakegithub.State) {
 		for _, c := range s.Repo("octo-org/octo-repo").CheckRuns {
-			if c.Name == "relproof / staging" && (c.DetailsURL != fmt.Sprintf("https://github.com/octo-org/octo-repo/actions/runs/%d", w.rel.Run.ID) || c.ExternalID != digest || c.HeadSHA != w.rel.Commit) {
+			if c.Name == "relproof / staging" && (c.DetailsURL != fmt.Sprintf("https://github.com/octo-org/octo-repo/actions/runs/%d", w.rel.Run.ID) || c.ExternalID != github.CheckRunExternalID(w.rel.Run.ID, 1, "staging") || c.App != github.ActionsApp || c.HeadSHA != w.rel.Commit) {
 				t.Errorf("check run = %+v", c)
 			}
 		}

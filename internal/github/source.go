@@ -74,9 +74,18 @@ type CommitRange struct {
 
 // RangeCommit is one commit of a range.
 type RangeCommit struct {
-	SHA     string `json:"sha"`
+	SHA string `json:"sha"`
+	// Author is the author's login, else the name git records (which the
+	// committer writes): for people to read.
 	Author  string `json:"author"`
 	Subject string `json:"subject"`
+	// AuthorLogin and CommitterLogin are the accounts GitHub matched the
+	// commit's author and committer to; "" when it matched none.
+	AuthorLogin    string `json:"author_login,omitempty"`
+	CommitterLogin string `json:"committer_login,omitempty"`
+	// coAuthors are the emails of the commit's Co-authored-by trailers
+	// ("" for a trailer that gives none).
+	coAuthors []string
 }
 
 // BranchProtection says how the branch is protected.
@@ -293,7 +302,8 @@ func (c *Client) commitRange(ctx context.Context, repo Repo, env, head string) (
 				author = rc.GetCommit().GetAuthor().GetName()
 			}
 			subject, _, _ := strings.Cut(rc.GetCommit().GetMessage(), "\n")
-			cr.Commits = append(cr.Commits, RangeCommit{SHA: rc.GetSHA(), Author: author, Subject: subject})
+			cr.Commits = append(cr.Commits, RangeCommit{SHA: rc.GetSHA(), Author: author, Subject: subject,
+				AuthorLogin: rc.GetAuthor().GetLogin(), CommitterLogin: rc.GetCommitter().GetLogin(), coAuthors: coAuthorTrailers(rc.GetCommit().GetMessage())})
 		}
 		if resp.NextPage == 0 {
 			break
@@ -433,35 +443,4 @@ func (c *Client) codeOwners(ctx context.Context, repo Repo, commit string) (Code
 		co.Errors = append(co.Errors, fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Kind))
 	}
 	return co, nil
-}
-
-// ChangeAuthors returns who authored the change a commit brings: the
-// authors of the pull requests that contain it and, when env is given, the
-// authors of the commits since env's previous successful deployment.
-func (c *Client) ChangeAuthors(ctx context.Context, repo Repo, commit, env string) ([]string, error) {
-	ev := &SourceEvidence{Authors: []string{}}
-	lo := &gh.ListOptions{PerPage: 100}
-	for page := 0; page < maxPages; page++ {
-		prs, resp, err := c.gh.PullRequests.ListPullRequestsWithCommit(ctx, repo.Owner, repo.Name, commit, lo)
-		if err != nil {
-			return nil, c.fail(fmt.Sprintf("listing the pull requests of commit %s in %s", commit, repo), err)
-		}
-		for _, pr := range prs {
-			ev.addAuthor(pr.GetUser().GetLogin())
-		}
-		if resp.NextPage == 0 {
-			break
-		}
-		lo.Page = resp.NextPage
-	}
-	if env != "" {
-		r, err := c.commitRange(ctx, repo, env, commit)
-		if err != nil {
-			return nil, err
-		}
-		for _, rc := range r.Commits {
-			ev.addAuthor(rc.Author)
-		}
-	}
-	return ev.Authors, nil
 }

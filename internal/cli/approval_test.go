@@ -1,0 +1,286 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relproof/relproof/internal/attest/predicate"
+	"github.com/relproof/relproof/internal/github"
+	"github.com/relproof/relproof/internal/testing/fakegithub"
+)
+
+// The attacks on self-review: whoever pushed, re-ran, committed or
+// co-authored the change approves it, or the change's authors cannot be
+// known. octocat is the scenario's reviewer; each case makes octocat one of
+// those who made or ran the change, or hides who did.
+func TestApprovalRecordSelfReviewAttacks(t *testing.T) {
+	t.Parallel()
+	// feature is the pull request's commit, in the range since the last
+	// deployment.
+	feature := func(w *ghWorld, s *fakegithub.State) *fakegithub.Commit {
+		return s.Repo("octo-org/octo-repo").Commits[w.rel.Feature]
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(w *ghWorld, s *fakegithub.State)
+		says  []string
+	}{
+		{"the actor who pushed approves", func(w *ghWorld, s *fakegithub.State) {
+			w.rel.Run.Actor = "octocat"
+		}, []string{"octocat authored the change or ran it (wrote, committed, co-authored, pushed or re-ran it), and self-review is not allowed"}},
+		{"the triggering actor who re-ran the run approves", func(w *ghWorld, s *fakegithub.State) {
+			w.rel.Run.Attempt, w.rel.Run.TriggeringActor = 2, "OctoCat"
+		}, []string{"octocat authored the change or ran it (wrote, committed, co-authored, pushed or re-ran it), and self-review is not allowed"}},
+		{"a committer who is not the author approves", func(w *ghWorld, s *fakegithub.State) {
+			c := feature(w, s)
+			c.CommitterLogin, c.CommitterName, c.CommitterEmail = "octocat", "Mona Lisa", "mona@example.com" // git names mona; GitHub knows better
+		}, []string{"octocat authored the change or ran it"}},
+		{"a co-author approves", func(w *ghWorld, s *fakegithub.State) {
+			feature(w, s).Message += "\n\nCo-authored-by: Not Octocat <583231+octocat@users.noreply.github.com>\n"
+		}, []string{"octocat authored the change or ran it"}},
+		{"a co-author by a verified email approves", func(w *ghWorld, s *fakegithub.State) {
+			s.Emails["the.octocat@example.com"] = "octocat"
+			feature(w, s).Message += "\n\nCo-authored-by: Someone Else <The.Octocat@example.com>\n"
+		}, []string{"octocat authored the change or ran it"}},
+		{"a first deployment: the authors are unknown", func(w *ghWorld, s *fakegithub.State) {
+			r := s.Repo("octo-org/octo-repo")
+			r.Deployments = r.Deployments[1:] // no earlier deployment to compare with
+		}, []string{"self-review is not allowed and the change's authors are not known", "no earlier successful deployment to production carries a digest", "(a first deployment)"}},
+		{"a commit author with no GitHub account: the authors are unknown", func(w *ghWorld, s *fakegithub.State) {
+			c := feature(w, s)
+			// octocat wrote it, and had git name someone else; GitHub
+			// matches the email to no account.
+			c.AuthorLogin, c.AuthorName, c.AuthorEmail = "", "dependabot[bot]", "octocat@laptop.local"
+		}, []string{"the change's authors are not known", "the author has no GitHub account GitHub matched of commit " + fakegithub.SHA("feature")[:12]}},
+		{"a co-author with no GitHub account: the authors are unknown", func(w *ghWorld, s *fakegithub.State) {
+			feature(w, s).Message += "\n\nCo-authored-by: Octo Cat <octocat@laptop.local>\n"
+		}, []string{"the change's authors are not known", "Co-authored-by trailers name someone GitHub matched to no account"}},
+		{"a range GitHub lists only in part: the authors are unknown", func(w *ghWorld, s *fakegithub.State) {
+			r := s.Repo("octo-org/octo-repo")
+			parent := w.rel.Commit
+			for i := range 1001 {
+				parent = r.AddCommit(&fakegithub.Commit{SHA: fmt.Sprintf("%040x", 0xc0ffee000+i), Message: "x", AuthorLogin: "mona", Parents: []string{parent}}).SHA
+			}
+			w.vars["GITHUB_SHA"] = parent
+			for _, cr := range r.CheckRuns {
+				if cr.Name == "relproof / production" {
+					cr.HeadSHA = parent
+				}
+			}
+		}, []string{"the change's authors are not known", "has 1003 commits and GitHub listed 1000"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newGHWorld(t)
+			w.f.Update(func(s *fakegithub.State) { tc.setup(w, s) })
+			writeFile(t, w.dir, "approval.json", `{"approved":true}`)
+			r := run(t, w.env, w.approve("--prevent-self-review")...)
+			expect(t, r, 1, tc.says...)
+			absent(t, w.path("approval.json"), w.path("approval.sigstore.json"))
+			noSecrets(t, r, w.dir)
+		})
+	}
+}
+
+// Without --prevent-self-review the same approval counts, and the record
+// still says who may not review and what is not known, for a gate whose
+// policy prevents self-review.
+func TestApprovalRecordRecordsUnknownAuthors(t *testing.T) {
+	t.Parallel()
+	w := newGHWorld(t)
+	w.f.Update(func(s *fakegithub.State) {
+		r := s.Repo("octo-org/octo-repo")
+		r.Deployments = r.Deployments[1:]
+		w.rel.Run.Actor = "octocat"
+	})
+	expect(t, run(t, w.env, w.approve()...), 0)
+	var pred predicate.Approval
+	if err := json.Unmarshal([]byte(readFile(t, w.path("approval.json"))), &pred); err != nil {
+		t.Fatal(err)
+	}
+	if !pred.Approved || pred.PreventSelfReview || pred.Actor != "octocat" || pred.ChangeAuthorsKnown || !strings.Contains(pred.ChangeAuthorsNote, "(a first deployment)") ||
+		strings.Join(pred.ChangeAuthors, ",") != "mona" {
+		t.Errorf("predicate = %+v", pred)
+	}
+}
+
+// The genuine case: a reviewer who neither made nor ran the change approves
+// after the digest was shown. The record says who ran the run, who
+// re-ran it, and every account that made the change.
+func TestApprovalRecordSelfReviewControl(t *testing.T) {
+	t.Parallel()
+	w := newGHWorld(t)
+	w.f.Update(func(s *fakegithub.State) {
+		r := s.Repo("octo-org/octo-repo")
+		w.rel.Run.Attempt, w.rel.Run.TriggeringActor = 2, "release-captain"
+		c := r.Commits[w.rel.Feature]
+		c.CommitterLogin = "monalisa"
+		c.Message += "\n\nCo-authored-by: Eve <12345+eve@users.noreply.github.com>\n"
+	})
+	r := run(t, w.env, append(w.approve("--prevent-self-review"), "--output", "json")...)
+	expect(t, r, 0)
+	var rep approvalReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Approved || !strings.Contains(rep.Reason, "approved by octocat (1 of 1 required)") {
+		t.Fatalf("report = %+v", rep)
+	}
+	var pred predicate.Approval
+	if err := json.Unmarshal([]byte(readFile(t, w.path("approval.json"))), &pred); err != nil {
+		t.Fatal(err)
+	}
+	if !pred.Approved || !pred.PreventSelfReview || pred.Actor != "hubot" || pred.TriggeringActor != "release-captain" || pred.RunAttempt != 2 ||
+		strings.Join(pred.ChangeAuthors, ",") != "mona,monalisa,eve,hubot,web-flow" || !pred.ChangeAuthorsKnown || pred.ChangeAuthorsNote != "" {
+		t.Errorf("predicate = %+v", pred)
+	}
+	expect(t, run(t, w.env, "verify", w.digest, "--bundle", w.path("approval.sigstore.json"), "--key", w.pub, "--predicate-type", predicate.ApprovalType), 0)
+	if txt := run(t, w.env, w.approve("--prevent-self-review")...).stdout; !strings.Contains(txt, "self-review: actor hubot, triggering actor release-captain; change authors: mona, monalisa, eve, hubot, web-flow") {
+		t.Errorf("text report:\n%s", txt)
+	}
+}
+
+// The attacks on the check run: a check run named "relproof / production"
+// that another app or another run posted, later (so it is the latest), and
+// backdated so that a review given before this run showed the digest would
+// count. This run's check run showed the digest at -5m, after the review
+// was asked for (-10m): bound to it, the review does not count.
+func TestApprovalRecordCheckRunAttacks(t *testing.T) {
+	t.Parallel()
+	forged := func(w *ghWorld, s *fakegithub.State, app, externalID string) int64 {
+		r := s.Repo("octo-org/octo-repo")
+		cr := &fakegithub.CheckRun{ID: s.ID(), Name: "relproof / production", HeadSHA: w.rel.Commit, Status: "completed", Conclusion: "success",
+			Title: github.CheckRunTitle("production", w.digest), Summary: "looks right", App: app, ExternalID: externalID, StartedAt: fixedNow.Add(-2 * time.Hour)}
+		r.CheckRuns = append(r.CheckRuns, cr)
+		return cr.ID
+	}
+	// ours is the check run of the run the world starts with.
+	ours := func(w *ghWorld, s *fakegithub.State) *fakegithub.CheckRun {
+		crs := s.Repo("octo-org/octo-repo").CheckRuns
+		return crs[len(crs)-1]
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(w *ghWorld, s *fakegithub.State) []string // extra args
+		says  []string
+	}{
+		{"another app posts one later", func(w *ghWorld, s *fakegithub.State) []string {
+			forged(w, s, "octoapp", github.CheckRunExternalID(w.rel.Run.ID, 1, "production"))
+			return nil
+		}, []string{"given before the digest was shown", "check run posted at 2026-11-26T11:55:00Z"}},
+		{"another run posts one later", func(w *ghWorld, s *fakegithub.State) []string {
+			forged(w, s, github.ActionsApp, github.CheckRunExternalID(777, 1, "production"))
+			return nil
+		}, []string{"given before the digest was shown", "check run posted at 2026-11-26T11:55:00Z"}},
+		{"a workflow posts one later that names no run", func(w *ghWorld, s *fakegithub.State) []string {
+			forged(w, s, github.ActionsApp, "")
+			return nil
+		}, []string{"given before the digest was shown", "check run posted at 2026-11-26T11:55:00Z"}},
+		{"another app's is the only one", func(w *ghWorld, s *fakegithub.State) []string {
+			r := s.Repo("octo-org/octo-repo")
+			r.CheckRuns = r.CheckRuns[:len(r.CheckRuns)-1]
+			forged(w, s, "octoapp", github.CheckRunExternalID(w.rel.Run.ID, 1, "production"))
+			return nil
+		}, []string{`no check run "relproof / production" on ` + fakegithub.SHA("head") + " was posted by run 30433642", `posted by the app "octoapp", not by GitHub Actions`}},
+		{"another run's is the only one", func(w *ghWorld, s *fakegithub.State) []string {
+			r := s.Repo("octo-org/octo-repo")
+			r.CheckRuns = r.CheckRuns[:len(r.CheckRuns)-1]
+			forged(w, s, github.ActionsApp, github.CheckRunExternalID(777, 1, "production"))
+			return nil
+		}, []string{"was posted by run 30433642", "was posted for run 777, not run 30433642"}},
+		{"--check-run-id names another app's", func(w *ghWorld, s *fakegithub.State) []string {
+			id := forged(w, s, "octoapp", github.CheckRunExternalID(w.rel.Run.ID, 1, "production"))
+			return []string{"--check-run-id", jsonNumber(id)}
+		}, []string{`posted by the app "octoapp"`, "--check-run-id"}},
+		{"--check-run-id names another run's", func(w *ghWorld, s *fakegithub.State) []string {
+			id := forged(w, s, github.ActionsApp, github.CheckRunExternalID(777, 1, "production"))
+			return []string{"--check-run-id", jsonNumber(id)}
+		}, []string{"was posted for run 777, not run 30433642", "--check-run-id"}},
+		{"a workflow forges this run's external id", func(w *ghWorld, s *fakegithub.State) []string {
+			forged(w, s, github.ActionsApp, github.CheckRunExternalID(w.rel.Run.ID, 1, "production"))
+			return nil
+		}, []string{"all claim to be the \"relproof / production\" run 30433642 posted"}},
+		{"a check run names an attempt the run has not had", func(w *ghWorld, s *fakegithub.State) []string {
+			r := s.Repo("octo-org/octo-repo")
+			r.CheckRuns = r.CheckRuns[:len(r.CheckRuns)-1]
+			forged(w, s, github.ActionsApp, github.CheckRunExternalID(w.rel.Run.ID, 2, "production"))
+			return nil
+		}, []string{"names attempt 2 of run 30433642, which has had 1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newGHWorld(t)
+			var extra []string
+			w.f.Update(func(s *fakegithub.State) {
+				ours(w, s).StartedAt = fixedNow.Add(-5 * time.Minute) // re-posted after the review was asked for
+				extra = tc.setup(w, s)
+			})
+			r := run(t, w.env, w.approve(extra...)...)
+			expect(t, r, 1, tc.says...)
+			absent(t, w.path("approval.json"), w.path("approval.sigstore.json"))
+		})
+	}
+}
+
+// The genuine case: the prepare job posts the check run (postCheckRun),
+// another app and another run post theirs later, and the record binds to
+// this run's, in a later attempt that re-ran only the failed jobs too.
+func TestApprovalRecordCheckRunControl(t *testing.T) {
+	t.Parallel()
+	w := newGHWorld(t)
+	w.f.Update(func(s *fakegithub.State) {
+		r := s.Repo("octo-org/octo-repo")
+		r.CheckRuns = r.CheckRuns[:len(r.CheckRuns)-1] // the world's own; the prepare job posts it below
+	})
+	prepare := *w.env
+	prepare.Now = func() time.Time { return fixedNow.Add(-15 * time.Minute) }
+	posted, err := postCheckRun(context.Background(), &prepare, &githubFlags{}, checkRunReport{Environment: "production", Digest: w.digest, Summary: "awaiting approval"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if posted.ExternalID != github.CheckRunExternalID(w.rel.Run.ID, 1, "production") || posted.App != github.ActionsApp {
+		t.Fatalf("posted = %+v", posted)
+	}
+	w.f.Update(func(s *fakegithub.State) {
+		r := s.Repo("octo-org/octo-repo")
+		for _, later := range []*fakegithub.CheckRun{
+			{App: "octoapp", ExternalID: github.CheckRunExternalID(w.rel.Run.ID, 1, "production")},
+			{App: github.ActionsApp, ExternalID: github.CheckRunExternalID(777, 1, "production")},
+		} {
+			later.ID, later.Name, later.HeadSHA, later.Status = s.ID(), "relproof / production", w.rel.Commit, "completed"
+			later.Title, later.Summary, later.StartedAt = github.CheckRunTitle("production", "sha256:"+strings.Repeat("ee", 32)), "other", fixedNow.Add(-time.Minute)
+			r.CheckRuns = append(r.CheckRuns, later)
+		}
+		w.rel.Run.Attempt = 2 // only the failed approve job re-ran
+	})
+	w.vars["GITHUB_RUN_ATTEMPT"] = "2"
+	r := run(t, w.env, append(w.approve("--prevent-self-review"), "--output", "json")...)
+	expect(t, r, 0)
+	var rep approvalReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Approved || rep.CheckRun == nil || rep.CheckRun.ID != posted.ID || !rep.CheckRun.PostedAt.Equal(fixedNow.Add(-15*time.Minute)) {
+		t.Errorf("report = %+v, check run %+v; want check run %d", rep, rep.CheckRun, posted.ID)
+	}
+	// --check-run-id naming it binds to it as well.
+	expect(t, run(t, w.env, w.approve("--prevent-self-review", "--check-run-id", jsonNumber(posted.ID))...), 0)
+
+	// The prepare job of attempt 3 posts again: the same check run, now
+	// naming attempt 3, not another one.
+	w.f.Update(func(s *fakegithub.State) { w.rel.Run.Attempt = 3 })
+	w.vars["GITHUB_RUN_ATTEMPT"] = "3"
+	again, err := postCheckRun(context.Background(), w.env, &githubFlags{}, checkRunReport{Environment: "production", Digest: w.digest, Summary: "awaiting approval"})
+	if err != nil || again.ID != posted.ID || !again.Updated || again.ExternalID != github.CheckRunExternalID(w.rel.Run.ID, 3, "production") {
+		t.Errorf("re-posted = %+v, %v", again, err)
+	}
+}
+
+func jsonNumber(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
