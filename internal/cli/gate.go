@@ -34,6 +34,8 @@ type gateOptions struct {
 	bundles        []string
 	bundlesDir     string
 	approvals      string
+	policySource   string
+	expectedPolicy string
 	rollbackDigest string
 	breakGlass     string
 	decisionOut    string
@@ -105,6 +107,8 @@ Exit 0 allow (or pending), 1 deny, 2 bad input (an invalid policy included).`,
 	f.StringVar(&o.policy, "policy", "", "the policy file (apiVersion: relproof.dev/v1)")
 	f.StringArrayVar(&o.bundles, "bundle", nil, "an evidence file: bundle, DSSE envelope or JSON Lines (repeatable)")
 	f.StringVar(&o.bundlesDir, "bundles-dir", "", "a directory of evidence files (*.json, *.jsonl)")
+	f.StringVar(&o.policySource, "policy-source", "", "where the policy was read from (REPOSITORY@REF:PATH), recorded in the decision and the check run")
+	f.StringVar(&o.expectedPolicy, "expected-policy-digest", "", "refuse a policy whose sha256 is not this (sha256:HEX)")
 	f.StringVar(&o.approvals, "approvals", "", "the signed approval attestation (approval.sigstore.json from relproof approval record --bundle-out)")
 	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to; its provenance must verify")
 	f.StringVar(&o.breakGlass, "break-glass", "", "deploy despite failing checks, with this justification, where the policy allows it")
@@ -129,6 +133,9 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 	}
 	if _, err := pol.EffectiveEnvironment(o.environment); err != nil {
 		return usageError(err)
+	}
+	if o.expectedPolicy != "" && o.expectedPolicy != pol.Digest {
+		return usageErrorf("policy %s: expected digest %s (--expected-policy-digest), found %s: the policy is not the one this deployment is to be gated by", o.policy, o.expectedPolicy, pol.Digest)
 	}
 	if o.rollbackDigest != "" {
 		if _, err := subject.ParseDigest(o.rollbackDigest); err != nil {
@@ -167,6 +174,7 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 	d, err := decide.Decide(ctx, decide.Request{
 		Subject:          subj,
 		Policy:           pol,
+		PolicySource:     o.policySource,
 		Environment:      o.environment,
 		TrustedRoot:      tr,
 		Sources:          sources,

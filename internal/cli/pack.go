@@ -3,34 +3,25 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/relproof/relproof/internal/decide"
 	"github.com/relproof/relproof/internal/evidence"
 	"github.com/relproof/relproof/internal/fsutil"
-	"github.com/relproof/relproof/internal/gate"
 	"github.com/relproof/relproof/internal/oci"
-	"github.com/relproof/relproof/internal/policy"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
 )
 
 type packBuildOptions struct {
-	environment    string
-	decision       string
-	decisionBundle string
-	policy         string
-	trustedRoot    string
+	decisionFlags
 	out            string
 	bundles        []string
 	bundlesDir     string
@@ -93,11 +84,7 @@ Exit 0 built, 2 bad input.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.environment, "environment", "", "the environment the decision is for")
-	f.StringVar(&o.decision, "decision", "", "the gate decision (JSON from relproof gate --decision-out)")
-	f.StringVar(&o.decisionBundle, "decision-bundle", "", "the decision's signed bundle (default: DECISION.sigstore.json)")
-	f.StringVar(&o.policy, "policy", "", "the policy whose decision signers (signers.decision) may sign the decision")
-	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json for a keyless decision signature (default: Sigstore public-good, embedded)")
+	o.decisionFlags.add(f)
 	f.StringVar(&o.out, "out", "", "the pack directory to create (new or empty), or FILE.tar.gz for a reproducible archive")
 	f.StringArrayVar(&o.bundles, "bundle", nil, "an evidence file: bundle, DSSE envelope or JSON Lines (repeatable)")
 	f.StringVar(&o.bundlesDir, "bundles-dir", "", "a directory of evidence files (*.json, *.jsonl)")
@@ -107,64 +94,22 @@ Exit 0 built, 2 bad input.`,
 	f.StringVar(&o.deployRecord, "deploy-record", "", "the deployment record (JSON)")
 	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to (default: the decision's)")
 	o.signing.addFlags(cmd)
-	_ = cmd.MarkFlagRequired("environment")
-	_ = cmd.MarkFlagRequired("decision")
-	_ = cmd.MarkFlagRequired("policy")
+	o.decisionFlags.require(cmd)
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
 }
 
 func runPackBuild(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *packBuildOptions, input string) error {
-	decJSON, err := readInput(o.decision, "decision")
-	if err != nil {
-		return err
-	}
-	var probe gate.Decision
-	if err := json.Unmarshal(decJSON, &probe); err != nil {
-		return usageErrorf("decision %s: expected the gate decision JSON (relproof gate --decision-out), found: %w", o.decision, err)
-	}
-	// What the file says is checked for plain mistakes first (exit 2);
-	// then it is trusted only as far as its signature goes (exit 1).
-	switch {
-	case probe.Environment != o.environment:
-		return usageErrorf("decision %s: expected a decision for environment %q (--environment), found one for %q", o.decision, o.environment, probe.Environment)
-	case probe.Decision != "allow" && probe.Decision != "deny":
-		return usageErrorf("decision %s: expected a final decision, allow or deny, found %q", o.decision, probe.Decision)
-	}
 	if o.rollbackDigest != "" {
 		if _, err := subject.ParseDigest(o.rollbackDigest); err != nil {
 			return usageErrorf("--rollback-digest %q: %w", o.rollbackDigest, err)
 		}
 	}
-	pol, err := policy.Load(o.policy)
+	d, subj, decJSON, err := o.signedDecision(func() (*subject.Subject, error) {
+		return subject.Resolve(ctx, input, subject.WithRemoteOptions(env.Remote...), subject.WithClock(env.Now))
+	})
 	if err != nil {
 		return err
-	}
-	bundlePath := o.decisionBundle
-	if bundlePath == "" {
-		bundlePath = o.decision + ".sigstore.json"
-	}
-	bundle, err := os.ReadFile(bundlePath)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return usageErrorf("decision bundle %s: %w", bundlePath, err)
-	}
-	tr, err := (&verifyOptions{trustedRoot: o.trustedRoot}).trustedRootMaterial()
-	if err != nil {
-		return err
-	}
-	subj, err := subject.Resolve(ctx, input, subject.WithRemoteOptions(env.Remote...), subject.WithClock(env.Now))
-	if err != nil {
-		return err
-	}
-	if probe.Digest != subj.Digest.String() {
-		return usageErrorf("decision %s: gate decision: expected a decision for %s, found one for %q", o.decision, subj.Digest, probe.Digest)
-	}
-	d, err := decide.VerifyDecision(subj, pol, o.environment, decJSON, bundle, bundlePath, tr)
-	if errors.Is(err, decide.ErrInput) {
-		return usageError(err)
-	}
-	if err != nil {
-		return fmt.Errorf("decision %s: %w", o.decision, err)
 	}
 	files, err := evidenceFiles(o.bundles, o.bundlesDir)
 	if err != nil {

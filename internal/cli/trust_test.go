@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relproof/relproof/internal/gate"
 	"github.com/relproof/relproof/internal/verify"
 )
 
@@ -108,4 +109,29 @@ func TestGateWritesNoUnsignedDecision(t *testing.T) {
 		t.Fatalf("decision file: %v %v", saved, err)
 	}
 	expect(t, run(t, w.env, "verify", w.artifact, "--bundle", out+".sigstore.json", "--key", w.pub, "--predicate-type", DecisionType), 0)
+}
+
+// decision verify: what release-record runs before it records a
+// deployment. The gate's signed allow passes; a hand-written one, one
+// signed by a key that may not sign decisions, and a signed deny under
+// --allow do not.
+func TestDecisionVerify(t *testing.T) {
+	t.Parallel()
+	w := newPackWorld(t)
+	verify := func(decision string, extra ...string) result {
+		return run(t, w.env, append([]string{"decision", "verify", w.artifact, "--environment", "production", "--decision", decision, "--policy", w.policy}, extra...)...)
+	}
+	expect(t, verify(w.decision, "--allow"), 0)
+	handWritten := writeFile(t, w.dir, "allow.json", fmt.Sprintf(`{"decision":"allow","digest":%q,"environment":"production","checks":[]}`, w.digest))
+	expect(t, verify(handWritten, "--allow"), 1, "no signed bundle for the decision")
+	var d gate.Decision
+	if err := json.Unmarshal([]byte(readFile(t, w.decision)), &d); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, verify(w.signDecision(&d, w.approverKey)), 1, "but not decision")
+	d.Decision = "deny"
+	denied := w.signDecision(&d, w.key)
+	expect(t, verify(denied), 0)
+	expect(t, verify(denied, "--allow"), 1, "is deny, not allow")
+	expect(t, verify(w.decision, "--environment", "staging"), 2, `expected a decision for environment "staging"`)
 }

@@ -22,9 +22,11 @@ var ErrInput = errors.New("bad input")
 
 // Request is what one decision is made from.
 type Request struct {
-	Subject     *subject.Subject
-	Policy      *policy.Policy
-	Environment string
+	Subject *subject.Subject
+	Policy  *policy.Policy
+	// PolicySource says where the policy was read from, for the record.
+	PolicySource string
+	Environment  string
 	// TrustedRoot verifies certificate-signed evidence and the log entries
 	// and timestamps of key-signed evidence; nil trusts keys only.
 	TrustedRoot root.TrustedMaterial
@@ -82,7 +84,9 @@ func Decide(ctx context.Context, r Request) (*gate.Decision, error) {
 		}
 		in.Rollback = checkRollback(rollback, rbEntries, signers, r.TrustedRoot)
 	}
-	return gate.Evaluate(in), nil
+	d := gate.Evaluate(in)
+	d.PolicySource = r.PolicySource
+	return d, nil
 }
 
 // RollbackSubject is the rollback digest as a subject: in the same

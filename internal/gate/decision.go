@@ -56,11 +56,14 @@ type Evidence struct {
 
 // Decision is the gate's answer for one digest and environment.
 type Decision struct {
-	Decision       string     `json:"decision"` // "allow", "deny", or Pending
-	Subject        string     `json:"subject"`
-	Digest         string     `json:"digest"`
-	Environment    string     `json:"environment"`
-	PolicyDigest   string     `json:"policyDigest"`
+	Decision     string `json:"decision"` // "allow", "deny", or Pending
+	Subject      string `json:"subject"`
+	Digest       string `json:"digest"`
+	Environment  string `json:"environment"`
+	PolicyDigest string `json:"policyDigest"`
+	// PolicySource says where the policy was read from (a repository, ref
+	// and path the deploying commit cannot change), as the caller says it.
+	PolicySource   string     `json:"policySource,omitempty"`
 	BreakGlass     bool       `json:"breakGlass"`
 	Justification  string     `json:"justification,omitempty"`
 	Time           time.Time  `json:"time"`

@@ -33,7 +33,11 @@ func Markdown(d *gate.Decision) string {
 		verdict = "⏳ **awaiting approval** of"
 	}
 	fmt.Fprintf(&b, "%s `%s` → **%s**\n\n", verdict, d.Digest, escape(d.Environment))
-	fmt.Fprintf(&b, "Subject `%s` · policy `%s` · %s\n\n", d.Subject, d.PolicyDigest, d.Time.UTC().Format("2006-01-02 15:04:05Z"))
+	source := ""
+	if d.PolicySource != "" {
+		source = " from " + escape(d.PolicySource)
+	}
+	fmt.Fprintf(&b, "Subject `%s` · policy `%s`%s · %s\n\n", d.Subject, d.PolicyDigest, source, d.Time.UTC().Format("2006-01-02 15:04:05Z"))
 
 	b.WriteString("### The six questions\n\n| # | question | answer | checks |\n|---|---|---|---|\n")
 	for q := 1; q <= 6; q++ {

@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/relproof/relproof/internal/decide"
+	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/policy"
+	"github.com/relproof/relproof/internal/subject"
+)
+
+// decisionFlags name a signed gate decision and what it is trusted under.
+type decisionFlags struct {
+	environment    string
+	decision       string
+	decisionBundle string
+	policy         string
+	trustedRoot    string
+}
+
+func (df *decisionFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&df.environment, "environment", "", "the environment the decision is for")
+	f.StringVar(&df.decision, "decision", "", "the gate decision (JSON from relproof gate --decision-out)")
+	f.StringVar(&df.decisionBundle, "decision-bundle", "", "the decision's signed bundle (default: DECISION.sigstore.json)")
+	f.StringVar(&df.policy, "policy", "", "the policy whose decision signers (signers.decision) may sign the decision")
+	f.StringVar(&df.trustedRoot, "trusted-root", "", "trusted_root.json for a keyless decision signature (default: Sigstore public-good, embedded)")
+}
+
+func (df *decisionFlags) require(cmd *cobra.Command) {
+	for _, name := range []string{"environment", "decision", "policy"} {
+		_ = cmd.MarkFlagRequired(name)
+	}
+}
+
+// signedDecision reads the decision and trusts it only as signed: what the
+// file says is checked for plain mistakes first (bad input, exit 2: another
+// environment or digest, a pending decision), then it must be exactly what
+// a decision signer of the policy signed for the subject (exit 1 when not).
+// It returns the decision as signed and the file's bytes.
+func (df *decisionFlags) signedDecision(resolve func() (*subject.Subject, error)) (*gate.Decision, *subject.Subject, []byte, error) {
+	decJSON, err := readInput(df.decision, "decision")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var probe gate.Decision
+	if err := json.Unmarshal(decJSON, &probe); err != nil {
+		return nil, nil, nil, usageErrorf("decision %s: expected the gate decision JSON (relproof gate --decision-out), found: %w", df.decision, err)
+	}
+	switch {
+	case probe.Environment != df.environment:
+		return nil, nil, nil, usageErrorf("decision %s: expected a decision for environment %q (--environment), found one for %q", df.decision, df.environment, probe.Environment)
+	case probe.Decision != "allow" && probe.Decision != "deny":
+		return nil, nil, nil, usageErrorf("decision %s: expected a final decision, allow or deny, found %q", df.decision, probe.Decision)
+	}
+	pol, err := policy.Load(df.policy)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	bundlePath := df.decisionBundle
+	if bundlePath == "" {
+		bundlePath = df.decision + ".sigstore.json"
+	}
+	bundle, err := os.ReadFile(bundlePath)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil, usageErrorf("decision bundle %s: %w", bundlePath, err)
+	}
+	tr, err := (&verifyOptions{trustedRoot: df.trustedRoot}).trustedRootMaterial()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	subj, err := resolve()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if probe.Digest != subj.Digest.String() {
+		return nil, nil, nil, usageErrorf("decision %s: gate decision: expected a decision for %s, found one for %q", df.decision, subj.Digest, probe.Digest)
+	}
+	d, err := decide.VerifyDecision(subj, pol, df.environment, decJSON, bundle, bundlePath, tr)
+	if errors.Is(err, decide.ErrInput) {
+		return nil, nil, nil, usageError(err)
+	}
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("decision %s: %w", df.decision, err)
+	}
+	return d, subj, decJSON, nil
+}
+
+func newDecisionCmd(env *Env, g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "decision",
+		Short: "Gate decisions: check one before acting on it",
+	}
+	cmd.AddCommand(newDecisionVerifyCmd(env, g))
+	return cmd
+}
+
+type decisionVerifyOptions struct {
+	decisionFlags
+	allow bool
+}
+
+func newDecisionVerifyCmd(env *Env, g *globalOptions) *cobra.Command {
+	o := &decisionVerifyOptions{}
+	cmd := &cobra.Command{
+		Use:   "verify SUBJECT --environment ENV --decision FILE --policy FILE",
+		Short: "Check that a gate decision was signed by a decision signer of the policy",
+		Long: `Check a gate decision (relproof gate --decision-out) before anything acts on
+it — recording a deployment, building a pack: its signed bundle
+(--decision-bundle, default DECISION.sigstore.json) must verify for the
+subject's digest as a decision statement signed by a signer the policy lists
+for decisions (signers.decision), the file must be exactly what was signed,
+for --environment, with checks. With --allow the decision must also be allow.
+
+Exit 0 verified (and allowed, with --allow); 1 unsigned, signed by someone
+else, edited, or not allow; 2 bad input (another environment or digest, a
+pending decision, an unreadable file).`,
+		Example: `  relproof decision verify oci://ghcr.io/acme/app@sha256:… --environment production \
+    --decision decision.json --policy .github/relproof/policy.yaml --allow`,
+		Args: exactArgs(1, "one SUBJECT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDecisionVerify(cmd.Context(), cmd.OutOrStdout(), env, g, o, args[0])
+		},
+	}
+	o.add(cmd.Flags())
+	cmd.Flags().BoolVar(&o.allow, "allow", false, "require the decision to be allow")
+	o.require(cmd)
+	return cmd
+}
+
+func runDecisionVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *decisionVerifyOptions, input string) error {
+	d, _, _, err := o.signedDecision(func() (*subject.Subject, error) {
+		return subject.Resolve(ctx, input, subject.RequireDigest(), subject.WithRemoteOptions(env.Remote...), subject.WithClock(env.Now))
+	})
+	if err != nil {
+		return err
+	}
+	if err := g.report(w, d, func(w io.Writer) {
+		fmt.Fprintf(w, "%s: the gate's signed decision for %s is %s (policy %s)\n", d.Environment, d.Digest, d.Decision, d.PolicyDigest)
+	}); err != nil {
+		return err
+	}
+	if o.allow && !d.Allowed() {
+		return denied{fmt.Errorf("the signed decision for %s to %s is %s, not allow", d.Digest, d.Environment, d.Decision)}
+	}
+	return nil
+}
