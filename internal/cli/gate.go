@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -36,6 +37,7 @@ type gateOptions struct {
 	approvals      string
 	policySource   string
 	expectedPolicy string
+	runID          int64
 	rollbackDigest string
 	breakGlass     string
 	decisionOut    string
@@ -109,6 +111,7 @@ Exit 0 allow (or pending), 1 deny, 2 bad input (an invalid policy included).`,
 	f.StringVar(&o.bundlesDir, "bundles-dir", "", "a directory of evidence files (*.json, *.jsonl)")
 	f.StringVar(&o.policySource, "policy-source", "", "where the policy was read from (REPOSITORY@REF:PATH), recorded in the decision and the check run")
 	f.StringVar(&o.expectedPolicy, "expected-policy-digest", "", "refuse a policy whose sha256 is not this (sha256:HEX)")
+	f.Int64Var(&o.runID, "run-id", 0, "the workflow run being gated: approvals recorded in another run do not count (default: GITHUB_RUN_ID in GitHub Actions)")
 	f.StringVar(&o.approvals, "approvals", "", "the signed approval attestation (approval.sigstore.json from relproof approval record --bundle-out)")
 	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to; its provenance must verify")
 	f.StringVar(&o.breakGlass, "break-glass", "", "deploy despite failing checks, with this justification, where the policy allows it")
@@ -171,6 +174,14 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 			return githubEntries(ctx, env, &o.gh, s.Digest.String())
 		}))
 	}
+	runID := o.runID
+	if runID == 0 && env.Getenv("GITHUB_ACTIONS") == "true" {
+		if v := env.Getenv("GITHUB_RUN_ID"); v != "" {
+			if runID, err = strconv.ParseInt(v, 10, 64); err != nil || runID <= 0 {
+				return usageErrorf("GITHUB_RUN_ID %q: expected the workflow run's id", v)
+			}
+		}
+	}
 	d, err := decide.Decide(ctx, decide.Request{
 		Subject:          subj,
 		Policy:           pol,
@@ -182,6 +193,7 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		BreakGlass:       o.breakGlass != "",
 		Justification:    o.breakGlass,
 		PendingApprovals: o.pending,
+		RunID:            runID,
 		Now:              env.Now(),
 	})
 	if errors.Is(err, decide.ErrInput) {
@@ -335,7 +347,7 @@ func gateText(w io.Writer, d *gate.Decision) {
 	if d.BreakGlass {
 		fmt.Fprintf(w, "!!! BREAK-GLASS: %s\n", d.Justification)
 	}
-	fmt.Fprintf(w, "%s %s -> %s (policy %s)\n", strings.ToUpper(d.Decision), d.Digest, d.Environment, d.PolicyDigest)
+	fmt.Fprintf(w, "%s %s -> %s (policy %s)\n", d.Verdict(), d.Digest, d.Environment, d.PolicyDigest)
 	icons := map[gate.Status]string{gate.Pass: "✓", gate.Fail: "✗", gate.Warn: "!", gate.NotApplicable: "-"}
 	for q := 1; q <= 6; q++ {
 		fmt.Fprintf(w, "%d. %s  %s\n", q, gate.Questions[q], d.QuestionStatus(q))

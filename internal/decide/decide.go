@@ -38,7 +38,10 @@ type Request struct {
 	BreakGlass       bool
 	Justification    string
 	PendingApprovals bool
-	Now              time.Time
+	// RunID, when set, is the workflow run being gated; approvals of other
+	// runs do not count.
+	RunID int64
+	Now   time.Time
 }
 
 // Decide gathers the evidence for the request's subject from its sources,
@@ -75,6 +78,7 @@ func Decide(ctx context.Context, r Request) (*gate.Decision, error) {
 		BreakGlass:       r.BreakGlass,
 		Justification:    r.Justification,
 		PendingApprovals: r.PendingApprovals,
+		RunID:            r.RunID,
 		Now:              r.Now,
 	}
 	if rollback != nil {

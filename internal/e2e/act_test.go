@@ -5,6 +5,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -80,6 +82,12 @@ type scenario struct {
 	image     string // what build-attest attests
 	subject   string // what deploy-gate is asked to approve
 	approvals bool
+	// caller is the repository whose run calls our reusable workflows, as
+	// the signing certificates say it (default octo-org/octo-repo).
+	caller string
+	// weakPolicy commits, on a branch that is then deployed, a policy that
+	// admits any caller; the default branch keeps the real one.
+	weakPolicy bool
 }
 
 type world struct {
@@ -120,15 +128,15 @@ var ghURLs sync.Map
 
 func (w *world) apiURL() string { v, _ := ghURLs.Load(w.gh); return v.(string) }
 
-// scratchRepo writes the consumer repository act runs in.
-func (w *world) scratchRepo(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	wf, err := os.ReadFile(filepath.Join(w.root, "internal/e2e/testdata/workflows/release.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	policy := fmt.Sprintf(`apiVersion: relproof.dev/v1
+// e2ePolicy is the consumer's policy: our reusable workflows, at v1, may
+// sign the build's evidence, the approvals and the decisions, when called
+// from the consumer's repository (callers: its sourceRepository).
+func (w *world) e2ePolicy(callers string) string {
+	signer := fmt.Sprintf(`        - issuer: %s
+          signerWorkflow: %q
+          sourceRepository: %q
+`, w.sig.IssuerURL, jobRef, callers)
+	return fmt.Sprintf(`apiVersion: relproof.dev/v1
 kind: Policy
 environments:
   production:
@@ -141,14 +149,26 @@ environments:
     builder:
       ids: [%q]
     signers:
-      - issuer: %s
-        identityRegexp: "https://github.com/relproof/relproof/\\.github/workflows/.+@refs/tags/v1"
-    require: [provenance, sbom]
+      build:
+%s      approval:
+%s      decision:
+%s    require: [provenance, sbom]
     approvals:
       minimum: 1
       preventSelfReview: true
       tiedToEvidence: true
-`, w.reg.Host+"/acme/*", builder, w.sig.IssuerURL)
+`, w.reg.Host+"/acme/*", builder, signer, signer, signer)
+}
+
+// scratchRepo writes the consumer repository act runs in.
+func (w *world) scratchRepo(t *testing.T, sc scenario) string {
+	t.Helper()
+	dir := t.TempDir()
+	wf, err := os.ReadFile(filepath.Join(w.root, "internal/e2e/testdata/workflows/release.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := w.e2ePolicy("octo-org/octo-repo")
 	files := map[string][]byte{
 		".github/workflows/release.yml":      wf,
 		".github/relproof/policy.yaml":       []byte(policy),
@@ -164,12 +184,23 @@ environments:
 			t.Fatal(err)
 		}
 	}
-	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "."}, {"-c", "user.email=e2e@example.com", "-c", "user.name=e2e", "commit", "-q", "-m", "consumer"}} {
-		cmd := exec.Command("git", args...)
+	git := func(args ...string) {
+		cmd := exec.Command("git", append([]string{"-c", "user.email=e2e@example.com", "-c", "user.name=e2e"}, args...)...)
 		cmd.Dir = dir
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("git %v: %v\n%s", args, err, out)
 		}
+	}
+	git("init", "-q", "-b", "main")
+	git("add", ".")
+	git("commit", "-q", "-m", "consumer")
+	if sc.weakPolicy {
+		// Whoever can push a branch or a tag can change the policy in it.
+		git("checkout", "-q", "-b", "release")
+		if err := os.WriteFile(filepath.Join(dir, ".github/relproof/policy.yaml"), []byte(w.e2ePolicy("*/*")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		git("commit", "-q", "-am", "admit every caller")
 	}
 	return dir
 }
@@ -188,10 +219,14 @@ type result struct {
 // run runs the consumer workflow with act and returns what it left.
 func (w *world) run(t *testing.T, sc scenario) *result {
 	t.Helper()
-	repo := w.scratchRepo(t)
+	repo := w.scratchRepo(t, sc)
+	caller := sc.caller
+	if caller == "" {
+		caller = "octo-org/octo-repo"
+	}
 	out, artifacts := t.TempDir(), t.TempDir()
 	env := w.sig.ActionsEnv(fakesigstore.Claims{
-		Repository:     "octo-org/octo-repo",
+		Repository:     caller,
 		Ref:            "refs/heads/main",
 		SHA:            w.rel.Commit,
 		WorkflowRef:    "octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main",
@@ -201,6 +236,7 @@ func (w *world) run(t *testing.T, sc scenario) *result {
 	args := []string{"workflow_dispatch",
 		"-W", ".github/workflows/release.yml",
 		"-P", "ubuntu-latest=-self-hosted",
+		"--defaultbranch", "main",
 		"--no-cache-server", "--action-offline-mode",
 		"--action-cache-path", filepath.Join(t.TempDir(), "act-cache"),
 		"--input", "image=" + sc.image, "--input", "subject=" + sc.subject,
@@ -302,6 +338,8 @@ func TestDeployGateWithAct(t *testing.T) {
 		{name: "a tag is refused before approval", image: w.imageA, subject: w.tagA, approvals: true},
 		{name: "evidence for another digest is denied", image: w.imageA, subject: w.imageB, approvals: true},
 		{name: "missing approval is denied", image: w.imageA, subject: w.imageA, approvals: false},
+		{name: "our workflows called from another repository are denied", image: w.imageA, subject: w.imageA, approvals: true, caller: "evil/evil"},
+		{name: "a policy changed in the deployed commit does not gate it", image: w.imageA, subject: w.imageA, approvals: true, caller: "evil/evil", weakPolicy: true},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -387,6 +425,18 @@ func TestDeployGateWithAct(t *testing.T) {
 				}
 				if len(crs) != 1 || !strings.Contains(crs[0].Title, digestOf(sc.subject)) || crs[0].Conclusion != "failure" {
 					t.Errorf("check run: want one for %s concluding failure, got %+v", digestOf(sc.subject), crs)
+				}
+			case "our workflows called from another repository are denied", "a policy changed in the deployed commit does not gate it":
+				if res.err == nil || approveRan || !strings.Contains(res.log, "::set-output:: decision=deny") {
+					t.Errorf("deploy-gate called from evil/evil: act err %v, approve ran %v; want a pre-approval deny\n%s", res.err, approveRan, tail(res.log, 120))
+				}
+				if len(crs) != 1 || crs[0].Conclusion != "failure" || !strings.Contains(crs[0].Summary, "github.com/evil/evil") {
+					t.Errorf("check run: want one concluding failure that names the caller github.com/evil/evil, got %+v", crs)
+				}
+				// The policy that gated it is the default branch's.
+				main := sha256.Sum256([]byte(w.e2ePolicy("octo-org/octo-repo")))
+				if want := "sha256:" + hex.EncodeToString(main[:]); len(crs) == 1 && !strings.Contains(crs[0].Summary, want) {
+					t.Errorf("check run: the decision was made under another policy than the default branch's %s:\n%s", want, crs[0].Summary)
 				}
 			case "missing approval is denied":
 				if res.err == nil || !approveRan || !strings.Contains(res.log, "[gate/relproof deploy-gate/approve]   ⚙  ::set-output:: decision=deny") {

@@ -34,7 +34,7 @@ ol.chain li+li::before{content:"→ ";color:#57606a}
 </style>
 </head>
 <body>
-<p class="verdict {{.Manifest.Decision}}" id="verdict">{{if eq .Manifest.Decision "allow"}}ALLOW{{else}}DENY{{end}} · {{.Manifest.Environment}}</p>
+<p class="verdict {{.Manifest.Decision}}" id="verdict">{{.Decision.Verdict}} · {{.Manifest.Environment}}</p>
 <p id="digest">Digest <code>{{.Manifest.Digest}}</code><br>Subject <code>{{.Manifest.Subject}}</code><br>Decided {{.Time}} · decision <code>{{.Manifest.DecisionDigest}}</code> · policy <code>{{.Decision.PolicyDigest}}</code></p>
 {{if .Decision.BreakGlass}}<p class="verdict deny">Break-glass deployment: {{.Decision.Justification}}</p>{{end}}
 <h2>The chain</h2>

@@ -1,6 +1,9 @@
 package gate
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // The six approval questions every decision answers.
 const (
@@ -79,6 +82,16 @@ const Pending = "pending"
 
 // IsPending reports whether the decision waits for approvals.
 func (d *Decision) IsPending() bool { return d.Decision == Pending }
+
+// Verdict is the decision as every report headlines it: ALLOW, DENY,
+// PENDING, or ALLOW (BREAK-GLASS) when failing checks were overridden.
+func (d *Decision) Verdict() string {
+	v := strings.ToUpper(d.Decision)
+	if d.BreakGlass && d.Allowed() {
+		v += " (BREAK-GLASS)"
+	}
+	return v
+}
 
 // Allowed reports whether the deployment may proceed.
 func (d *Decision) Allowed() bool { return d.Decision == "allow" }

@@ -35,7 +35,10 @@ type Input struct {
 	// with no approval record, the approvals check is pending, not failed,
 	// and when nothing else fails the decision is "pending", never "allow".
 	PendingApprovals bool
-	Now              time.Time
+	// RunID, when set, is the workflow run being gated: an approval
+	// recorded in another run (a replay) does not count.
+	RunID int64
+	Now   time.Time
 }
 
 // Rejected is a piece of evidence that did not count.
@@ -150,9 +153,15 @@ func (e *evaluation) digestChecks() {
 	} else {
 		e.add(Check{Question: QDigest, ID: "subject-pinned", Status: Pass, Message: "the subject is pinned to " + e.digest})
 	}
-	if _, ok := s.OCIReference(); ok {
+	switch _, ok := s.OCIReference(); {
+	case ok:
 		m := e.env.SubjectRepositoryAllowed(s.Name)
 		e.add(matchCheck(QDigest, "subject-repository", m, "push the image to an allowed registry repository"))
+	case len(e.env.Subject.AllowedRepositories) > 0:
+		// A restriction the subject cannot show it meets is not met.
+		e.add(Check{Question: QDigest, ID: "subject-repository", Status: Fail,
+			Message: fmt.Sprintf("the policy allows subjects from %s only, and %s names no registry repository", strings.Join(e.env.Subject.AllowedRepositories, ", "), e.digest),
+			Fix:     "gate the image by its repository and digest (oci://HOST/REPO@sha256:…)"})
 	}
 	e.approvals()
 }
@@ -214,6 +223,9 @@ func (e *evaluation) approvalCheck(a verify.Attestation) (Check, *approval.Decis
 		return c, nil
 	case !strings.EqualFold(rec.Environment, e.env.Name):
 		c.Message = fmt.Sprintf("the approvals are for environment %q, not %q", rec.Environment, e.env.Name)
+		return c, nil
+	case e.in.RunID != 0 && rec.RunID != e.in.RunID:
+		c.Message = fmt.Sprintf("the approvals were recorded in run %d, not this run %d: an approval is not carried over from another run", rec.RunID, e.in.RunID)
 		return c, nil
 	case !e.env.SourceRepositoryAllowed(hostRepository(rec.Repository)).Allowed:
 		c.Message = fmt.Sprintf("the approvals are of a run of %q, which is not a source repository the policy allows", rec.Repository)
@@ -354,7 +366,7 @@ func (e *evaluation) testsAndScans() {
 			e.add(Check{Question: QTestsScans, ID: id, Status: Pass, Message: fmt.Sprintf("%d %s attestation(s) for %s", len(as), t, e.digest), Evidence: digests(as)})
 		case e.env.Requires(t):
 			e.add(Check{Question: QTestsScans, ID: id, Status: Fail, Message: fmt.Sprintf("no verified %s attestation for %s%s", t, e.digest, e.elsewhere(string(t))),
-				Fix: fmt.Sprintf("run it on this exact digest and attest it (relproof attest --type %s)", t)})
+				Fix: attestHint(t)})
 		default:
 			e.add(Check{Question: QTestsScans, ID: id, Status: NotApplicable, Message: fmt.Sprintf("no %s attestation, and the policy does not require one", t)})
 		}
@@ -375,6 +387,14 @@ func (e *evaluation) testsAndScans() {
 		}
 		e.add(c)
 	}
+}
+
+// attestHint says how to make the evidence of type t for the digest.
+func attestHint(t policy.AttestationType) string {
+	if t == policy.AttestationSBOM {
+		return "generate and attest the SBOM of this exact digest (relproof sbom SUBJECT --attest)"
+	}
+	return fmt.Sprintf("run it on this exact digest and attest it (relproof attest SUBJECT --type %s)", t)
 }
 
 // Question 5: findings, exceptions and custom rules.

@@ -39,6 +39,7 @@ type trustWorld struct {
 	subj     *subject.Subject
 	buildKey *sign.KeySigner
 	env      *policy.Environment
+	runID    int64 // the run being gated, when set
 }
 
 func newTrustWorld(t *testing.T, policyYAML string) *trustWorld {
@@ -101,7 +102,7 @@ func (w *trustWorld) signed(s sign.Signer, predicateType string, pred any) verif
 func (w *trustWorld) decide(entries ...verify.Entry) *Decision {
 	w.t.Helper()
 	verified, unlisted, rejected := SortEvidence(w.subj, entries, Signers(w.env, w.tr), w.tr)
-	return Evaluate(Input{Subject: w.subj, Environment: w.env, Verified: verified, Unlisted: unlisted, Rejected: rejected, Now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)})
+	return Evaluate(Input{Subject: w.subj, Environment: w.env, Verified: verified, Unlisted: unlisted, Rejected: rejected, RunID: w.runID, Now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)})
 }
 
 // jobClaims are the claims of a job of repo that runs workflow (a reusable
@@ -292,6 +293,16 @@ func TestTrustModel(t *testing.T) {
 				return []verify.Entry{w.keyless(genuineBuild, attest.ProvenanceType, genuineProvenance), w.keyless(genuineApprove, predicate.ApprovalType, rec)}
 			},
 			check: "approvals", status: Fail, says: "the approval record says run 1, its signing certificate was issued to https://github.com/acme/app/actions/runs/4242/attempts/1",
+		},
+		{
+			// A genuine approval of an earlier run, replayed in this one.
+			name:   "an approval recorded in another run",
+			policy: trustPolicy,
+			evidence: func(w *trustWorld) []verify.Entry {
+				w.runID = 4243
+				return []verify.Entry{w.keyless(genuineBuild, attest.ProvenanceType, genuineProvenance), w.keyless(genuineApprove, predicate.ApprovalType, approvalRecord(w.subj.Digest.String(), nil))}
+			},
+			check: "approvals", status: Fail, says: "the approvals were recorded in run 4242, not this run 4243",
 		},
 		{
 			// 8. Self-review: whoever pushed the tag or re-ran the workflow.

@@ -27,6 +27,8 @@ func Markdown(d *gate.Decision) string {
 	}
 	verdict := "❌ **deny**"
 	switch {
+	case d.Allowed() && d.BreakGlass:
+		verdict = "⚠️ **allow (break-glass)**"
 	case d.Allowed():
 		verdict = "✅ **allow**"
 	case d.IsPending():
