@@ -98,6 +98,9 @@ type world struct {
 	reg            *registrytest.Registry
 	rel            *fakegithub.Release
 	imageA, imageB string // HOST/acme/app@sha256:…
+	// imageC and imageD are built only by the attacker's scenarios, so no
+	// genuine evidence for them is in the registry.
+	imageC, imageD string
 	tagA           string
 }
 
@@ -113,6 +116,8 @@ func newWorld(t *testing.T) *world {
 	w.reg = registrytest.New(t)
 	w.imageA = strings.TrimPrefix(w.reg.PushRandomImage(t, "acme/app", "v1").String(), "")
 	w.imageB = w.reg.PushRandomImage(t, "acme/app", "").String()
+	w.imageC = w.reg.PushRandomImage(t, "acme/app", "").String()
+	w.imageD = w.reg.PushRandomImage(t, "acme/app", "").String()
 	w.tagA = w.reg.Host + "/acme/app:v1"
 	return w
 }
@@ -233,7 +238,21 @@ func (w *world) run(t *testing.T, sc scenario) *result {
 		JobWorkflowRef: jobRef,
 		RunID:          fmt.Sprint(w.rel.Run.ID),
 	})
+	// The event, as GitHub sends it: the inputs and the repository with its
+	// default branch (where the policy is read from).
+	event, err := json.Marshal(map[string]any{
+		"inputs":     map[string]string{"image": sc.image, "subject": sc.subject},
+		"repository": map[string]any{"full_name": "octo-org/octo-repo", "default_branch": "main"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventFile := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(eventFile, event, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	args := []string{"workflow_dispatch",
+		"-e", eventFile,
 		"-W", ".github/workflows/release.yml",
 		"-P", "ubuntu-latest=-self-hosted",
 		"--defaultbranch", "main",
@@ -263,6 +282,7 @@ func (w *world) run(t *testing.T, sc scenario) *result {
 		"RELPROOF_E2E_CACHE":             w.bin,
 		"RELPROOF_E2E_ARTIFACTS":         artifacts,
 		"RELPROOF_E2E_OUT":               out,
+		"RELPROOF_E2E_REPO":              repo,
 		"HOME":                           t.TempDir(),
 	}
 	for k, v := range vars {
@@ -338,8 +358,8 @@ func TestDeployGateWithAct(t *testing.T) {
 		{name: "a tag is refused before approval", image: w.imageA, subject: w.tagA, approvals: true},
 		{name: "evidence for another digest is denied", image: w.imageA, subject: w.imageB, approvals: true},
 		{name: "missing approval is denied", image: w.imageA, subject: w.imageA, approvals: false},
-		{name: "our workflows called from another repository are denied", image: w.imageA, subject: w.imageA, approvals: true, caller: "evil/evil"},
-		{name: "a policy changed in the deployed commit does not gate it", image: w.imageA, subject: w.imageA, approvals: true, caller: "evil/evil", weakPolicy: true},
+		{name: "our workflows called from another repository are denied", image: w.imageC, subject: w.imageC, approvals: true, caller: "evil/evil"},
+		{name: "a policy changed in the deployed commit does not gate it", image: w.imageD, subject: w.imageD, approvals: true, caller: "evil/evil", weakPolicy: true},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {

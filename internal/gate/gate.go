@@ -125,11 +125,6 @@ func (e *evaluation) elsewhere(t string) string {
 			why = append(why, fmt.Sprintf("%s: %s", r.Source, r.Reason))
 		}
 	}
-	for _, a := range e.in.Unlisted {
-		if TypeOf(a) == t {
-			why = append(why, fmt.Sprintf("%s: signed by %s, whom the policy does not list", a.Source, a.Signer))
-		}
-	}
 	if len(why) == 0 {
 		return ""
 	}
