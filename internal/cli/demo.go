@@ -83,7 +83,5 @@ func demoText(w io.Writer, r *demo.Result) {
 	for _, e := range r.Evidence {
 		fmt.Fprintf(w, " \\\n      --bundle %s", e.BundleFile)
 	}
-	fmt.Fprintf(w, "\n  relproof gate oci-layout:%s@%s --environment production \\\n      --policy %s --bundles-dir %s\n",
-		r.Layout, r.Digest, r.Policy, filepath.Dir(r.Evidence[0].BundleFile))
-	fmt.Fprintf(w, "  relproof pack verify %s --key %s\n", r.Pack, r.PublicKey)
+	fmt.Fprintf(w, "\n  relproof pack verify %s --key %s\n", r.Pack, r.PublicKey)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relproof/relproof/internal/gate"
 	"github.com/relproof/relproof/internal/testing/registrytest"
 )
 
@@ -105,9 +106,18 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(v.stdout, "4 of 4 bundles verified") {
 		t.Errorf("stdout = %s", v.stdout)
 	}
-	// And the gate decides the same from the files.
-	g := run(t, env, "gate", "oci-layout:"+res.Layout+"@"+res.Digest, "--environment", "production", "--policy", res.Policy, "--bundles-dir", filepath.Dir(res.Evidence[0].BundleFile))
-	expect(t, g, 0)
+	// The gate over the copy finds every piece of evidence again, and
+	// denies only what a copy cannot show: the registry repository the
+	// policy restricts images to.
+	g := run(t, env, "gate", "oci-layout:"+res.Layout+"@"+res.Digest, "--environment", "production", "--policy", res.Policy, "--bundles-dir", filepath.Dir(res.Evidence[0].BundleFile), "--output", "json")
+	expect(t, g, 1)
+	var d gate.Decision
+	if err := json.Unmarshal([]byte(g.stdout), &d); err != nil {
+		t.Fatal(err)
+	}
+	if failed := d.Failed(); len(failed) != 1 || failed[0].ID != "subject-repository" || !strings.Contains(failed[0].Message, "names no registry repository") {
+		t.Errorf("gate over the OCI layout copy: failed %+v; want subject-repository alone", failed)
+	}
 	// And the release evidence pack verifies offline with the demo's key.
 	expect(t, run(t, env, "pack", "verify", res.Pack, "--key", res.PublicKey), 0)
 	if !strings.Contains(res.PackRef, "/demo/app@sha256:") {
