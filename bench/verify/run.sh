@@ -40,15 +40,25 @@ ISS=https://token.actions.githubusercontent.com/hammer-time
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 for _ in $(seq "$N"); do tr -d '\n' <"$BUNDLE"; echo; done >"$work/bundles.jsonl"
 
-relproof_one="bin/relproof verify $ART --bundle $BUNDLE --trusted-root $ROOT --cert-identity $ID --cert-oidc-issuer $ISS"
-cosign_one="bin/cosign verify-blob-attestation --new-bundle-format --bundle $BUNDLE --trusted-root $ROOT --certificate-identity $ID --certificate-oidc-issuer $ISS --type slsaprovenance1 $ART"
+# Every binary is run from a fresh copy written the same way: a binary just
+# written by the linker sits in the page cache differently from one written
+# by cp, and the resident memory of its mapped pages differs by tens of MiB
+# (measured here: the same relproof at 107 MiB straight from go build, 65
+# MiB from a copy). The copies make the comparison fair.
+mkdir -p "$work/bin"
+for b in bin/relproof bin/cosign ${before[@]+"${before[@]}"}; do cp "$b" "$work/bin/"; done
+RP="$work/bin/relproof" COSIGN="$work/bin/cosign"
+if [ ${#before[@]} -gt 0 ]; then before=("$work/bin/$(basename "${before[0]}")"); fi
+
+relproof_one="$RP verify $ART --bundle $BUNDLE --trusted-root $ROOT --cert-identity $ID --cert-oidc-issuer $ISS"
+cosign_one="$COSIGN verify-blob-attestation --new-bundle-format --bundle $BUNDLE --trusted-root $ROOT --certificate-identity $ID --certificate-oidc-issuer $ISS --type slsaprovenance1 $ART"
 # Both must verify before they are timed.
 $relproof_one >/dev/null
 $cosign_one 2>/dev/null
 
 extra=()
 if [ ${#before[@]} -gt 0 ]; then
-  before_one="${before[0]} ${relproof_one#bin/relproof }"
+  before_one="${before[0]} ${relproof_one#"$RP" }"
   $before_one >/dev/null
   extra=(-n "relproof $rev" "$before_one")
 fi
@@ -62,7 +72,7 @@ many_args="verify $ART --bundle $work/bundles.jsonl --trusted-root $ROOT --cert-
 extra_many=()
 [ ${#before[@]} -gt 0 ] && extra_many=(-n "relproof $rev x1 (JSONL of $N)" "${before[0]} $many_args >/dev/null")
 hyperfine --warmup 1 --min-runs 5 --export-markdown "$work/many.md" \
-  -n "relproof x1 (JSONL of $N)" "bin/relproof $many_args >/dev/null" "${extra_many[@]}" \
+  -n "relproof x1 (JSONL of $N)" "$RP $many_args >/dev/null" "${extra_many[@]}" \
   -n "cosign x$N" "for i in \$(seq $N); do $cosign_one 2>/dev/null; done"
 cat "$work/one.md" "$work/many.md"
 
