@@ -109,6 +109,8 @@ func newGateWorld(t testing.TB) *gateWorld {
 	w.attest("sbom", sbomDoc("MIT"))
 	w.attest("vuln", grypeReport())
 	w.attest("test", `{"Action":"pass","Package":"example.com/app","Test":"TestRelease"}`+"\n")
+	// The release's own signature (relproof sign --blob, as cosign sign-blob).
+	expect(t, run(t, w.env, "sign", "--blob", w.artifact, "--key", w.key, "--bundle-out", filepath.Join(w.bundles, "signature.sigstore.json")), 0)
 	return w
 }
 

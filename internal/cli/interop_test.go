@@ -198,4 +198,17 @@ func TestInteropCosignSignBlob(t *testing.T) {
 	expect(t, run(t, env, "verify", other, "--bundle", bundle, "--key", pub), 1, "subject mismatch", "the signature is over sha256:")
 	expect(t, run(t, env, "verify", artifact, "--bundle", bundle, "--key", otherPub), 1, "expected key")
 	expect(t, run(t, env, "verify", artifact, "--bundle", bundle, "--key", pub, "--type", "provenance"), 1, "found a plain signature")
+
+	// And the other way: cosign verify-blob accepts relproof sign --blob's bundle.
+	key, relproofPub := keys(t, env, dir, "relproof")
+	ours := filepath.Join(dir, "relproof.sigstore.json")
+	expect(t, run(t, env, "sign", "--blob", artifact, "--key", key, "--bundle-out", ours), 0)
+	verifyBlob := []string{"verify-blob", "--key", relproofPub, "--bundle", ours, "--new-bundle-format", "--insecure-ignore-tlog",
+		"--trusted-root", filepath.Join(corpusDir, "trusted_roots/public-good.trusted_root.json")}
+	if out, err := runTool(t, cosign, append(verifyBlob, artifact)...); err != nil {
+		t.Fatalf("cosign verify-blob rejected relproof's signature: %v\n%s", err, out)
+	}
+	if out, err := runTool(t, cosign, append(verifyBlob, other)...); err == nil {
+		t.Fatalf("cosign verify-blob accepted relproof's signature for another file:\n%s", out)
+	}
 }

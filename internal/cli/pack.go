@@ -304,7 +304,11 @@ func runPackVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions,
 		fmt.Fprintf(w, "verified %s: %d files, %d attestation(s), signed manifest for %s (%s to %s), %d piece(s) recorded missing\n",
 			input, len(m.Files), len(pack.Verified), m.Digest, m.Decision, m.Environment, len(m.Missing()))
 		for _, a := range pack.Verified {
-			fmt.Fprintf(w, "  %s: %s, signed by %s\n", a.Source, a.PredicateType, a.Signer)
+			what := a.PredicateType
+			if a.Kind == verify.KindSignature {
+				what = "signature over " + m.Digest
+			}
+			fmt.Fprintf(w, "  %s: %s, signed by %s\n", a.Source, what, a.Signer)
 		}
 	})
 }

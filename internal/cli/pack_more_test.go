@@ -130,7 +130,7 @@ func TestPackKeyless(t *testing.T) {
 	base := []string{"pack", "verify", out, "--trusted-root", root, "--cert-oidc-issuer", stack.IssuerURL}
 	r := run(t, w.env, append(base, "--cert-identity", san, "--attestation-key", w.pub)...)
 	expect(t, r, 0)
-	if !strings.Contains(r.stdout, "verified "+out+": 14 files, 3 attestation(s)") {
+	if !strings.Contains(r.stdout, "verified "+out+": 15 files, 4 attestation(s)") {
 		t.Errorf("pack verify says %q", r.stdout)
 	}
 	expect(t, run(t, w.env, append(base, "--signer-workflow", "acme/app/.github/workflows/deploy.yml", "--attestation-key", w.pub)...), 0)

@@ -94,7 +94,7 @@ func TestPackBuildLayoutAndVerify(t *testing.T) {
 		"01-source/commit-range.txt", "01-source/pull-request-summary.md",
 		"02-build/build-log.txt", "02-build/runner-metadata.json",
 		"03-artifacts/image-digests.txt", "03-artifacts/sbom.spdx.json",
-		"04-attestations/provenance.jsonl", "04-attestations/test-attestation.jsonl", "04-attestations/vuln-scan-attestation.jsonl",
+		"04-attestations/provenance.jsonl", "04-attestations/signatures.jsonl", "04-attestations/test-attestation.jsonl", "04-attestations/vuln-scan-attestation.jsonl",
 		"05-approvals/environment-approval.md", "05-approvals/security-signoff.md",
 		"06-deployment/deploy-record.json", "06-deployment/rollback-plan.md",
 		"MANIFEST.json", "MANIFEST.sigstore.json", "index.html",

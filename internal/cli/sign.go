@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -11,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/fsutil"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
 )
@@ -19,13 +22,14 @@ type signOptions struct {
 	signing signingOptions
 	store   storeOptions
 	subject string
+	blob    bool
 }
 
 func newSignCmd(env *Env, g *globalOptions) *cobra.Command {
 	o := &signOptions{}
 	cmd := &cobra.Command{
-		Use:   "sign STATEMENT --subject SUBJECT (--bundle-out FILE | --push | --github-upload)",
-		Short: "Sign an in-toto statement made elsewhere, for the digest it names",
+		Use:   "sign (STATEMENT --subject SUBJECT | --blob FILE) (--bundle-out FILE | --push | --github-upload)",
+		Short: "Sign an in-toto statement made elsewhere, for the digest it names, or a file itself",
 		Long: `Sign an unsigned in-toto Statement v1 (from ` + "`relproof attest --unsigned-out`" + ` or
 another tool) into a Sigstore bundle, after checking that the statement names
 exactly the subject's digest: a signing job signs only what it was asked to.
@@ -36,21 +40,36 @@ A statement that is not about exactly this subject is refused (exit 1): one
 that does not name its digest, one that names other subjects besides, or one
 whose subject gives a digest that cannot be checked here.
 
+With --blob, FILE itself is signed: a Sigstore bundle holding a plain
+signature over its SHA-256 (what cosign sign-blob --bundle makes, and what a
+policy's require: [signature] asks for), written to --bundle-out.
+
 ` + signingHelp,
 		Example: `  # build job
   relproof attest ./dist/app --type provenance --unsigned-out app.statement.json
   # signing job, with its own identity or key
-  relproof sign app.statement.json --subject ./dist/app --key awskms:///alias/release --bundle-out app.sigstore.json`,
-		Args: exactArgs(1, "one STATEMENT file"),
+  relproof sign app.statement.json --subject ./dist/app --key awskms:///alias/release --bundle-out app.sigstore.json
+  # a release binary's own signature
+  relproof sign --blob ./dist/app --keyless --bundle-out app.sig.sigstore.json`,
+		Args: exactArgs(1, "one STATEMENT file (or, with --blob, the FILE to sign)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.blob {
+				return runSignBlob(cmd.Context(), cmd.OutOrStdout(), env, g, o, args[0])
+			}
+			if o.subject == "" {
+				return usageErrorf("--subject is required: the subject the statement must be about (or --blob to sign a file itself)")
+			}
 			return runSign(cmd.Context(), cmd.OutOrStdout(), env, g, o, args[0])
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.subject, "subject", "", "the subject the statement must be about (a file, digest, oci:// reference…)")
+	f.BoolVar(&o.blob, "blob", false, "sign the FILE itself: a plain signature over its SHA-256 (cosign sign-blob --bundle's format), to --bundle-out")
 	o.signing.addFlags(cmd)
 	o.store.addFlags(cmd)
-	_ = cmd.MarkFlagRequired("subject")
+	cmd.MarkFlagsMutuallyExclusive("blob", "subject")
+	cmd.MarkFlagsMutuallyExclusive("blob", "push")
+	cmd.MarkFlagsMutuallyExclusive("blob", "github-upload")
 	cmd.MarkFlagsOneRequired("bundle-out", "push", "github-upload")
 	return cmd
 }
@@ -86,6 +105,49 @@ func runSign(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *si
 		PredicateType: st.GetPredicateType(),
 	}
 	return signAndStore(ctx, w, env, g, signer, st, subj, &o.store, r)
+}
+
+// maxBlob bounds what sign --blob reads into memory to sign.
+const maxBlob = 4 << 30
+
+func runSignBlob(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *signOptions, path string) error {
+	if o.store.bundleOut == "" {
+		return usageErrorf("--blob writes its bundle to --bundle-out, which is not given")
+	}
+	subj, err := subject.Resolve(ctx, path, subject.RequireDigest(), subject.WithClock(env.Now))
+	if err != nil {
+		return err
+	}
+	if subj.Kind != subject.KindFile {
+		return usageErrorf("--blob %s: expected a file to sign, found a %s subject", path, subj.Kind)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Size() > maxBlob {
+		return usageErrorf("--blob %s: %d bytes, more than the %d this signs in memory; sign its digest's statement instead (relproof attest)", path, fi.Size(), int64(maxBlob))
+	}
+	data, err := readInput(path, "file to sign")
+	if err != nil {
+		return err
+	}
+	signer, closeSigner, err := o.signing.signer(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer closeSigner()
+	b, err := signer.SignBlob(ctx, data)
+	if err != nil {
+		return err
+	}
+	bundleJSON, err := attest.Marshal(b)
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(o.store.bundleOut, append(bundleJSON, '\n'), 0o644); err != nil {
+		return err
+	}
+	r := attestReport{Subject: subj.String(), Digest: subj.Digest.String(), Type: "signature", Signer: signer.Identity(), BundleFile: o.store.bundleOut}
+	return g.report(w, r, func(w io.Writer) {
+		fmt.Fprintf(w, "signed %s\n  digest:    %s\n  signer:    %s\n  bundle:    %s\n", path, r.Digest, r.Signer, r.BundleFile)
+	})
 }
 
 // namesSubject checks that the statement is about the subject and nothing

@@ -59,7 +59,7 @@ func TestAttestUnsignedThenSign(t *testing.T) {
 		{"not a statement", []string{"sign", writeFile(t, dir, "x.json", `{"hello":1}`), "--subject", artifact, "--key", key, "--bundle-out", refused}, 2, "expected an in-toto Statement v1"},
 		{"invalid statement", []string{"sign", writeFile(t, dir, "y.json", `{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"x","predicate":{}}`), "--subject", artifact, "--key", key, "--bundle-out", refused}, 2, "not a valid in-toto Statement v1"},
 		{"missing statement", []string{"sign", filepath.Join(dir, "none.json"), "--subject", artifact, "--key", key, "--bundle-out", refused}, 2, "none.json: no such file"},
-		{"no subject", []string{"sign", stmt, "--key", key, "--bundle-out", refused}, 2, `"subject" not set`},
+		{"no subject", []string{"sign", stmt, "--key", key, "--bundle-out", refused}, 2, "--subject is required"},
 		{"tag subject", []string{"sign", stmt, "--subject", "oci://127.0.0.1:1/a/b:v1", "--key", key, "--bundle-out", refused}, 2, "oci://127.0.0.1:1/a/b:v1"},
 		{"key and keyless", []string{"sign", stmt, "--subject", artifact, "--key", key, "--keyless", "--bundle-out", refused}, 2, "keyless"},
 		{"keyless without a token", []string{"sign", stmt, "--subject", artifact, "--bundle-out", refused}, 2, "keyless signing needs an OIDC token"},

@@ -148,6 +148,7 @@ var layout = []struct{ path, class string }{
 	{"04-attestations/provenance.jsonl", "provenance"},
 	{"04-attestations/vuln-scan-attestation.jsonl", "vulnerability-scan"},
 	{"04-attestations/test-attestation.jsonl", "test-results"},
+	{"04-attestations/signatures.jsonl", "signature"},
 	{"05-approvals/environment-approval.md", "approval"},
 	{"05-approvals/security-signoff.md", "gate-decision"},
 	{"06-deployment/deploy-record.json", "deployment"},
@@ -159,6 +160,8 @@ var attestationFiles = map[string]string{
 	"provenance": "04-attestations/provenance.jsonl",
 	"vuln":       "04-attestations/vuln-scan-attestation.jsonl",
 	"test":       "04-attestations/test-attestation.jsonl",
+	// Plain signatures over the release digest (cosign sign-blob --bundle).
+	"signature": "04-attestations/signatures.jsonl",
 }
 
 // piece is one file's content, or the reason it is missing.
@@ -430,6 +433,9 @@ func absentReason(d *gate.Decision, typ string, files int) string {
 		if e.Type == typ {
 			n++
 		}
+	}
+	if n == 0 && typ == "signature" {
+		return fmt.Sprintf("the gate decision lists no verified signature over %s", d.Digest)
 	}
 	if n == 0 {
 		return fmt.Sprintf("the gate decision lists no verified %s attestation for %s", typ, d.Digest)

@@ -58,6 +58,10 @@ func TestPackPlaceholderStatesReason(t *testing.T) {
 
 type nopSigner struct{}
 
+func (nopSigner) SignBlob(context.Context, []byte) (*protobundle.Bundle, error) {
+	return nil, errors.New("not signing")
+}
+
 func (nopSigner) SignStatement(context.Context, []byte) (*protobundle.Bundle, error) {
 	return nil, errors.New("not signing")
 }

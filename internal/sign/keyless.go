@@ -107,6 +107,15 @@ func (k *KeylessSigner) token(ctx context.Context) (string, error) {
 
 // SignStatement implements Signer.
 func (k *KeylessSigner) SignStatement(ctx context.Context, statement []byte) (*protobundle.Bundle, error) {
+	return k.sign(ctx, &sgsign.DSSEData{Data: statement, PayloadType: InTotoPayloadType})
+}
+
+// SignBlob implements Signer.
+func (k *KeylessSigner) SignBlob(ctx context.Context, data []byte) (*protobundle.Bundle, error) {
+	return k.sign(ctx, &sgsign.PlainData{Data: data})
+}
+
+func (k *KeylessSigner) sign(ctx context.Context, content sgsign.Content) (*protobundle.Bundle, error) {
 	tok, err := k.token(ctx)
 	if err != nil {
 		return nil, err
@@ -124,7 +133,7 @@ func (k *KeylessSigner) SignStatement(ctx context.Context, statement []byte) (*p
 	if err := t.apply(&opts, k.o.Timeout); err != nil {
 		return nil, fmt.Errorf("keyless signing: %w", err)
 	}
-	b, err := sgsign.Bundle(&sgsign.DSSEData{Data: statement, PayloadType: InTotoPayloadType}, kp, opts)
+	b, err := sgsign.Bundle(content, kp, opts)
 	if err != nil {
 		return nil, fmt.Errorf("keyless signing (Fulcio %s, Rekor %s, TSA %s): %s", k.o.FulcioURL, t.rekor(), orNone(k.o.TSAURL),
 			Redact(err.Error(), tok, k.o.Getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN")))

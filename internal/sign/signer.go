@@ -24,6 +24,9 @@ type Signer interface {
 	// SignStatement signs statement (in-toto Statement JSON) as a DSSE
 	// envelope and returns the Sigstore bundle that carries it.
 	SignStatement(ctx context.Context, statement []byte) (*protobundle.Bundle, error)
+	// SignBlob signs data itself: a Sigstore bundle holding a message
+	// signature over its SHA-256, as cosign sign-blob --bundle makes.
+	SignBlob(ctx context.Context, data []byte) (*protobundle.Bundle, error)
 	// Identity names who signs, for reports: "key KEYID", "kms URI",
 	// "pkcs11 …", or the certificate identity of a keyless signature.
 	Identity() string
@@ -108,14 +111,22 @@ func (s *KeySigner) Identity() string {
 
 // SignStatement implements Signer.
 func (s *KeySigner) SignStatement(ctx context.Context, statement []byte) (*protobundle.Bundle, error) {
-	content := &sgsign.DSSEData{Data: statement, PayloadType: InTotoPayloadType}
+	return s.sign(ctx, "statement", &sgsign.DSSEData{Data: statement, PayloadType: InTotoPayloadType})
+}
+
+// SignBlob implements Signer.
+func (s *KeySigner) SignBlob(ctx context.Context, data []byte) (*protobundle.Bundle, error) {
+	return s.sign(ctx, "blob", &sgsign.PlainData{Data: data})
+}
+
+func (s *KeySigner) sign(ctx context.Context, what string, content sgsign.Content) (*protobundle.Bundle, error) {
 	opts := sgsign.BundleOptions{Context: ctx}
 	if err := s.transparency.apply(&opts, defaultTimeout); err != nil {
-		return nil, fmt.Errorf("signing statement with %s: %w", s.kind, err)
+		return nil, fmt.Errorf("signing %s with %s: %w", what, s.kind, err)
 	}
 	b, err := sgsign.Bundle(content, keypair{s: s}, opts)
 	if err != nil {
-		return nil, fmt.Errorf("signing statement with %s: %w", s.kind, err)
+		return nil, fmt.Errorf("signing %s with %s: %w", what, s.kind, err)
 	}
 	return b, nil
 }
