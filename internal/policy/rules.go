@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -85,11 +86,27 @@ type RuleResult struct {
 	Name   string
 	Passed bool
 	// Message is "" when the rule passes; the rule's message when it gives
-	// false; why it could not be evaluated when Err is set.
+	// false; why it could not be evaluated when Err is set; which evidence
+	// it needs when Missing is set.
 	Message string
 	// Err, when set, matches ErrRuleEvaluation: the expression failed, gave
 	// something other than a bool, or exceeded RuleCostLimit.
 	Err error
+	// Missing names the evidence ("provenance", "sbom", "vuln", "tests")
+	// that the rule reads but the gate does not have, when that is why it
+	// could not be evaluated. The rule then fails, with no Err: the rule
+	// is not broken, the evidence is absent.
+	Missing []string
+}
+
+// evidenceVars are the rule variables that hold evidence the gate may not
+// have, in the order messages name them, and what to say is missing: the
+// evidence and the gate check that requires it.
+var evidenceVars = []struct{ name, needs string }{
+	{"provenance", "verified provenance (see required-provenance)"},
+	{"sbom", "a verified SBOM (see required-sbom)"},
+	{"vuln", "a verified vulnerability scan (see required-vuln)"},
+	{"tests", "a verified test result (see required-test)"},
 }
 
 // ruleEnv declares the variables rules see; the package comment documents
@@ -125,7 +142,9 @@ func compileRule(expr string) (cel.Program, error) {
 	if t := ast.OutputType(); !t.IsExactType(types.BoolType) && !t.IsExactType(types.DynType) {
 		return nil, fmt.Errorf("expected an expression that gives a bool, found one that gives %s", t)
 	}
-	return env.Program(ast, cel.CostLimit(RuleCostLimit))
+	// Partial evaluation changes nothing for a complete activation; it lets
+	// eval ask, after an error, whether the rule needed absent evidence.
+	return env.Program(ast, cel.CostLimit(RuleCostLimit), cel.EvalOptions(cel.OptPartialEval))
 }
 
 // rule parses one rules entry; names are the rule names seen so far.
@@ -179,15 +198,17 @@ func EvalRules(env *Environment, in RuleInput) []RuleResult {
 	if in.Environment == "" {
 		in.Environment = env.Name
 	}
-	vars := in.activation()
+	vars, absent := in.activation()
 	results := make([]RuleResult, 0, len(env.Rules))
 	for _, rule := range env.Rules {
-		results = append(results, rule.eval(vars))
+		results = append(results, rule.eval(vars, absent))
 	}
 	return results
 }
 
-func (rule Rule) eval(vars map[string]any) RuleResult {
+// eval evaluates the rule over vars. absent names the evidence variables
+// whose evidence the gate does not have (vars holds an empty map for each).
+func (rule Rule) eval(vars map[string]any, absent []string) RuleResult {
 	res := RuleResult{Name: rule.Name}
 	fail := func(err error) RuleResult {
 		res.Err = fmt.Errorf("%w: rule %s: %v", ErrRuleEvaluation, rule.Name, err)
@@ -203,6 +224,11 @@ func (rule Rule) eval(vars map[string]any) RuleResult {
 	}
 	out, _, err := prg.Eval(vars)
 	if err != nil {
+		if missing := needed(prg, vars, absent); len(missing) > 0 {
+			res.Missing = missing
+			res.Message = "not evaluated: needs " + needsText(missing)
+			return res
+		}
 		return fail(err)
 	}
 	b, ok := out.Value().(bool)
@@ -219,8 +245,57 @@ func (rule Rule) eval(vars map[string]any) RuleResult {
 	return res
 }
 
-// activation turns the input into the plain maps and lists rules see.
-func (in RuleInput) activation() map[string]any {
+// needed is the absent evidence a rule that failed to evaluate depends on:
+// evaluated again with that evidence unknown rather than empty, it gives
+// unknown (and not an error of its own, such as a division by zero).
+func needed(prg cel.Program, vars map[string]any, absent []string) []string {
+	if len(absent) == 0 {
+		return nil
+	}
+	patterns := make([]*cel.AttributePatternType, len(absent))
+	for i, name := range absent {
+		patterns[i] = cel.AttributePattern(name)
+	}
+	act, err := cel.PartialVars(vars, patterns...)
+	if err != nil {
+		return nil
+	}
+	out, _, _ := prg.Eval(act)
+	u, ok := out.(*types.Unknown)
+	if !ok {
+		return nil
+	}
+	used := map[string]bool{}
+	for _, id := range u.IDs() {
+		trails, _ := u.GetAttributeTrails(id)
+		for _, t := range trails {
+			used[t.Variable()] = true
+		}
+	}
+	var missing []string
+	for _, v := range evidenceVars {
+		if used[v.name] {
+			missing = append(missing, v.name)
+		}
+	}
+	return missing
+}
+
+// needsText says what evidence the names stand for: "a verified SBOM (see
+// required-sbom) and …".
+func needsText(names []string) string {
+	var parts []string
+	for _, v := range evidenceVars {
+		if slices.Contains(names, v.name) {
+			parts = append(parts, v.needs)
+		}
+	}
+	return strings.Join(parts, " and ")
+}
+
+// activation turns the input into the plain maps and lists rules see, and
+// names the evidence variables left empty because the evidence is absent.
+func (in RuleInput) activation() (map[string]any, []string) {
 	vars := map[string]any{
 		"subject":     map[string]any{"name": in.Subject.Name, "digest": in.Subject.Digest},
 		"provenance":  map[string]any{},
@@ -260,7 +335,14 @@ func (in RuleInput) activation() map[string]any {
 		approvals[i] = map[string]any{"reviewer": a.Reviewer, "state": a.State, "time": a.Time.UTC(), "comment": a.Comment}
 	}
 	vars["approvals"] = approvals
-	return vars
+	present := map[string]bool{"provenance": in.Provenance != nil, "sbom": in.SBOM != nil, "vuln": in.Vuln != nil, "tests": in.Tests != nil}
+	var absent []string
+	for _, v := range evidenceVars {
+		if !present[v.name] {
+			absent = append(absent, v.name)
+		}
+	}
+	return vars, absent
 }
 
 func nonNil(s []string) []string {

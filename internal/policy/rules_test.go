@@ -110,10 +110,45 @@ func TestEvalRules(t *testing.T) {
 			want: RuleResult{Passed: true},
 		},
 		{
-			name:  "missing evidence fails closed",
+			name:  "missing evidence fails closed, naming what is missing",
 			expr:  "!sbom.packages.exists(p, p.license == 'GPL-3.0-only')",
 			input: func(in *RuleInput) { in.SBOM = nil },
-			want:  RuleResult{Message: "could not be evaluated, so it fails: no such key: packages"},
+			want:  RuleResult{Message: "not evaluated: needs a verified SBOM (see required-sbom)", Missing: []string{"sbom"}},
+		},
+		{
+			name:  "missing provenance",
+			expr:  "provenance.buildDefinition.externalParameters.workflow.ref.startsWith('refs/tags/v')",
+			input: func(in *RuleInput) { in.Provenance = nil },
+			want:  RuleResult{Message: "not evaluated: needs verified provenance (see required-provenance)", Missing: []string{"provenance"}},
+		},
+		{
+			name:  "missing scan",
+			expr:  "vuln.findings.all(f, f.severity != 'critical')",
+			input: func(in *RuleInput) { in.Vuln = nil },
+			want:  RuleResult{Message: "not evaluated: needs a verified vulnerability scan (see required-vuln)", Missing: []string{"vuln"}},
+		},
+		{
+			name:  "missing tests",
+			expr:  "tests.result == 'PASSED'",
+			input: func(in *RuleInput) { in.Tests = nil },
+			want:  RuleResult{Message: "not evaluated: needs a verified test result (see required-test)", Missing: []string{"tests"}},
+		},
+		{
+			name:  "only the missing evidence the rule reads is named",
+			expr:  "tests.result == 'PASSED' && sbom.packages.size() > 0 && vuln.findings.size() >= 0",
+			input: func(in *RuleInput) { in.Tests, in.SBOM, in.Provenance = nil, nil, nil },
+			want:  RuleResult{Message: "not evaluated: needs a verified SBOM (see required-sbom) and a verified test result (see required-test)", Missing: []string{"sbom", "tests"}},
+		},
+		{
+			name:  "an error of the rule's own is not blamed on missing evidence",
+			expr:  "size(approvals) / (size(approvals) - 2) == 1 ? sbom.packages.size() > 0 : false",
+			input: func(in *RuleInput) { in.SBOM = nil },
+			want:  RuleResult{Message: "could not be evaluated, so it fails: division by zero"},
+		},
+		{
+			name: "evidence that is present but lacks the key is the rule's error",
+			expr: "provenance.noSuchField == 'x'",
+			want: RuleResult{Message: "could not be evaluated, so it fails: no such key: noSuchField"},
 		},
 		{
 			name:  "has() makes missing evidence lenient on purpose",
