@@ -6,6 +6,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -23,6 +24,9 @@ type Env struct {
 	Dir string
 	// Remote configures registry access (auth, transport).
 	Remote []remote.Option
+	// BuildInfo reads what the binary was built from (nil:
+	// debug.ReadBuildInfo).
+	BuildInfo func() (*debug.BuildInfo, bool)
 }
 
 // DefaultEnv is the real environment of a process.
@@ -32,10 +36,11 @@ func DefaultEnv() *Env {
 		dir = "."
 	}
 	return &Env{
-		Getenv: os.Getenv,
-		Now:    time.Now,
-		Dir:    dir,
-		Remote: []remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain)},
+		Getenv:    os.Getenv,
+		Now:       time.Now,
+		Dir:       dir,
+		Remote:    []remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain)},
+		BuildInfo: debug.ReadBuildInfo,
 	}
 }
 
@@ -80,7 +85,7 @@ Exit codes: 0 success or verified, 1 verification failed or denied,
 		newSourceCmd(env, g),
 		newDemoCmd(env, g),
 		newPackCmd(env, g),
-		newVersionCmd(g),
+		newVersionCmd(env, g),
 	)
 	return root
 }

@@ -9,6 +9,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// noVCS is what version says when the binary records no commit.
+const noVCS = "no VCS information: built outside a git checkout or with -buildvcs=false"
+
 // versionInfo is what relproof was built from, as the Go toolchain
 // recorded it in the binary.
 type versionInfo struct {
@@ -18,42 +21,57 @@ type versionInfo struct {
 	Modified  bool   `json:"modified,omitempty"`
 	GoVersion string `json:"goVersion"`
 	Platform  string `json:"platform"`
+	// Note says why there is no revision, when there is none.
+	Note string `json:"note,omitempty"`
 }
 
-func readVersion() versionInfo {
+// readVersion reads the build information that read returns (the
+// binary's own: debug.ReadBuildInfo).
+func readVersion(read func() (*debug.BuildInfo, bool)) versionInfo {
 	v := versionInfo{Version: "(devel)", GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return v
-	}
-	if bi.Main.Version != "" {
-		v.Version = bi.Main.Version
-	}
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			v.Revision = s.Value
-		case "vcs.time":
-			v.Time = s.Value
-		case "vcs.modified":
-			v.Modified = s.Value == "true"
+	if bi, ok := read(); ok {
+		if bi.Main.Version != "" {
+			v.Version = bi.Main.Version
 		}
+		if bi.GoVersion != "" {
+			v.GoVersion = bi.GoVersion
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				v.Revision = s.Value
+			case "vcs.time":
+				v.Time = s.Value
+			case "vcs.modified":
+				v.Modified = s.Value == "true"
+			}
+		}
+	}
+	if v.Revision == "" {
+		v.Note = noVCS
 	}
 	return v
 }
 
-func newVersionCmd(g *globalOptions) *cobra.Command {
+func newVersionCmd(env *Env, g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print relproof's version, the commit it was built from and the Go toolchain",
 		Long: `Print the module version, the VCS revision and time the binary was built
 from (with "modified" when the tree had changes), the Go version and the
-platform, as the Go toolchain recorded them in the binary.`,
+platform, as the Go toolchain recorded them in the binary.
+
+A binary built outside a git checkout, with -buildvcs=false, or by go run
+records no revision; version then says so.`,
 		Example: `  relproof version
   relproof version --output json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := readVersion()
+			read := env.BuildInfo
+			if read == nil {
+				read = debug.ReadBuildInfo
+			}
+			v := readVersion(read)
 			return g.report(cmd.OutOrStdout(), v, func(w io.Writer) {
 				fmt.Fprintf(w, "relproof %s", v.Version)
 				if v.Revision != "" {
@@ -67,6 +85,9 @@ platform, as the Go toolchain recorded them in the binary.`,
 					fmt.Fprint(w, ")")
 				}
 				fmt.Fprintf(w, " %s %s\n", v.GoVersion, v.Platform)
+				if v.Note != "" {
+					fmt.Fprintln(w, v.Note)
+				}
 			})
 		},
 	}
