@@ -66,7 +66,9 @@ Trust, one of:
   the bundle carries — a transparency-log inclusion proof or promise, or an
   RFC 3161 timestamp — so nothing is fetched. The signer must match one of:
     --cert-identity SAN | --cert-identity-regexp RE | --signer-workflow WORKFLOW
-    with --cert-oidc-issuer (default GitHub Actions);
+    with --cert-oidc-issuer (default GitHub Actions); RE matches anywhere in
+    the identity, as in cosign and gh, unless anchored: ^…$ (verify warns
+    when it is not);
     --source-uri github.com/OWNER/REPO: slsa-github-generator semantics — the
     signer must be a trusted generator builder at a release tag, and the
     provenance must name the source (and --source-branch, --source-tag or
@@ -91,7 +93,7 @@ Exit 0 verified; 1 not verified (including malformed or unsigned evidence);
   relproof verify oci://ghcr.io/acme/app@sha256:… --key release.pub --type provenance`,
 		Args: exactArgs(1, "one SUBJECT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runVerify(cmd.Context(), cmd.OutOrStdout(), env, g, o, cmd.Flags(), args[0])
+			return runVerify(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), env, g, o, cmd.Flags(), args[0])
 		},
 	}
 	f := cmd.Flags()
@@ -99,7 +101,7 @@ Exit 0 verified; 1 not verified (including malformed or unsigned evidence);
 	f.StringVar(&o.key, "key", "", "public key file (PEM) for key-signed evidence")
 	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json (default: Sigstore public-good, embedded)")
 	f.StringVar(&o.certIdentity, "cert-identity", "", "signer's certificate subject alternative name, exactly")
-	f.StringVar(&o.certIdentityRegexp, "cert-identity-regexp", "", "signer's certificate subject alternative name, as a regular expression")
+	f.StringVar(&o.certIdentityRegexp, "cert-identity-regexp", "", "signer's certificate subject alternative name, as a regular expression; it matches anywhere in the name unless anchored: ^…$")
 	f.StringVar(&o.signerWorkflow, "signer-workflow", "", "signing workflow: [HOST/]OWNER/REPO/.github/workflows/FILE.yml[@REF]")
 	f.StringVar(&o.certOIDCIssuer, "cert-oidc-issuer", verify.GitHubActionsIssuer, "signer's OIDC issuer")
 	f.StringVar(&o.sourceURI, "source-uri", "", "source repository the provenance must name: github.com/OWNER/REPO")
@@ -131,7 +133,8 @@ var predicateTypes = map[string]string{
 	string(attest.TypeVuln):       attest.VulnType,
 }
 
-func runVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *verifyOptions, flags *pflag.FlagSet, input string) error {
+func runVerify(ctx context.Context, w, stderr io.Writer, env *Env, g *globalOptions, o *verifyOptions, flags *pflag.FlagSet, input string) error {
+	warnUnanchored(stderr, "cert-identity-regexp", o.certIdentityRegexp)
 	p, err := o.policy()
 	if err != nil {
 		return err
