@@ -151,7 +151,7 @@ func TestAttestVerifyFile(t *testing.T) {
 	expect(t, run(t, env, "verify", artifact, "--bundle", bundle, "--key", pub, "--type", "provenance"), 1, `predicate type mismatch: expected "https://slsa.dev/provenance/v1"`)
 	tampered := writeFile(t, dir, "tampered.json", strings.Replace(readFile(t, bundle), `"payload":"`, `"payload":"AAAA`, 1))
 	expect(t, run(t, env, "verify", artifact, "--bundle", tampered, "--key", pub), 1, "tampered.json")
-	malformed := writeFile(t, dir, "malformed.json", `{"mediaType": 42`)
+	malformed := writeFile(t, dir, "malformed.json", `{"mediaType": 42}`)
 	expect(t, run(t, env, "verify", artifact, "--bundle", malformed, "--key", pub), 1, "malformed bundle", "malformed.json")
 
 	// The JSON report lists each bundle tried and why it failed.

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -85,7 +87,9 @@ With --vsa-out and --vsa-key, a verification writes a signed SLSA
 Verification Summary Attestation for the subject.
 
 Exit 0 verified; 1 not verified (including malformed or unsigned evidence);
-2 usage error or unreadable input.`,
+2 usage error or unreadable input, including a --bundle file that holds no
+evidence at all: empty, or neither a bundle, a DSSE envelope nor JSON Lines
+of them (a JSON Lines file with some lines that read is evidence).`,
 		Example: `  relproof verify ./app.tgz --bundle app.sigstore.json \
     --signer-workflow acme/app/.github/workflows/release.yml
   relproof verify ./binary --bundle binary.intoto.jsonl \
@@ -261,7 +265,7 @@ func (o *verifyOptions) trustedRootMaterial() (root.TrustedMaterial, error) {
 // else the subject's referrers in its registry.
 func collectEntries(ctx context.Context, env *Env, subj *subject.Subject, files []string, fromGitHub bool) ([]verify.Entry, error) {
 	if len(files) > 0 {
-		return fileEntries(files)
+		return bundleFileEntries(files)
 	}
 	if _, ok := subj.OCIReference(); !ok {
 		if fromGitHub {
@@ -272,8 +276,59 @@ func collectEntries(ctx context.Context, env *Env, subj *subject.Subject, files 
 	return registryEntries(ctx, env, subj)
 }
 
-// fileEntries reads evidence files. A file that holds no readable evidence
-// is an entry that fails, not bad usage; a file that cannot be read is.
+// bundleFileEntries reads verify's --bundle files. A file that holds no
+// evidence at all — empty, or no document or line in it shaped like a
+// bundle or an envelope — is bad input: the wrong file was given. A file of
+// bundles none of which reads (a bundle with no certificate, an envelope
+// with no signature) is entries that fail, like fileEntries.
+func bundleFileEntries(files []string) ([]verify.Entry, error) {
+	var entries []verify.Entry
+	for _, f := range files {
+		data, err := readInput(f, "bundle")
+		if err != nil {
+			return nil, err
+		}
+		e, err := verify.ReadBundles(f, data)
+		switch {
+		case err == nil:
+			entries = append(entries, e...)
+		case !evidenceShaped(data):
+			// %v: the error is ErrMalformedBundle, which would exit 1.
+			return nil, usageErrorf("--bundle %s holds no evidence: %v", f, err)
+		default:
+			entries = append(entries, verify.Entry{Source: f, Err: err})
+		}
+	}
+	return entries, nil
+}
+
+// evidenceShaped reports whether data, read as verify.ReadBundles reads it
+// (one JSON document, or JSON Lines), has a document that is a JSON object
+// with a field of a bundle (mediaType), of a DSSE envelope (payloadType,
+// signatures) or of npm's attestations response (attestations).
+func evidenceShaped(data []byte) bool {
+	trimmed := bytes.TrimSpace(data)
+	docs := [][]byte{trimmed}
+	if !json.Valid(trimmed) {
+		docs = bytes.Split(trimmed, []byte("\n"))
+	}
+	for _, doc := range docs {
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(bytes.TrimSpace(doc), &fields) != nil {
+			continue
+		}
+		for _, k := range []string{"mediaType", "payloadType", "signatures", "attestations"} {
+			if _, ok := fields[k]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fileEntries reads the gate's evidence files. A file that holds no
+// readable evidence is an entry that fails (the gate fails closed), not bad
+// usage; a file that cannot be read is.
 func fileEntries(files []string) ([]verify.Entry, error) {
 	var entries []verify.Entry
 	for _, f := range files {
