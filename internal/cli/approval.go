@@ -19,6 +19,7 @@ import (
 	"github.com/relproof/relproof/internal/attest/predicate"
 	"github.com/relproof/relproof/internal/fsutil"
 	"github.com/relproof/relproof/internal/github"
+	"github.com/relproof/relproof/internal/report/safe"
 	"github.com/relproof/relproof/internal/subject"
 )
 
@@ -391,9 +392,7 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-func escapeCellMD(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
-}
+func escapeCellMD(s string) string { return safe.Markdown(s) }
 
 // outFile is a file a command writes.
 type outFile struct {

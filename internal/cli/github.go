@@ -110,7 +110,7 @@ func appCredentials(env *Env, o *githubFlags, repo github.Repo) (*github.AppCred
 	var key []byte
 	switch {
 	case o.appKey != "":
-		data, err := readInput(o.appKey, "GitHub App private key")
+		data, err := readKey(o.appKey, "GitHub App private key")
 		if err != nil {
 			return nil, err
 		}

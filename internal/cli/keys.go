@@ -11,7 +11,7 @@ import (
 // loadKeySigner reads a private key file into a signer. The password comes
 // from the environment and never appears in errors.
 func loadKeySigner(env *Env, path string) (*sign.KeySigner, error) {
-	data, err := readInput(path, "private key")
+	data, err := readKey(path, "private key")
 	if err != nil {
 		return nil, err
 	}
@@ -20,6 +20,23 @@ func loadKeySigner(env *Env, path string) (*sign.KeySigner, error) {
 		return nil, err
 	}
 	return sign.NewKeySigner(key)
+}
+
+// readKey reads a key file. Key material pasted where the path belongs
+// (easy with `key: ${{ secrets.X }}`) is refused without being shown.
+func readKey(path, what string) ([]byte, error) {
+	shown := sign.RedactKeyRef(path)
+	if shown == sign.InlineKey {
+		return nil, usageErrorf("%s: expected a file path (or a KMS or PKCS#11 URI), found %s: write the key to a file and pass its path", what, sign.InlineKey)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, usageErrorf("%s %s: no such file", what, shown)
+		}
+		return nil, usageErrorf("%s %s: %s", what, shown, sign.Redact(err.Error(), path))
+	}
+	return data, nil
 }
 
 // readInput reads a file the user named; a missing or unreadable file is a

@@ -267,7 +267,7 @@ func runPackVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions,
 		opts.Attestations = append(opts.Attestations, verify.Policy{Key: p.Key})
 	}
 	for _, k := range attestationKeys {
-		pemBytes, err := readInput(k, "attestation key")
+		pemBytes, err := readKey(k, "attestation key")
 		if err != nil {
 			return err
 		}

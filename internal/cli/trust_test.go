@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -134,4 +135,34 @@ func TestDecisionVerify(t *testing.T) {
 	expect(t, verify(denied), 0)
 	expect(t, verify(denied, "--allow"), 1, "is deny, not allow")
 	expect(t, verify(w.decision, "--environment", "staging"), 2, `expected a decision for environment "staging"`)
+}
+
+// An unsigned bundle whose statement names its subject with newlines,
+// workflow commands and HTML: nothing of what it says reaches the gate's
+// report, its summary or its decision file, and no line it prints can
+// become a workflow command.
+func TestGateNeverQuotesUnverifiedContent(t *testing.T) {
+	t.Parallel()
+	w := newGateWorld(t)
+	name := "app\n::add-mask::hunter2\n::error title=pwned::owned\n<!-- hidden --><img src=x>"
+	payload := fmt.Sprintf(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":%q,"digest":{"sha256":%q,"evil\n::warning::x":"zz"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}`,
+		name, strings.Repeat("ab", 32))
+	env := fmt.Sprintf(`{"payloadType":"application/vnd.in-toto+json","payload":%q,"signatures":[{"keyid":"","sig":"AAAA"}]}`, base64.StdEncoding.EncodeToString([]byte(payload)))
+	writeFile(t, w.bundles, "hostile.json", env)
+	summary := filepath.Join(w.dir, "summary.md")
+	decision := filepath.Join(w.dir, "decision.json")
+	r, _ := w.gate(append(w.standard(), "--summary-out", summary, "--decision-out", decision)...)
+	text := run(t, w.env, append([]string{"gate", w.artifact, "--environment", "production", "--policy", w.policy, "--bundles-dir", w.bundles}, w.standard()...)...)
+	for what, out := range map[string]string{"json": r.stdout, "text": text.stdout + text.errText(), "summary": readFile(t, summary), "decision": readFile(t, decision)} {
+		for _, bad := range []string{"hunter2", "add-mask", "pwned", "<!--", "<img", "::warning"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s output quotes the unverified statement (%q):\n%s", what, bad, out)
+			}
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "::") {
+				t.Errorf("%s output has a line that is a workflow command: %q", what, line)
+			}
+		}
+	}
 }

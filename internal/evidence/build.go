@@ -24,6 +24,7 @@ import (
 	"github.com/relproof/relproof/internal/attest/predicate"
 	"github.com/relproof/relproof/internal/gate"
 	"github.com/relproof/relproof/internal/report"
+	"github.com/relproof/relproof/internal/report/safe"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
@@ -597,16 +598,16 @@ func approvalMarkdown(f *File) ([]byte, error) {
 	}
 	var b strings.Builder
 	sum := sha256.Sum256(f.Data)
-	fmt.Fprintf(&b, "# Environment approval\n\nEnvironment **%s**, digest `%s`, run %d.\n\n", a.Environment, a.Digest, a.RunID)
+	fmt.Fprintf(&b, "# Environment approval\n\nEnvironment **%s**, digest `%s`, run %d.\n\n", safe.Markdown(a.Environment), safe.Code(a.Digest), a.RunID)
 	verdict := "not approved"
 	if a.Approved {
 		verdict = "approved"
 	}
-	fmt.Fprintf(&b, "Verdict: **%s** (minimum %d, prevent self-review %t). %s\n\n", verdict, a.Minimum, a.PreventSelfReview, a.Reason)
+	fmt.Fprintf(&b, "Verdict: **%s** (minimum %d, prevent self-review %t). %s\n\n", verdict, a.Minimum, a.PreventSelfReview, safe.Markdown(a.Reason))
 	fmt.Fprintf(&b, "Approval record digest: `sha256:%s`, recorded %s.\n\n", hex.EncodeToString(sum[:]), a.RecordedAt.UTC().Format(time.RFC3339))
 	b.WriteString("| reviewer | state | time | counts | reason |\n|---|---|---|---|---|\n")
 	for _, r := range a.Reviews {
-		fmt.Fprintf(&b, "| %s | %s | %s | %t | %s |\n", r.Reviewer, r.State, r.Time.UTC().Format(time.RFC3339), r.Counts, r.Reason)
+		fmt.Fprintf(&b, "| %s | %s | %s | %t | %s |\n", safe.Markdown(r.Reviewer), safe.Markdown(r.State), r.Time.UTC().Format(time.RFC3339), r.Counts, safe.Markdown(r.Reason))
 	}
 	return []byte(b.String()), nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/relproof/relproof/internal/approval"
 	"github.com/relproof/relproof/internal/attest/predicate"
 	"github.com/relproof/relproof/internal/policy"
+	"github.com/relproof/relproof/internal/report/safe"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
 )
@@ -93,6 +94,12 @@ func Evaluate(in Input) *Decision {
 	e.findings()
 	e.rollback()
 	e.decide()
+	// Messages quote evidence (names, reasons, scanner output): none of it
+	// may start a new line in a log or hide text.
+	for i := range d.Checks {
+		d.Checks[i].Message = safe.Text(d.Checks[i].Message)
+		d.Checks[i].Fix = safe.Text(d.Checks[i].Fix)
+	}
 	return d
 }
 

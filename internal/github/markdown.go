@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/relproof/relproof/internal/report/safe"
 )
 
 // PullRequestSummary renders the source evidence for people, as Markdown
@@ -163,4 +165,4 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-func escapeCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+func escapeCell(s string) string { return safe.Markdown(s) }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/report/safe"
 )
 
 // MaxSummary is GitHub's limit on a check run summary or a step summary.
@@ -200,12 +201,11 @@ func short(digest string) string {
 	return alg + ":" + h[:12] + "…"
 }
 
-// escape keeps user text from breaking a Markdown table or line.
-func escape(s string) string {
-	return strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ").Replace(s)
-}
+// escape keeps text from outside (messages quote evidence) from breaking
+// a Markdown line or table, or opening a link, an image or HTML.
+func escape(s string) string { return safe.Markdown(s) }
 
 // mermaidText keeps user text inside a quoted Mermaid label.
 func mermaidText(s string) string {
-	return strings.NewReplacer(`"`, "'", "[", "(", "]", ")", "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+	return strings.NewReplacer(`"`, "'", "[", "(", "]", ")", "<", "&lt;", ">", "&gt;").Replace(safe.Text(s))
 }

@@ -221,12 +221,17 @@ func digestFor(e Entry, digests []subject.Digest) (subject.Digest, error) {
 	if json.Unmarshal(payload, &st) != nil {
 		return digests[0], nil
 	}
+	// The statement is not verified yet: of what it says, only digests of a
+	// well-formed shape are repeated in messages, never its names.
 	var named []string
 	algs := map[string]bool{}
 	for _, s := range st.Subject {
 		for alg, h := range s.Digest {
+			if !wellFormedDigest(alg, h) {
+				continue
+			}
 			algs[alg] = true
-			named = append(named, fmt.Sprintf("%s:%s (%s)", alg, h, s.Name))
+			named = append(named, alg+":"+h)
 		}
 	}
 	sort.Strings(named)
@@ -258,6 +263,21 @@ func digestFor(e Entry, digests []subject.Digest) (subject.Digest, error) {
 	}
 	return subject.Digest{}, subjectMismatchf("the statement names its subjects by %s only; this subject is known by %s (verify the file itself so it can be hashed, or give the subject as %s:HEX)",
 		strings.Join(names, ", "), strings.Join(known, ", "), names[0])
+}
+
+// wellFormedDigest reports whether alg:h looks like a digest: a short
+// lower-case algorithm name and hex.
+func wellFormedDigest(alg, h string) bool {
+	if alg == "" || len(alg) > 16 || h == "" || len(h) > 128 {
+		return false
+	}
+	for _, c := range alg {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	_, err := hex.DecodeString(h)
+	return err == nil && strings.ToLower(h) == h
 }
 
 // signedDigestFor picks the subject digest of the algorithm a message

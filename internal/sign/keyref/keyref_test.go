@@ -70,7 +70,7 @@ func TestPKCS11URIErrors(t *testing.T) {
 	if !errors.Is(err, sign.ErrBadKey) || !strings.Contains(err.Error(), "carries pin-value") || strings.Contains(err.Error(), "1234") {
 		t.Errorf("pin in URI: err = %v, want a refusal that does not repeat the PIN", err)
 	}
-	if got := redactPIN("pkcs11:token=t?module-path=/x.so&pin-value=9876"); strings.Contains(got, "9876") {
-		t.Errorf("redactPIN = %q", got)
+	if got := sign.RedactKeyRef("pkcs11:token=t?module-path=/x.so&pin-value=9876"); strings.Contains(got, "9876") {
+		t.Errorf("RedactKeyRef = %q", got)
 	}
 }

@@ -37,9 +37,9 @@ func IsKMS(ref string) bool {
 func NewKMSSigner(ctx context.Context, ref string) (*sign.KeySigner, error) {
 	sv, err := kms.Get(ctx, ref, crypto.SHA256)
 	if err != nil {
-		return nil, fmt.Errorf("%w: KMS key %s: %w", sign.ErrBadKey, ref, err)
+		return nil, fmt.Errorf("%w: KMS key %s: %s", sign.ErrBadKey, sign.RedactKeyRef(ref), sign.Redact(err.Error(), ref))
 	}
-	s, err := sign.NewSignerVerifierSigner(sv, crypto.SHA256, "kms "+ref)
+	s, err := sign.NewSignerVerifierSigner(sv, crypto.SHA256, "kms "+sign.RedactKeyRef(ref))
 	if err != nil {
 		return nil, err
 	}

@@ -35,10 +35,10 @@ func (p *PKCS11Signer) Close() { p.key.Close() }
 func NewPKCS11Signer(ref string, pin string) (*PKCS11Signer, error) {
 	conf := pkcs11key.NewPkcs11UriConfig()
 	if err := conf.Parse(ref); err != nil {
-		return nil, fmt.Errorf("%w: PKCS#11 URI %s: %w", sign.ErrBadKey, redactPIN(ref), err)
+		return nil, fmt.Errorf("%w: PKCS#11 URI %s: %w", sign.ErrBadKey, sign.RedactKeyRef(ref), err)
 	}
 	if conf.Pin != "" {
-		return nil, fmt.Errorf("%w: PKCS#11 URI %s carries pin-value: put the PIN in %s instead, so it stays out of command lines and logs", sign.ErrBadKey, redactPIN(ref), PINEnv)
+		return nil, fmt.Errorf("%w: PKCS#11 URI %s carries pin-value: put the PIN in %s instead, so it stays out of command lines and logs", sign.ErrBadKey, sign.RedactKeyRef(ref), PINEnv)
 	}
 	conf.Pin = pin
 	key, err := pkcs11key.GetKeyWithURIConfig(conf, false)
@@ -46,14 +46,14 @@ func NewPKCS11Signer(ref string, pin string) (*PKCS11Signer, error) {
 		if err.Error() == "unimplemented" {
 			return nil, errors.New("PKCS#11 keys need a relproof built with cgo and the pkcs11key tag: CGO_ENABLED=1 go build -tags pkcs11key ./cmd/relproof")
 		}
-		return nil, fmt.Errorf("%w: PKCS#11 key %s: %s", sign.ErrBadKey, redactPIN(ref), sign.Redact(err.Error(), pin))
+		return nil, fmt.Errorf("%w: PKCS#11 key %s: %s", sign.ErrBadKey, sign.RedactKeyRef(ref), sign.Redact(err.Error(), pin))
 	}
 	sv, err := key.SignerVerifier()
 	if err != nil {
 		key.Close()
-		return nil, fmt.Errorf("%w: PKCS#11 key %s: %s", sign.ErrBadKey, redactPIN(ref), sign.Redact(err.Error(), pin))
+		return nil, fmt.Errorf("%w: PKCS#11 key %s: %s", sign.ErrBadKey, sign.RedactKeyRef(ref), sign.Redact(err.Error(), pin))
 	}
-	ks, err := sign.NewSignerVerifierSigner(sv, crypto.SHA256, "pkcs11 "+redactPIN(ref))
+	ks, err := sign.NewSignerVerifierSigner(sv, crypto.SHA256, "pkcs11 "+sign.RedactKeyRef(ref))
 	if err != nil {
 		key.Close()
 		return nil, err
@@ -61,18 +61,3 @@ func NewPKCS11Signer(ref string, pin string) (*PKCS11Signer, error) {
 	return &PKCS11Signer{KeySigner: ks, key: key}, nil
 }
 
-// redactPIN drops a pin-value attribute from a PKCS#11 URI.
-func redactPIN(ref string) string {
-	head, query, ok := strings.Cut(ref, "?")
-	if !ok {
-		return ref
-	}
-	var kept []string
-	for _, kv := range strings.Split(query, "&") {
-		if strings.HasPrefix(kv, "pin-value=") {
-			kv = "pin-value=REDACTED"
-		}
-		kept = append(kept, kv)
-	}
-	return head + "?" + strings.Join(kept, "&")
-}
