@@ -45,6 +45,7 @@ func (so *storeOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&so.bundleOut, "bundle-out", "", "write the Sigstore bundle to this file")
 	f.BoolVar(&so.push, "push", false, "attach the bundle to an oci:// subject: as an OCI 1.1 referrer and in cosign's .att layout")
 	f.BoolVar(&so.githubUpload, "github-upload", false, "store the bundle with the repository's GitHub artifact attestations")
+	setFlagGroup(f, groupOutput, "bundle-out", "push", "github-upload")
 	addGitHubFlags(f, &so.gh)
 }
 

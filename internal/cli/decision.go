@@ -33,6 +33,7 @@ func (df *decisionFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&df.decisionBundle, "decision-bundle", "", "the decision's signed bundle (default: DECISION.sigstore.json)")
 	f.StringVar(&df.policy, "policy", "", "the policy whose decision signers (signers.decision) may sign the decision")
 	f.StringVar(&df.trustedRoot, "trusted-root", "", "trusted_root.json for a keyless decision signature (default: Sigstore public-good, embedded)")
+	setFlagGroup(f, groupTrust, "trusted-root")
 }
 
 func (df *decisionFlags) require(cmd *cobra.Command) {

@@ -47,6 +47,7 @@ func addGitHubFlags(fs *pflag.FlagSet, o *githubFlags) {
 	fs.Int64Var(&o.appID, "github-app-id", 0, "authenticate as this GitHub App (default: "+GitHubAppIDEnv+"; otherwise "+GitHubTokenEnv+" is used)")
 	fs.StringVar(&o.appKey, "github-app-key", "", "the GitHub App's private key file (PEM; default: the key in "+GitHubAppKeyEnv+")")
 	fs.Int64Var(&o.appInstallation, "github-app-installation-id", 0, "the App's installation (default: "+GitHubAppInstEnv+", or the installation on --repo)")
+	setFlagGroup(fs, groupGitHub, "repo", "github-app-id", "github-app-key", "github-app-installation-id")
 }
 
 // githubClient builds the GitHub client and names the repository, from the

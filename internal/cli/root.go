@@ -71,7 +71,9 @@ Exit codes: 0 success or verified, 1 verification failed or denied,
 		},
 	}
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "report format: text or json")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	setFlagGroup(root.PersistentFlags(), groupOutput, "output")
+	root.SetFlagErrorFunc(flagError)
+	root.SetUsageTemplate(usageTemplate)
 	root.AddCommand(
 		newKeyCmd(env, g),
 		newAttestCmd(env, g),

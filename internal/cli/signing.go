@@ -59,6 +59,7 @@ func (s *signingOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&s.rekorURL, "rekor-url", "", "Rekor URL (default: the instance's; \"none\" records no log entry)")
 	f.Uint32Var(&s.rekorVersion, "rekor-version", sign.RekorV1, "Rekor API `version` of --rekor-url: 1, or 2 for a Rekor v2 log (needs a timestamp authority)")
 	f.StringVar(&s.tsaURL, "tsa-url", "", "RFC 3161 timestamp authority URL (default: the instance's)")
+	setFlagGroup(f, groupSigning, "key", "keyless", "sigstore", "signing-config", "fulcio-url", "rekor-url", "rekor-version", "tsa-url")
 	cmd.MarkFlagsMutuallyExclusive("key", "keyless")
 	cmd.MarkFlagsMutuallyExclusive("signing-config", "sigstore")
 }

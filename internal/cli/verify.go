@@ -126,6 +126,11 @@ of them (a JSON Lines file with some lines that read is evidence).`,
 	f.BoolVar(&o.checkRun, "check-run", false, "post the result as check run \"relproof / ENV\" on GITHUB_SHA (updated on re-runs)")
 	f.StringVar(&o.environment, "environment", "", "the deployment environment the check run is for (with --check-run)")
 	addGitHubFlags(f, &o.gh)
+	setFlagGroup(f, groupTrust, "key", "trusted-root", "cert-identity", "cert-identity-regexp", "signer-workflow", "cert-oidc-issuer",
+		"source-uri", "source-branch", "source-tag", "source-versioned-tag", "builder-id", "deny-self-hosted-runners", "insecure-ignore-identity")
+	setFlagGroup(f, groupGitHub, "from-github", "check-run", "environment")
+	setFlagGroup(f, groupOutput, "vsa-out")
+	setFlagGroup(f, groupSigning, "vsa-key")
 	cmd.MarkFlagsRequiredTogether("vsa-out", "vsa-key")
 	cmd.MarkFlagsRequiredTogether("check-run", "environment")
 	return cmd
@@ -201,7 +206,7 @@ func (o *verifyOptions) policy() (*verify.Policy, error) {
 		p.PredicateType = o.predicateType
 	}
 	if o.key != "" {
-		pemBytes, err := readInput(o.key, "public key")
+		pemBytes, err := readKey(o.key, "public key")
 		if err != nil {
 			return nil, err
 		}

@@ -60,4 +60,3 @@ func NewPKCS11Signer(ref string, pin string) (*PKCS11Signer, error) {
 	}
 	return &PKCS11Signer{KeySigner: ks, key: key}, nil
 }
-
