@@ -75,7 +75,7 @@ type approvalReport struct {
 func newApprovalRecordCmd(env *Env, g *globalOptions) *cobra.Command {
 	o := &approvalRecordOptions{}
 	cmd := &cobra.Command{
-		Use:   "record SUBJECT --environment ENV --run-id N --key FILE",
+		Use:   "record SUBJECT --environment ENV [--run-id N] [--key FILE]",
 		Short: "Bind a run's environment approvals to a digest and sign them",
 		Long: `Read the environment reviews of a workflow run from GitHub, bind them to
 the subject's digest, and sign an approval attestation

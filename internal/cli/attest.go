@@ -104,7 +104,7 @@ only; a signing job with its own narrow identity (or HSM) then signs it with
 	f.StringVar(&o.typ, "type", "", "evidence type: provenance, test, vuln or custom")
 	f.StringVar(&o.predicate, "predicate", "", "input file: test report, scan report, or custom predicate JSON")
 	f.StringVar(&o.predicateType, "predicate-type", "", "predicate type URI (with --type custom)")
-	f.StringVar(&o.unsignedOut, "unsigned-out", "", "write the unsigned in-toto statement to this file, for `relproof sign`")
+	f.StringVar(&o.unsignedOut, "unsigned-out", "", "write the unsigned in-toto statement to `FILE`, for relproof sign to sign")
 	f.StringVar(&o.builderID, "builder-id", "", "provenance builder id (default: in GitHub Actions the workflow the job runs in, from its OIDC token's job_workflow_ref when the job has id-token: write, so a reusable workflow names itself; else GITHUB_WORKFLOW_REF; outside Actions local)")
 	o.signing.addFlags(cmd)
 	o.store.addFlags(cmd)

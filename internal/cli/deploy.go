@@ -51,7 +51,7 @@ type deployRecord struct {
 func newDeployRecordCmd(env *Env, g *globalOptions) *cobra.Command {
 	o := &deployRecordOptions{}
 	cmd := &cobra.Command{
-		Use:   "record SUBJECT --environment ENV --key FILE",
+		Use:   "record SUBJECT --environment ENV [--key FILE]",
 		Short: "Record a deployment of a digest in GitHub and sign it",
 		Long: `Create a GitHub deployment of the subject's digest to the environment (the
 digest travels in the deployment's payload), post its status, and sign a

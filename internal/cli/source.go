@@ -48,7 +48,7 @@ type sourceRecord struct {
 func newSourceEvidenceCmd(env *Env, g *globalOptions) *cobra.Command {
 	o := &sourceEvidenceOptions{}
 	cmd := &cobra.Command{
-		Use:   "evidence SUBJECT --commit SHA",
+		Use:   "evidence SUBJECT [--commit SHA]",
 		Short: "Write what GitHub records about the source of a digest",
 		Long: `Read what GitHub records about the commit the subject was built from, and
 write it into --dir as the evidence pack's 01-source/ files:
