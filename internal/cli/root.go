@@ -78,7 +78,9 @@ Exit codes: 0 success or verified, 1 verification failed or denied,
 		newKeyCmd(env, g),
 		newAttestCmd(env, g),
 		newSignCmd(env, g),
-		newGateCmd(env, g),
+		// The gate signs only when asked: its help says so. (The call
+		// belongs in newGateCmd, after the signing flags are added.)
+		gateSigningHelp(newGateCmd(env, g)),
 		newVerifyCmd(env, g),
 		newSBOMCmd(env, g),
 		newApprovalCmd(env, g),

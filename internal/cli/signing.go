@@ -64,6 +64,16 @@ func (s *signingOptions) addFlags(cmd *cobra.Command) {
 	cmd.MarkFlagsMutuallyExclusive("signing-config", "sigstore")
 }
 
+// gateSigningHelp is the signing flags' help for the gate, which signs its
+// decision only when --key or --keyless is given: without them the
+// decision is written unsigned, not signed keyless as other commands sign.
+func gateSigningHelp(cmd *cobra.Command) *cobra.Command {
+	f := cmd.Flags()
+	f.Lookup("key").Usage = "sign the decision (--decision-out) with this key: a key file, a KMS URI or a PKCS#11 URI; without --key or --keyless the decision is not signed"
+	f.Lookup("keyless").Usage = "sign the decision (--decision-out) keyless; without --key or --keyless the decision is not signed"
+	return cmd
+}
+
 // signer opens the signer the flags choose. close releases it (an HSM
 // session); call it when signing is done.
 func (s *signingOptions) signer(ctx context.Context, env *Env) (signer sign.Signer, closeFn func(), err error) {
