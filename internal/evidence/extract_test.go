@@ -57,7 +57,7 @@ func tarGz(t *testing.T, entries ...tent) []byte {
 }
 
 // manifestFor is MANIFEST.json listing files (path: content).
-func manifestFor(t *testing.T, files map[string]string) string {
+func manifestFor(t testing.TB, files map[string]string) string {
 	t.Helper()
 	m := Manifest{Version: PackType}
 	for p, c := range files {
