@@ -123,6 +123,8 @@ Exit 0 allow (or pending), 1 deny, 2 bad input (an invalid policy included).`,
 	f.BoolVar(&o.pending, "pending-approvals", false, "gate before the reviewers are asked: without --approvals the approvals check is pending, the decision \"pending\" (exit 0) when nothing else fails, and the check run stays in progress showing the digest")
 	addGitHubFlags(f, &o.gh)
 	o.signing.addFlags(cmd)
+	gateSigningHelp(cmd)
+	setFlagGroup(f, groupTrust, "trusted-root")
 	_ = cmd.MarkFlagRequired("environment")
 	_ = cmd.MarkFlagRequired("policy")
 	cmd.MarkFlagsMutuallyExclusive("pending-approvals", "break-glass")

@@ -59,7 +59,7 @@ and why, and MANIFEST.json marks it missing.`,
 func newPackBuildCmd(env *Env, g *globalOptions) *cobra.Command {
 	o := &packBuildOptions{}
 	cmd := &cobra.Command{
-		Use:   "build SUBJECT --environment ENV --decision FILE --out DIR",
+		Use:   "build SUBJECT --environment ENV --decision FILE --policy FILE --out DIR",
 		Short: "Build the release evidence pack for a digest",
 		Long: `Build the pack for SUBJECT from the gate decision (relproof gate --decision-out)
 and the evidence: the bundles the decision lists as verified go into
@@ -199,7 +199,7 @@ func newPackVerifyCmd(env *Env, g *globalOptions) *cobra.Command {
 	o := &verifyOptions{}
 	var attestationKeys []string
 	cmd := &cobra.Command{
-		Use:   "verify DIR|FILE.tar.gz|oci://HOST/REPO@sha256:… (--key PUB | --cert-identity … [--trusted-root FILE])",
+		Use:   "verify DIR|FILE.tar.gz|oci://HOST/REPO@sha256:… (--key PUB | --cert-identity SAN | --cert-identity-regexp RE | --signer-workflow WORKFLOW) [--trusted-root FILE]",
 		Short: "Verify a release evidence pack offline",
 		Long: `Verify a pack offline: every file against MANIFEST.json (no changed, missing or
 extra file); the signature of MANIFEST.sigstore.json, by the pack signer's key
@@ -231,11 +231,12 @@ Exit 0 verified, 1 not verified (each failing file named), 2 bad input (not a
 pack: a directory or archive without MANIFEST.json, or a crafted archive).`,
 		Example: `  relproof pack verify release-evidence --key release.pub
   relproof pack verify release-evidence.tar.gz \
-    --cert-identity-regexp '^https://github.com/acme/app/.github/workflows/deploy.yml@' \
+    --cert-identity-regexp '^https://github\.com/acme/app/\.github/workflows/deploy\.yml@refs/tags/v.*$' \
     --trusted-root trusted_root.json --attestation-key release.pub
   relproof pack verify oci://ghcr.io/acme/app@sha256:… --environment production --key release.pub`,
 		Args: exactArgs(1, "one pack DIR, archive or oci:// reference"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			warnUnanchored(cmd.ErrOrStderr(), "cert-identity-regexp", o.certIdentityRegexp)
 			return runPackVerify(cmd.Context(), cmd.OutOrStdout(), env, g, o, attestationKeys, args[0])
 		},
 	}
@@ -243,12 +244,13 @@ pack: a directory or archive without MANIFEST.json, or a crafted archive).`,
 	f.StringVar(&o.key, "key", "", "the public key the pack was signed with (PEM)")
 	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json for keyless signatures (default: Sigstore public-good, embedded)")
 	f.StringVar(&o.certIdentity, "cert-identity", "", "the pack signer's certificate subject alternative name, exactly")
-	f.StringVar(&o.certIdentityRegexp, "cert-identity-regexp", "", "the pack signer's certificate subject alternative name, as a regular expression")
+	f.StringVar(&o.certIdentityRegexp, "cert-identity-regexp", "", "the pack signer's certificate subject alternative name, as a regular expression (it matches anywhere in the name unless anchored: ^…$)")
 	f.StringVar(&o.signerWorkflow, "signer-workflow", "", "the workflow that signed the pack: [HOST/]OWNER/REPO/.github/workflows/FILE.yml[@REF]")
 	f.StringVar(&o.certOIDCIssuer, "cert-oidc-issuer", verify.GitHubActionsIssuer, "the pack signer's OIDC issuer")
 	f.StringArrayVar(&attestationKeys, "attestation-key", nil, "another public key the pack's attestations may be signed with (repeatable; --key counts too)")
 	f.StringVar(&o.environment, "environment", "", "with an oci:// release digest: the environment whose pack to verify")
 	cmd.MarkFlagsMutuallyExclusive("key", "cert-identity", "cert-identity-regexp", "signer-workflow")
+	setFlagGroup(f, groupTrust, "key", "trusted-root", "cert-identity", "cert-identity-regexp", "signer-workflow", "cert-oidc-issuer", "attestation-key")
 	return cmd
 }
 

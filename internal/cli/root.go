@@ -80,7 +80,7 @@ Exit codes: 0 success or verified, 1 verification failed or denied,
 		newSignCmd(env, g),
 		// The gate signs only when asked: its help says so. (The call
 		// belongs in newGateCmd, after the signing flags are added.)
-		gateSigningHelp(newGateCmd(env, g)),
+		newGateCmd(env, g),
 		newVerifyCmd(env, g),
 		newSBOMCmd(env, g),
 		newApprovalCmd(env, g),

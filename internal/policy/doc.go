@@ -120,8 +120,9 @@
 // rules are CEL expressions compiled at Load time; each must give a bool. An
 // expression that fails at run time, gives anything but a bool, or exceeds
 // RuleCostLimit fails the rule: rules fail closed. Evidence the gate does
-// not have is an empty map, so a rule that reads it fails with "no such
-// key" rather than passing by accident; use has() to make such a rule
+// not have is an empty map, so a rule that reads it fails — "not
+// evaluated: needs a verified SBOM (see required-sbom)", naming what is
+// missing — rather than passing by accident; use has() to make such a rule
 // lenient on purpose. The standard CEL library and the strings extension
 // (lowerAscii, split, …) are available. The variables:
 //
