@@ -67,16 +67,33 @@ func provenanceEvidence(t *testing.T, repo, ref, builder, runner string) verify.
 }
 
 func sbomEvidence(t *testing.T, license string) verify.Attestation {
+	return sbomEvidenceOf(t, releaseDigest, license)
+}
+
+// sbomEvidenceOf is syft's SPDX of the image whose digest is described.
+func sbomEvidenceOf(t *testing.T, described subject.Digest, license string) verify.Attestation {
 	return evidenceOf(t, "https://spdx.dev/Document", map[string]any{
 		"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": "app",
-		"packages": []any{map[string]any{"name": "libfoo", "versionInfo": "1.2.3", "licenseConcluded": license}},
+		"packages": []any{
+			map[string]any{"SPDXID": "SPDXRef-DocumentRoot-Image-app", "name": "ghcr.io/acme/app", "versionInfo": described.String()},
+			map[string]any{"SPDXID": "SPDXRef-Package-libfoo", "name": "libfoo", "versionInfo": "1.2.3", "licenseConcluded": license},
+		},
+		"relationships": []any{map[string]any{"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": "SPDXRef-DocumentRoot-Image-app"}},
 	}, 2)
 }
 
 func vulnEvidence(t *testing.T, matches ...any) verify.Attestation {
+	return vulnEvidenceOf(t, releaseDigest, matches...)
+}
+
+// vulnEvidenceOf is a grype scan whose report says it scanned target.
+func vulnEvidenceOf(t *testing.T, target subject.Digest, matches ...any) verify.Attestation {
+	if matches == nil {
+		matches = []any{}
+	}
 	return evidenceOf(t, predicate.VulnType, map[string]any{
 		"scanner": map[string]any{"uri": "pkg:github/anchore/grype", "version": "0.80.0", "result": map[string]any{
-			"matches": matches, "source": map[string]any{"type": "image", "target": map[string]any{"manifestDigest": releaseDigest.String()}},
+			"matches": matches, "source": map[string]any{"type": "image", "target": map[string]any{"userInput": "ghcr.io/acme/app@" + target.String(), "manifestDigest": target.String()}},
 			"descriptor": map[string]any{"name": "grype", "version": "0.80.0"},
 		}},
 	}, 3)
@@ -169,6 +186,10 @@ func TestEveryCheck(t *testing.T) {
 				"artifact":      map[string]any{"name": "libfoo", "version": "1.2.3"},
 			}))
 		}, "vulnerabilities", Fail, "CVE-2026-9999"},
+		{"a scan of another image", func(in *Input) { replace(in, "vuln", vulnEvidenceOf(t, previousDigest)) },
+			"required-vuln", Fail, "the scan report itself says it is about " + previousDigest.String() + ", not the subject"},
+		{"an SBOM of another image", func(in *Input) { replace(in, "sbom", sbomEvidenceOf(t, previousDigest, "MIT")) },
+			"required-sbom", Fail, "the SBOM itself says it is about " + previousDigest.String()},
 		{"a GPL package", func(in *Input) { replace(in, "sbom", sbomEvidence(t, "GPL-3.0-only")) }, "rule:no-gpl3", Fail, "GPL-3.0-only packages are not allowed"},
 		{"no rollback digest", func(in *Input) { in.Rollback = nil }, "rollback", Fail, "the policy requires one"},
 		{"rollback to itself", func(in *Input) { in.Rollback.Digest = releaseDigest.String() }, "rollback", Fail, "the digest being deployed"},

@@ -3,6 +3,7 @@ package gate
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 
 	"github.com/relproof/relproof/internal/attest/predicate"
@@ -225,4 +226,136 @@ func builderID(a verify.Attestation) string {
 		return a.Provenance.BuilderID
 	}
 	return ""
+}
+
+// contentDigest is the digest a scan or an SBOM says, in its own content,
+// that it is about: the scanned target of a grype, trivy or SARIF report,
+// or the component an SPDX or CycloneDX document describes. It is "" when
+// the content names none of the digest's algorithm, or when the subject's
+// digest is among those it names.
+func contentDigest(a verify.Attestation) string {
+	var named []string
+	switch TypeOf(a) {
+	case "vuln":
+		var p struct {
+			Scanner struct {
+				Result json.RawMessage `json:"result"`
+			} `json:"scanner"`
+		}
+		if json.Unmarshal(predicateJSON(a), &p) != nil || len(p.Scanner.Result) == 0 {
+			return ""
+		}
+		rep, err := predicate.ParseVulnReport(bytes.NewReader(p.Scanner.Result), a.Source)
+		if err != nil || rep.ScannedDigest == "" {
+			return ""
+		}
+		named = []string{rep.ScannedDigest}
+	case "sbom":
+		named = describedDigests(predicateJSON(a))
+	}
+	if len(named) == 0 {
+		return ""
+	}
+	for _, d := range named {
+		if d == subjectDigestOf(a) {
+			return ""
+		}
+	}
+	return named[0]
+}
+
+// subjectDigestOf is the sha256 digest the attestation's statement names
+// (the one it verified for).
+func subjectDigestOf(a verify.Attestation) string {
+	if a.Statement == nil {
+		return ""
+	}
+	for _, s := range a.Statement.GetSubject() {
+		if h := s.GetDigest()["sha256"]; h != "" {
+			return "sha256:" + h
+		}
+	}
+	return ""
+}
+
+func contentNoun(a verify.Attestation) string {
+	if TypeOf(a) == "sbom" {
+		return "SBOM"
+	}
+	return "scan report"
+}
+
+var sha256Pattern = regexp.MustCompile(`sha256(?::|%3[aA])([0-9a-f]{64})`)
+
+// describedDigests reads the sha256 digests an SBOM gives for what it
+// describes: SPDX's described packages (versionInfo, checksums, purls) and
+// CycloneDX's metadata.component (version, hashes, purl).
+func describedDigests(doc []byte) []string {
+	var d struct {
+		DocumentDescribes []string `json:"documentDescribes"`
+		Relationships     []struct {
+			From string `json:"spdxElementId"`
+			To   string `json:"relatedSpdxElement"`
+			Type string `json:"relationshipType"`
+		} `json:"relationships"`
+		Packages []struct {
+			SPDXID       string                                      `json:"SPDXID"`
+			VersionInfo  string                                      `json:"versionInfo"`
+			Checksums    []struct{ Algorithm, ChecksumValue string } `json:"checksums"`
+			ExternalRefs []struct {
+				Locator string `json:"referenceLocator"`
+			} `json:"externalRefs"`
+		} `json:"packages"`
+		Metadata struct {
+			Component struct {
+				Version string `json:"version"`
+				PURL    string `json:"purl"`
+				Hashes  []struct {
+					Alg     string `json:"alg"`
+					Content string `json:"content"`
+				} `json:"hashes"`
+			} `json:"component"`
+		} `json:"metadata"`
+	}
+	if json.Unmarshal(doc, &d) != nil {
+		return nil
+	}
+	var out []string
+	add := func(s string) {
+		for _, m := range sha256Pattern.FindAllStringSubmatch(s, -1) {
+			out = append(out, "sha256:"+m[1])
+		}
+	}
+	described := map[string]bool{}
+	for _, id := range d.DocumentDescribes {
+		described[id] = true
+	}
+	for _, r := range d.Relationships {
+		if r.Type == "DESCRIBES" && r.From == "SPDXRef-DOCUMENT" {
+			described[r.To] = true
+		}
+	}
+	for _, p := range d.Packages {
+		if !described[p.SPDXID] {
+			continue
+		}
+		add(p.VersionInfo)
+		for _, c := range p.Checksums {
+			if strings.EqualFold(c.Algorithm, "SHA256") {
+				add("sha256:" + strings.ToLower(c.ChecksumValue))
+			}
+		}
+		for _, r := range p.ExternalRefs {
+			add(r.Locator)
+		}
+	}
+	c := d.Metadata.Component
+	add(c.Version)
+	add(c.PURL)
+	for _, h := range c.Hashes {
+		if strings.EqualFold(h.Alg, "SHA-256") {
+			add("sha256:" + strings.ToLower(h.Content))
+		}
+	}
+	return out
 }

@@ -65,6 +65,20 @@ type Rollback struct {
 // Evaluate answers the six questions for the input and decides.
 func Evaluate(in Input) *Decision {
 	e := &evaluation{in: in, env: in.Environment, digest: in.Subject.Digest.String(), byType: map[string][]verify.Attestation{}}
+	// A scan or an SBOM that says it is about another digest does not
+	// count, however well signed: the signature binds the statement to the
+	// subject, the content says what was scanned.
+	var counted []verify.Attestation
+	for _, a := range in.Verified {
+		if other := contentDigest(a); other != "" && other != e.digest {
+			in.Rejected = append(in.Rejected, Rejected{Source: a.Source, Type: TypeOf(a),
+				Reason: fmt.Sprintf("the %s itself says it is about %s, not the subject %s", contentNoun(a), other, e.digest)})
+			continue
+		}
+		counted = append(counted, a)
+	}
+	in.Verified = counted
+	e.in = in
 	for _, a := range in.Verified {
 		t := TypeOf(a)
 		e.byType[t] = append(e.byType[t], a)
