@@ -204,6 +204,7 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 	if err != nil {
 		return err
 	}
+	d.Relproof = env.version().short()
 	summary := report.Markdown(d)
 	if err := writeDecision(ctx, env, o, subj, d, summary); err != nil {
 		return err

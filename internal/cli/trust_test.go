@@ -109,6 +109,14 @@ func TestGateWritesNoUnsignedDecision(t *testing.T) {
 	if err := json.Unmarshal([]byte(readFile(t, out)), &saved); err != nil || saved["decision"] != d.Decision {
 		t.Fatalf("decision file: %v %v", saved, err)
 	}
+	// It names its shape and the relproof that decided, and key-signed
+	// evidence made offline has no time rather than the zero time.
+	if saved["schemaVersion"] != gate.SchemaVersion || saved["relproof"] == nil || saved["relproof"] == "" {
+		t.Errorf("decision file: schemaVersion %v, relproof %v", saved["schemaVersion"], saved["relproof"])
+	}
+	if strings.Contains(readFile(t, out), "0001-01-01") {
+		t.Errorf("decision file shows the zero time:\n%s", readFile(t, out))
+	}
 	expect(t, run(t, w.env, "verify", w.artifact, "--bundle", out+".sigstore.json", "--key", w.pub, "--predicate-type", DecisionType), 0)
 }
 

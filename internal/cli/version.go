@@ -53,6 +53,28 @@ func readVersion(read func() (*debug.BuildInfo, bool)) versionInfo {
 	return v
 }
 
+// version is what this relproof was built from.
+func (env *Env) version() versionInfo {
+	read := env.BuildInfo
+	if read == nil {
+		read = debug.ReadBuildInfo
+	}
+	return readVersion(read)
+}
+
+// short is the version as a decision records it: "v1.2.3", "(devel)
+// 0123abc…", with "+modified" for a dirty tree.
+func (v versionInfo) short() string {
+	s := v.Version
+	if v.Revision != "" {
+		s += " " + v.Revision
+		if v.Modified {
+			s += "+modified"
+		}
+	}
+	return s
+}
+
 func newVersionCmd(env *Env, g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
@@ -67,11 +89,7 @@ records no revision; version then says so.`,
   relproof version --output json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			read := env.BuildInfo
-			if read == nil {
-				read = debug.ReadBuildInfo
-			}
-			v := readVersion(read)
+			v := env.version()
 			return g.report(cmd.OutOrStdout(), v, func(w io.Writer) {
 				fmt.Fprintf(w, "relproof %s", v.Version)
 				if v.Revision != "" {

@@ -49,16 +49,23 @@ type Check struct {
 
 // Evidence is one verified attestation the decision read.
 type Evidence struct {
-	Type          string    `json:"type"`
-	PredicateType string    `json:"predicateType"`
-	Digest        string    `json:"digest"` // of the bundle
-	Source        string    `json:"source"`
-	Signer        string    `json:"signer"`
-	Time          time.Time `json:"time,omitempty"`
+	Type          string `json:"type"`
+	PredicateType string `json:"predicateType"`
+	Digest        string `json:"digest"` // of the bundle
+	Source        string `json:"source"`
+	Signer        string `json:"signer"`
+	// Time is when the signature existed, as a log entry or timestamp
+	// proved it; absent when nothing did (key-signed evidence made offline).
+	Time time.Time `json:"time,omitzero"`
 }
 
 // Decision is the gate's answer for one digest and environment.
 type Decision struct {
+	// SchemaVersion names this JSON's shape (SchemaVersion).
+	SchemaVersion string `json:"schemaVersion"`
+	// Relproof is the version of relproof that decided (module version and
+	// commit, as the binary records them).
+	Relproof     string `json:"relproof,omitempty"`
 	Decision     string `json:"decision"` // "allow", "deny", or Pending
 	Subject      string `json:"subject"`
 	Digest       string `json:"digest"`
@@ -74,6 +81,9 @@ type Decision struct {
 	Evidence       []Evidence `json:"evidence"`
 	RollbackDigest string     `json:"rollbackDigest,omitempty"`
 }
+
+// SchemaVersion is the version of the decision's JSON shape.
+const SchemaVersion = "relproof.dev/decision/v1"
 
 // Pending is the decision of a gate run before the approvals were asked
 // for (Input.PendingApprovals) when nothing else failed: the digest may be

@@ -84,6 +84,7 @@ func Evaluate(in Input) *Decision {
 		e.byType[t] = append(e.byType[t], a)
 	}
 	d := &Decision{
+		SchemaVersion:  SchemaVersion,
 		Subject:        in.Subject.String(),
 		Digest:         e.digest,
 		Environment:    in.Environment.Name,
