@@ -174,3 +174,16 @@ func TestGateNeverQuotesUnverifiedContent(t *testing.T) {
 		}
 	}
 }
+
+// pack verify under a key that did not sign says so, once per file, and
+// does not try the keyless path on key-signed attestations.
+func TestPackVerifyWrongKeySaysSo(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t, nil)
+	_, other := keys(t, env, t.TempDir(), "other")
+	r := run(t, env, "pack", "verify", "../../examples/evidence-pack/release-evidence", "--key", other)
+	expect(t, r, 1, "04-attestations/provenance.jsonl:1: attestation does not verify", "which is neither --key nor an --attestation-key")
+	if strings.Contains(r.errText(), "no trusted signing time") || strings.Contains(r.errText(), "%!w") {
+		t.Errorf("pack verify tried the keyless path on key-signed attestations:\n%s", r.errText())
+	}
+}

@@ -278,8 +278,17 @@ func checkAttestations(m *Manifest, listed map[string]Entry, sums map[string]fil
 // verifyOne verifies one entry under the first policy it verifies under,
 // or says why it verified under none.
 func verifyOne(release subject.Digest, e verify.Entry, policies []verify.Policy) (*verify.Attestation, string) {
+	// A key-signed bundle is tried only with the keys, a certificate-signed
+	// one only with the trusted root: the other way could only say
+	// something beside the point.
+	keyless, hint := signedBy(e)
 	var why []string
+	tried := 0
 	for _, p := range policies {
+		if (p.Key == nil) != keyless {
+			continue
+		}
+		tried++
 		res, err := verify.Verify(&subject.Subject{Digest: release}, []verify.Entry{e}, p)
 		switch {
 		case res != nil && len(res.Verified) == 1:
@@ -290,7 +299,38 @@ func verifyOne(release subject.Digest, e verify.Entry, policies []verify.Policy)
 			why = append(why, fmt.Sprint(err))
 		}
 	}
+	otherKey := len(why) > 0
+	for _, w := range why {
+		otherKey = otherKey && strings.Contains(w, "bundle was signed by key")
+	}
+	switch {
+	case !keyless && hint != "" && (tried == 0 || otherKey):
+		return nil, fmt.Sprintf("signed by key %s, which is neither --key nor an --attestation-key", hint)
+	case tried == 0 && keyless:
+		return nil, "signed with a certificate, and no trusted root was given to verify it"
+	case tried == 0:
+		return nil, "signed with a key, and no --key or --attestation-key was given"
+	}
 	return nil, strings.Join(why, "; ")
+}
+
+// signedBy says whether an entry is certificate-signed, and the key hint of
+// a key-signed one.
+func signedBy(e verify.Entry) (keyless bool, hint string) {
+	if e.Bundle == nil {
+		return false, ""
+	}
+	vc, err := e.Bundle.VerificationContent()
+	if err != nil {
+		return false, ""
+	}
+	if vc.Certificate() != nil {
+		return true, ""
+	}
+	if pk := vc.PublicKey(); pk != nil {
+		return false, pk.Hint()
+	}
+	return false, ""
 }
 
 func checkSignature(m *Manifest, sums map[string]fileSum, p verify.Policy) []string {
