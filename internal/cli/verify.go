@@ -15,6 +15,7 @@ import (
 	"github.com/relproof/relproof/internal/attest"
 	"github.com/relproof/relproof/internal/decide"
 	"github.com/relproof/relproof/internal/github"
+	"github.com/relproof/relproof/internal/report/safe"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
@@ -384,18 +385,18 @@ func verifyMarkdown(subj *subject.Subject, res *verify.Result) string {
 			fmt.Fprintf(&b, "| | … and %d more verified | | |\n", len(res.Verified)-50)
 			break
 		}
-		what := "`" + a.PredicateType + "`"
+		what := "`" + safe.Code(a.PredicateType) + "`"
 		if a.Kind == verify.KindSignature {
 			what = "signature"
 		}
-		fmt.Fprintf(&b, "| ✅ | `%s` | %s | `%s` |\n", a.Source, what, a.Signer)
+		fmt.Fprintf(&b, "| ✅ | `%s` | %s | `%s` |\n", safe.Code(a.Source), what, safe.Code(a.Signer))
 	}
 	for i, r := range res.Rejected {
 		if i == 50 {
 			fmt.Fprintf(&b, "| | … and %d more rejected | | |\n", len(res.Rejected)-50)
 			break
 		}
-		fmt.Fprintf(&b, "| ❌ | `%s` | %s | |\n", r.Source, strings.NewReplacer("|", "\\|", "\n", " ").Replace(r.Reason))
+		fmt.Fprintf(&b, "| ❌ | `%s` | %s | |\n", safe.Code(r.Source), safe.Markdown(r.Reason))
 	}
 	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	sgsign "github.com/sigstore/sigstore-go/pkg/sign"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -109,6 +110,59 @@ environments:
 			}
 			if tc.status == Pass && (len(d.Evidence) != 1 || d.Evidence[0].Type != "signature") {
 				t.Errorf("evidence %+v; want one signature", d.Evidence)
+			}
+		})
+	}
+}
+
+// A policy whose only build signer is an Ed25519 key (or an RSA one):
+// evidence that key signed counts, evidence signed by another does not,
+// and nothing panics for want of an ECDSA key.
+func TestNonECDSAPolicyKeys(t *testing.T) {
+	t.Parallel()
+	for _, alg := range []protocommon.PublicKeyDetails{protocommon.PublicKeyDetails_PKIX_ED25519, protocommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_2048_SHA256} {
+		t.Run(alg.String(), func(t *testing.T) {
+			t.Parallel()
+			kp, err := sgsign.NewEphemeralKeypair(&sgsign.EphemeralKeypairOptions{Algorithm: alg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pub, err := kp.GetPublicKeyPem()
+			if err != nil {
+				t.Fatal(err)
+			}
+			digest := subject.Digest{Algorithm: "sha256", Hex: strings.Repeat("ab", 32)}
+			statement := `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"app","digest":{"sha256":"` + digest.Hex + `"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"runDetails":{"builder":{"id":"https://example.com/b"}}}}`
+			b, err := sgsign.Bundle(&sgsign.DSSEData{Data: []byte(statement), PayloadType: "application/vnd.in-toto+json"}, kp, sgsign.BundleOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, err := protojson.Marshal(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pol, err := policy.Parse("policy.yaml", []byte("apiVersion: relproof.dev/v1\nkind: Policy\nenvironments:\n  production:\n    signers: [{key: k.pub}]\n    approvals: {minimum: 0}\n"),
+				func(string) ([]byte, error) { return []byte(pub), nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			env, err := pol.EffectiveEnvironment("production")
+			if err != nil {
+				t.Fatal(err)
+			}
+			entries, err := verify.ReadBundles("provenance.json", js)
+			if err != nil {
+				t.Fatal(err)
+			}
+			subj := &subject.Subject{Kind: subject.KindDigest, Digest: digest}
+			verified, _, rejected := SortEvidence(subj, entries, Signers(env, nil), nil)
+			if len(verified) != 1 {
+				t.Fatalf("the policy's %s key: verified %d, rejected %+v", alg, len(verified), rejected)
+			}
+			other, _ := signBlob(t, []byte("x"))
+			otherEntries, _ := verify.ReadBundles("other.json", other)
+			if v, _, _ := SortEvidence(subj, otherEntries, Signers(env, nil), nil); len(v) != 0 {
+				t.Errorf("evidence signed by another key counted: %+v", v)
 			}
 		})
 	}
