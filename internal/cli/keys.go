@@ -29,25 +29,21 @@ func readKey(path, what string) ([]byte, error) {
 	if shown == sign.InlineKey {
 		return nil, usageErrorf("%s: expected a file path (or a KMS or PKCS#11 URI), found %s: write the key to a file and pass its path", what, sign.InlineKey)
 	}
+	return readNamed(path, shown, what)
+}
+
+// readInput reads a file the user named; a missing or unreadable file is a
+// usage error that says which flag's file it was.
+func readInput(path, what string) ([]byte, error) { return readNamed(path, path, what) }
+
+// readNamed reads path, naming it shown in errors.
+func readNamed(path, shown, what string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, usageErrorf("%s %s: no such file", what, shown)
 		}
 		return nil, usageErrorf("%s %s: %s", what, shown, sign.Redact(err.Error(), path))
-	}
-	return data, nil
-}
-
-// readInput reads a file the user named; a missing or unreadable file is a
-// usage error that says which flag's file it was.
-func readInput(path, what string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, usageErrorf("%s %s: no such file", what, path)
-		}
-		return nil, usageErrorf("%s %s: %w", what, path, err)
 	}
 	return data, nil
 }
