@@ -162,15 +162,23 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 	if err != nil {
 		return err
 	}
-	files, err := evidenceFiles(o.bundles, o.bundlesDir)
+	// A --bundle file that holds no evidence at all is bad input, as in
+	// verify; the files of --bundles-dir are read as they come (a directory
+	// may hold other JSON), each failing on its own.
+	named, err := bundleFileEntries(o.bundles)
 	if err != nil {
 		return err
 	}
-	fromFiles, err := fileEntries(files)
+	dirFiles, err := evidenceFiles(nil, o.bundlesDir)
 	if err != nil {
 		return err
 	}
-	sources := []decide.Source{decide.Read(append(fromFiles, approvals...)), decide.Registry(env.Remote...)}
+	fromDir, err := fileEntries(dirFiles)
+	if err != nil {
+		return err
+	}
+	fromFiles := append(append(named, fromDir...), approvals...)
+	sources := []decide.Source{decide.Read(fromFiles), decide.Registry(env.Remote...)}
 	if o.fromGitHub {
 		sources = append(sources, decide.SourceFunc(func(ctx context.Context, s *subject.Subject) ([]verify.Entry, error) {
 			return githubEntries(ctx, env, &o.gh, s.Digest.String())

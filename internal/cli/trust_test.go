@@ -187,3 +187,15 @@ func TestPackVerifyWrongKeySaysSo(t *testing.T) {
 		t.Errorf("pack verify tried the keyless path on key-signed attestations:\n%s", r.errText())
 	}
 }
+
+// gate, like verify, takes a --bundle file that holds no evidence at all
+// as bad input (exit 2), naming it.
+func TestGateBundleWithNoEvidence(t *testing.T) {
+	t.Parallel()
+	w := newGateWorld(t)
+	for name, content := range map[string]string{"empty.json": "", "notes.json": `{"hello":"world"}`} {
+		f := writeFile(t, w.dir, name, content)
+		r, _ := w.gate(append(w.standard(), "--bundle", f)...)
+		expect(t, r, 2, "--bundle "+f, "holds no evidence")
+	}
+}

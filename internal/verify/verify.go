@@ -12,6 +12,7 @@ import (
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 
+	"github.com/relproof/relproof/internal/report/safe"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify/slsagen"
 )
@@ -96,7 +97,9 @@ func Verify(s *subject.Subject, entries []Entry, p Policy) (*Result, error) {
 	for _, e := range entries {
 		a, err := verifyEntry(e, digests, p, check)
 		if err != nil {
-			res.Rejected = append(res.Rejected, Rejection{Source: e.Source, Reason: err.Error(), Err: err})
+			// One printable line: a reason may quote what a certificate or a
+			// library said about evidence from outside.
+			res.Rejected = append(res.Rejected, Rejection{Source: e.Source, Reason: safe.Text(err.Error()), Err: err})
 			continue
 		}
 		res.Verified = append(res.Verified, *a)
