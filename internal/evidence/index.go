@@ -35,7 +35,7 @@ ol.chain li+li::before{content:"→ ";color:#57606a}
 </head>
 <body>
 <p class="verdict {{.Manifest.Decision}}" id="verdict">{{.Decision.Verdict}} · {{.Manifest.Environment}}</p>
-<p id="digest">Digest <code>{{.Manifest.Digest}}</code><br>Subject <code>{{.Manifest.Subject}}</code><br>Decided {{.Time}} · decision <code>{{.Manifest.DecisionDigest}}</code> · policy <code>{{.Decision.PolicyDigest}}</code></p>
+<p id="digest">Digest <code>{{.Manifest.Digest}}</code><br>Subject <code>{{.Manifest.Subject}}</code><br>Decided {{.Time}} · decision <code>{{.Manifest.DecisionDigest}}</code> · policy <code>{{.Decision.PolicyDigest}}</code>{{if .Decision.PolicySource}} from <code>{{.Decision.PolicySource}}</code>{{end}}</p>
 {{if .Decision.BreakGlass}}<p class="verdict deny">Break-glass deployment: {{.Decision.Justification}}</p>{{end}}
 <h2>The chain</h2>
 <ol class="chain">{{range .Chain}}<li class="{{.Status}}">{{.Label}}: {{.Status}}</li>{{end}}</ol>
