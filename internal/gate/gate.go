@@ -69,6 +69,7 @@ func Evaluate(in Input) *Decision {
 	// count, however well signed: the signature binds the statement to the
 	// subject, the content says what was scanned.
 	var counted []verify.Attestation
+	in.Rejected = append([]Rejected(nil), in.Rejected...) // the caller's slice stays as it was
 	for _, a := range in.Verified {
 		if other := contentDigest(a); other != "" && other != e.digest {
 			in.Rejected = append(in.Rejected, Rejected{Source: a.Source, Type: TypeOf(a),
