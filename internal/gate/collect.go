@@ -20,6 +20,9 @@ import (
 type SignerPolicy struct {
 	Signer policy.Signer
 	Verify verify.Policy
+	// Anyone is the one policy of an environment that lists no signers:
+	// any valid keyless signature counts, for every kind.
+	Anyone bool
 }
 
 // Signers turns the environment's signers into verification policies. A
@@ -27,7 +30,7 @@ type SignerPolicy struct {
 // kind (the decision warns about it).
 func Signers(e *policy.Environment, tr root.TrustedMaterial) []SignerPolicy {
 	if len(e.Signers) == 0 {
-		return []SignerPolicy{{Verify: verify.Policy{TrustedRoot: tr, IgnoreIdentityUnsafe: true}}}
+		return []SignerPolicy{{Verify: verify.Policy{TrustedRoot: tr, IgnoreIdentityUnsafe: true}, Anyone: true}}
 	}
 	ps := make([]SignerPolicy, 0, len(e.Signers))
 	for _, s := range e.Signers {
@@ -41,9 +44,9 @@ func Signers(e *policy.Environment, tr root.TrustedMaterial) []SignerPolicy {
 }
 
 // anyone reports whether the signers are the open list of a policy that
-// names none.
+// names none. (A listed signer with no kinds may sign nothing.)
 func anyone(signers []SignerPolicy) bool {
-	return len(signers) == 1 && signers[0].Signer.Kinds == nil && signers[0].Verify.IgnoreIdentityUnsafe
+	return len(signers) == 1 && signers[0].Anyone
 }
 
 // SortEvidence verifies each entry for the subject and decides whether it

@@ -57,3 +57,17 @@ environments:
 		}
 	}
 }
+
+// A signer made in code without kinds may sign nothing: it never turns the
+// environment into one that lists no signers (where anyone counts).
+func TestSignerWithoutKindsSignsNothing(t *testing.T) {
+	t.Parallel()
+	env := &policy.Environment{Name: "production", Signers: []policy.Signer{{Issuer: "https://token.actions.githubusercontent.com", Identity: "x"}}}
+	ps := Signers(env, nil)
+	if anyone(ps) {
+		t.Fatal("a listed signer without kinds made the environment accept anyone")
+	}
+	if open := Signers(&policy.Environment{Name: "dev"}, nil); !anyone(open) {
+		t.Error("an environment that lists no signers is not the open one")
+	}
+}
