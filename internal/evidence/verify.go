@@ -281,7 +281,7 @@ func verifyOne(release subject.Digest, e verify.Entry, policies []verify.Policy)
 	// A key-signed bundle is tried only with the keys, a certificate-signed
 	// one only with the trusted root: the other way could only say
 	// something beside the point.
-	keyless, hint := signedBy(e)
+	keyless, hint := e.SignedWith()
 	var why []string
 	tried := 0
 	for _, p := range policies {
@@ -305,32 +305,13 @@ func verifyOne(release subject.Digest, e verify.Entry, policies []verify.Policy)
 	}
 	switch {
 	case !keyless && hint != "" && (tried == 0 || otherKey):
-		return nil, fmt.Sprintf("signed by key %s, which is neither --key nor an --attestation-key", hint)
+		return nil, fmt.Sprintf("names key %s as its signer, which is neither --key nor an --attestation-key", hint)
 	case tried == 0 && keyless:
 		return nil, "signed with a certificate, and no trusted root was given to verify it"
 	case tried == 0:
 		return nil, "signed with a key, and no --key or --attestation-key was given"
 	}
 	return nil, strings.Join(why, "; ")
-}
-
-// signedBy says whether an entry is certificate-signed, and the key hint of
-// a key-signed one.
-func signedBy(e verify.Entry) (keyless bool, hint string) {
-	if e.Bundle == nil {
-		return false, ""
-	}
-	vc, err := e.Bundle.VerificationContent()
-	if err != nil {
-		return false, ""
-	}
-	if vc.Certificate() != nil {
-		return true, ""
-	}
-	if pk := vc.PublicKey(); pk != nil {
-		return false, pk.Hint()
-	}
-	return false, ""
 }
 
 func checkSignature(m *Manifest, sums map[string]fileSum, p verify.Policy) []string {

@@ -90,7 +90,7 @@ func sortEntry(subj *subject.Subject, e verify.Entry, signers []SignerPolicy, tr
 		return a, nil
 	}
 	var reasons []string
-	keyless := hasCertificate(e)
+	keyless, hint := e.SignedWith()
 	// Certificate-signed: verify once against the trusted root, then hold
 	// the certificate to each keyless signer.
 	if keyless && tr != nil {
@@ -162,8 +162,9 @@ func sortEntry(subj *subject.Subject, e verify.Entry, signers []SignerPolicy, tr
 			return nil, reject(r)
 		}
 	}
-	if hint := keyHint(e); hint != "" {
-		return nil, reject(fmt.Sprintf("signed by key %s, which the policy's signers do not list", hint))
+	if hint != "" {
+		// The hint is the bundle's own claim: nothing verified it.
+		return nil, reject(fmt.Sprintf("names key %s as its signer, which the policy's signers do not list", hint))
 	}
 	if len(reasons) > 0 {
 		return nil, reject(reasons[0])
@@ -270,27 +271,6 @@ func kindList(kinds []policy.EvidenceKind) string {
 		s[i] = string(k)
 	}
 	return strings.Join(s, ", ")
-}
-
-// hasCertificate reports whether an entry is signed with a certificate.
-func hasCertificate(e verify.Entry) bool {
-	if e.Bundle == nil {
-		return false
-	}
-	vc, err := e.Bundle.VerificationContent()
-	return err == nil && vc.Certificate() != nil
-}
-
-// keyHint is the key hint a key-signed bundle carries, "" when none.
-func keyHint(e verify.Entry) string {
-	if e.Bundle == nil {
-		return ""
-	}
-	vc, err := e.Bundle.VerificationContent()
-	if err != nil || vc.Certificate() != nil || vc.PublicKey() == nil {
-		return ""
-	}
-	return vc.PublicKey().Hint()
 }
 
 // peekType reads an entry's evidence class without trusting it, to say

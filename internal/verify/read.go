@@ -383,6 +383,38 @@ func cosignKeylessBundle(envelope []byte, certPEM, rekorBundle string) (*bundle.
 	return bundle.NewBundle(pb)
 }
 
+// SignedWith says what an entry claims to be signed with, before anything
+// is verified: a certificate, or a key named by its hint. A hint that is not
+// the base64 key id relproof and cosign write is not repeated ("").
+func (e Entry) SignedWith() (certificate bool, keyHint string) {
+	if e.Bundle == nil {
+		return false, ""
+	}
+	vc, err := e.Bundle.VerificationContent()
+	if err != nil {
+		return false, ""
+	}
+	if vc.Certificate() != nil {
+		return true, ""
+	}
+	if pk := vc.PublicKey(); pk != nil && wellFormedHint(pk.Hint()) {
+		return false, pk.Hint()
+	}
+	return false, ""
+}
+
+func wellFormedHint(h string) bool {
+	if h == "" || len(h) > 100 {
+		return false
+	}
+	for _, c := range h {
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // SameSignature reports a key that two entries share when they carry the
 // same DSSE payload and signatures (one attestation stored two ways, say
 // as a referrer and in cosign's layout); "" when there is none.

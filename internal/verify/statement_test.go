@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -171,5 +172,27 @@ func TestStatementTypeCosignEntry(t *testing.T) {
 	res, err := Verify(&subject.Subject{Digest: d}, []Entry{e}, Policy{Key: s.Public()})
 	if err == nil || len(res.Rejected) != 1 || !strings.Contains(res.Rejected[0].Reason, `found _type "https://example.com/Statement/v1"`) {
 		t.Fatalf("Verify = %+v, %v; want the _type rejected", res, err)
+	}
+}
+
+// What a bundle claims about its key is repeated only when it has the shape
+// of a key id: a hint with a line break or markup is not.
+func TestSignedWithHint(t *testing.T) {
+	t.Parallel()
+	bundle := func(hint string) Entry {
+		doc := `{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":` + strconv.Quote(hint) + `}},"messageSignature":{"messageDigest":{"algorithm":"SHA2_256","digest":"q83vEjRWeJA="},"signature":"AAAA"}}`
+		e, err := ReadBundles("b.json", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e[0]
+	}
+	if cert, hint := bundle("TLMsSDfG3ajPsWge+z/vX5T/zluXnmvbkTkwLIV68Tk=").SignedWith(); cert || hint != "TLMsSDfG3ajPsWge+z/vX5T/zluXnmvbkTkwLIV68Tk=" {
+		t.Errorf("a key id hint: %v %q", cert, hint)
+	}
+	for _, h := range []string{"k\n::error::x", "<!--x-->", strings.Repeat("A", 200)} {
+		if _, hint := bundle(h).SignedWith(); hint != "" {
+			t.Errorf("hint %q repeated as %q", h, hint)
+		}
 	}
 }
