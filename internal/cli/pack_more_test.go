@@ -101,6 +101,13 @@ func TestPackBuildRefusesUnsignedDecisions(t *testing.T) {
 	}
 	expect(t, build(edited), 1, "is not the decision", "signed")
 
+	// The genuine decision with a field the signature does not cover.
+	padded := writeFile(t, w.dir, "padded.json", strings.Replace(readFile(t, w.decision), "{", `{"note":"<img src=x onerror=alert(1)>",`, 1))
+	if err := os.WriteFile(padded+".sigstore.json", []byte(readFile(t, w.decision+".sigstore.json")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, build(padded), 1, "holds more than the decision", `unknown field "note"`)
+
 	expect(t, build(w.signDecision(&genuine, w.approverKey)), 1, "but not decision")
 
 	empty := genuine

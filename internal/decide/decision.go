@@ -66,6 +66,13 @@ func VerifyDecision(s *subject.Subject, pol *policy.Policy, envName string, deci
 	if err := json.Unmarshal(decisionJSON, &file); err != nil {
 		return nil, fmt.Errorf("%w: the decision file is not a gate decision: %w", ErrInput, err)
 	}
+	// Whatever the file says beyond a decision's fields was not signed, and
+	// the file goes into packs whole: refuse it rather than carry it.
+	strict := json.NewDecoder(bytes.NewReader(decisionJSON))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(new(gate.Decision)); err != nil {
+		return nil, fmt.Errorf("%w: the decision file holds more than the decision %s signed: %v", ErrDecisionNotSigned, source, err)
+	}
 	if !sameJSON(d, file) {
 		return nil, fmt.Errorf("%w: the decision file is not the decision %s signed", ErrDecisionNotSigned, source)
 	}
