@@ -60,7 +60,7 @@ func Decide(ctx context.Context, r Request) (*gate.Decision, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: rollback digest %q: %w", ErrInput, r.Rollback, err)
 		}
-		rollback = RollbackSubject(r.Subject, d)
+		rollback = rollbackSubject(r.Subject, d)
 	}
 	entries, err := Gather(ctx, r.Subject, r.Sources...)
 	if err != nil {
@@ -93,10 +93,10 @@ func Decide(ctx context.Context, r Request) (*gate.Decision, error) {
 	return d, nil
 }
 
-// RollbackSubject is the rollback digest as a subject: in the same
+// rollbackSubject is the rollback digest as a subject: in the same
 // repository as the subject when it is an image, so its referrers are read
 // from there.
-func RollbackSubject(s *subject.Subject, d subject.Digest) *subject.Subject {
+func rollbackSubject(s *subject.Subject, d subject.Digest) *subject.Subject {
 	if ref, ok := s.OCIReference(); ok {
 		return &subject.Subject{Kind: subject.KindOCI, Name: s.Name, Digest: d, Input: "oci://" + ref.Context().Digest(d.String()).String()}
 	}
