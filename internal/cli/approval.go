@@ -108,8 +108,9 @@ be known (a first deployment, a range GitHub lists only in part, a commit or
 co-author GitHub matches to no account), the predicate says why, and under
 --prevent-self-review no approval counts.
 
-When the digest is approved, the predicate is written to --out (what
-` + "`relproof gate --approvals`" + ` reads) and the signed bundle to --bundle-out.
+When the digest is approved, the predicate is written to --out (for the
+evidence pack's approval page) and the signed bundle to --bundle-out (what
+` + "`relproof gate --approvals`" + ` reads: the gate counts only a signed approval).
 Otherwise nothing is written (an earlier file at --out or --bundle-out is
 removed, so that no stale approval can be read) and the command exits 1,
 listing why each review does not count.

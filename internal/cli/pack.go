@@ -75,9 +75,10 @@ renamed into place. MANIFEST.sigstore.json is signed with --key or keyless.
 
 ` + signingHelp + `
 
-Exit 0 built, 2 bad input.`,
+Exit 0 built, 1 the decision is not signed as the policy requires, 2 bad input.`,
 		Example: `  relproof pack build app.bin --environment production --decision decision.json \
-    --bundles-dir evidence --approvals approval.json --key release.key --out release-evidence`,
+    --policy .github/relproof/policy.yaml --bundles-dir evidence --approvals approval.json \
+    --key release.key --out release-evidence`,
 		Args: exactArgs(1, "one SUBJECT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPackBuild(cmd.Context(), cmd.OutOrStdout(), env, g, o, args[0])
