@@ -34,7 +34,11 @@ type Request struct {
 	// rollback digest alike.
 	Sources []Source
 	// Rollback is the digest to roll back to ("" when none is given).
-	Rollback         string
+	Rollback string
+	// FirstRelease says the environment has no earlier successful
+	// deployment to roll back to (from GitHub's deployments); it excludes
+	// Rollback.
+	FirstRelease     bool
 	BreakGlass       bool
 	Justification    string
 	PendingApprovals bool
@@ -62,6 +66,9 @@ func Decide(ctx context.Context, r Request) (*gate.Decision, error) {
 		}
 		rollback = rollbackSubject(r.Subject, d)
 	}
+	if r.FirstRelease && rollback != nil {
+		return nil, fmt.Errorf("%w: a first release has no rollback digest, and %s was given", ErrInput, r.Rollback)
+	}
 	entries, err := Gather(ctx, r.Subject, r.Sources...)
 	if err != nil {
 		return nil, err
@@ -78,6 +85,7 @@ func Decide(ctx context.Context, r Request) (*gate.Decision, error) {
 		BreakGlass:       r.BreakGlass,
 		Justification:    r.Justification,
 		PendingApprovals: r.PendingApprovals,
+		FirstRelease:     r.FirstRelease,
 		RunID:            r.RunID,
 		Now:              r.Now,
 	}

@@ -192,6 +192,12 @@ func TestEveryCheck(t *testing.T) {
 			"required-sbom", Fail, "the SBOM itself says it is about " + previousDigest.String()},
 		{"a GPL package", func(in *Input) { replace(in, "sbom", sbomEvidence(t, "GPL-3.0-only")) }, "rule:no-gpl3", Fail, "GPL-3.0-only packages are not allowed"},
 		{"no rollback digest", func(in *Input) { in.Rollback = nil }, "rollback", Fail, "the policy requires one"},
+		{"a first release the policy does not let through", func(in *Input) {
+			in.Rollback, in.FirstRelease, in.Environment.Rollback.AllowFirstRelease = nil, true, false
+		}, "rollback", Fail, "rollback.allowFirstRelease"},
+		{"a first release the policy lets through", func(in *Input) {
+			in.Rollback, in.FirstRelease, in.Environment.Rollback.AllowFirstRelease = nil, true, true
+		}, "rollback", Warn, "first release to production: GitHub has no earlier successful deployment"},
 		{"rollback to itself", func(in *Input) { in.Rollback.Digest = releaseDigest.String() }, "rollback", Fail, "the digest being deployed"},
 		{"rollback without provenance", func(in *Input) { in.Rollback.Verified, in.Rollback.Reason = false, "no evidence for it was found" }, "rollback", Fail, "has no provenance that verifies"},
 		{"break-glass without a justification", func(in *Input) { replace(in, "test"); in.BreakGlass = true }, "break-glass", Fail, "needs a justification"},

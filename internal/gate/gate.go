@@ -29,6 +29,10 @@ type Input struct {
 	// Rejected is the evidence that did not count, and why.
 	Rejected []Rejected
 	Rollback *Rollback
+	// FirstRelease says the environment has had no successful deployment of
+	// another digest (GitHub's deployments say so), so there is nothing to
+	// roll back to; only meaningful without Rollback.
+	FirstRelease bool
 	// BreakGlass asks to deploy despite failing checks, with Justification.
 	BreakGlass    bool
 	Justification string
@@ -489,6 +493,11 @@ func (e *evaluation) findings() {
 func (e *evaluation) rollback() {
 	rb := e.in.Rollback
 	switch {
+	case rb == nil && e.in.FirstRelease && e.env.Rollback.Required && !e.env.Rollback.AllowFirstRelease:
+		e.add(Check{Question: QRollback, ID: "rollback", Status: Fail, Message: fmt.Sprintf("first release to %s: no earlier successful deployment to roll back to, and the policy requires a rollback digest without allowing a first release", e.env.Name),
+			Fix: "set rollback.allowFirstRelease: true for the first release, or name the digest to roll back to (--rollback-digest)"})
+	case rb == nil && e.in.FirstRelease:
+		e.add(Check{Question: QRollback, ID: "rollback", Status: Warn, Message: fmt.Sprintf("first release to %s: GitHub has no earlier successful deployment to it, so there is nothing to roll back to", e.env.Name)})
 	case rb == nil && e.env.Rollback.Required:
 		e.add(Check{Question: QRollback, ID: "rollback", Status: Fail, Message: "no rollback digest, and the policy requires one",
 			Fix: "name the digest to roll back to (--rollback-digest; relproof deploy record finds the previous deployment's)"})

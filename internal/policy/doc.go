@@ -53,12 +53,20 @@
 //	builder.runnerEnvironment        any           any                github-hosted
 //	vulnerabilities.maxSeverity      critical      high               medium
 //	vulnerabilities.unknownAs        critical      critical           critical
-//	approvals.minimum                1             1                  1
+//	approvals.minimum                1             1                  1 (at most 1: see below)
 //	approvals.preventSelfReview      false         true               true
 //	approvals.tiedToEvidence         false         true               true
 //	rollback.required                false         false              true
+//	rollback.allowFirstRelease       true          true               false
 //	breakGlass.allowed               false         false              false
 //	breakGlass.requireJustification  true          true               true
+//
+// approvals.minimum is 0 or 1: GitHub lets a job into an environment when
+// one of its required reviewers approves, so one run records one approval
+// for an environment; a larger number could never be met and is refused.
+// rollback.allowFirstRelease lets the first release to an environment (no
+// earlier successful deployment to roll back to, as GitHub's deployments
+// say) through a required rollback, with a warning.
 //
 // strong has no defaults for what only the owner can know, so it requires
 // them to be listed: builder.ids, signers and source.repositories must not

@@ -171,6 +171,9 @@ func (p *parser) environment(name string, k, n *yaml.Node) *Environment {
 					if i, ok := r.integer(v, at("approvals.minimum"), 0, maxApprovals); ok {
 						e.Approvals.Minimum = i
 						set["approvals.minimum"] = true
+						if i > reachableApprovals {
+							r.errorf(v, at("approvals.minimum"), "%d approvals cannot be reached: GitHub lets a job into an environment as soon as one of its required reviewers approves, so a run records one approval for an environment, and relproof counts the approvals given for this environment only; use 1 (list several required reviewers for GitHub to choose from) or 0", i)
+						}
 					}
 				}},
 				{"preventSelfReview", p.setBool(&e.Approvals.PreventSelfReview, at("approvals.preventSelfReview"), set, "approvals.preventSelfReview")},
@@ -180,6 +183,7 @@ func (p *parser) environment(name string, k, n *yaml.Node) *Environment {
 		{"rollback", func(v *yaml.Node) {
 			r.fields(v, at("rollback"), []field{
 				{"required", p.setBool(&e.Rollback.Required, at("rollback.required"), set, "rollback.required")},
+				{"allowFirstRelease", p.setBool(&e.Rollback.AllowFirstRelease, at("rollback.allowFirstRelease"), set, "rollback.allowFirstRelease")},
 			})
 		}},
 		{"breakGlass", func(v *yaml.Node) {
@@ -221,6 +225,11 @@ func (p *parser) environment(name string, k, n *yaml.Node) *Environment {
 // maxApprovals bounds approvals.minimum: GitHub allows six required reviewers
 // per environment, each of which may be a team.
 const maxApprovals = 100
+
+// reachableApprovals is the most approvals one run can record for one
+// environment: GitHub lets the job in at the first required reviewer's
+// approval, and later reviewers are never asked.
+const reachableApprovals = 1
 
 func (p *parser) setBool(dst *bool, path string, set map[string]bool, name string) func(*yaml.Node) {
 	return func(v *yaml.Node) {

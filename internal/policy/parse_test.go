@@ -321,6 +321,14 @@ func TestParseErrors(t *testing.T) {
 			},
 		},
 		{
+			// GitHub lets the job in at the first reviewer's approval.
+			name:   "more approvals than GitHub can record",
+			policy: "\t\t\tdev: {approvals: {minimum: 2}}\n",
+			want: []string{
+				file + `:4:30: environments.dev.approvals.minimum: 2 approvals cannot be reached: GitHub lets a job into an environment as soon as one of its required reviewers approves, so a run records one approval for an environment, and relproof counts the approvals given for this environment only; use 1 (list several required reviewers for GitHub to choose from) or 0`,
+			},
+		},
+		{
 			name: "strong without what only the owner knows",
 			policy: `
 			production:

@@ -233,6 +233,10 @@ type RollbackPolicy struct {
 	// Required denies a deployment without a rollback digest that has
 	// passing provenance.
 	Required bool
+	// AllowFirstRelease lets the first release to the environment (GitHub
+	// has no earlier successful deployment of a digest to it, so there is
+	// nothing to roll back to) through a required rollback, with a warning.
+	AllowFirstRelease bool
 }
 
 // BreakGlassPolicy says whether an emergency deployment may bypass failing

@@ -14,6 +14,7 @@ type preset struct {
 	preventSelfReview    bool
 	tiedToEvidence       bool
 	rollbackRequired     bool
+	allowFirstRelease    bool
 	breakGlassAllowed    bool
 	requireJustification bool
 	// needs are fields the level requires the file to list, because no
@@ -29,6 +30,7 @@ var presets = map[Level]preset{
 		maxSeverity:          SeverityCritical,
 		unknownAs:            SeverityCritical,
 		approvals:            1,
+		allowFirstRelease:    true,
 		requireJustification: true,
 	},
 	LevelBetter: {
@@ -40,6 +42,7 @@ var presets = map[Level]preset{
 		approvals:            1,
 		preventSelfReview:    true,
 		tiedToEvidence:       true,
+		allowFirstRelease:    true,
 		requireJustification: true,
 	},
 	LevelStrong: {
@@ -80,6 +83,7 @@ func applyPreset(e *Environment, set map[string]bool) {
 	fill("approvals.preventSelfReview", func() { e.Approvals.PreventSelfReview = ps.preventSelfReview })
 	fill("approvals.tiedToEvidence", func() { e.Approvals.TiedToEvidence = ps.tiedToEvidence })
 	fill("rollback.required", func() { e.Rollback.Required = ps.rollbackRequired })
+	fill("rollback.allowFirstRelease", func() { e.Rollback.AllowFirstRelease = ps.allowFirstRelease })
 	fill("breakGlass.allowed", func() { e.BreakGlass.Allowed = ps.breakGlassAllowed })
 	fill("breakGlass.requireJustification", func() { e.BreakGlass.RequireJustification = ps.requireJustification })
 }

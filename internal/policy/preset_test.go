@@ -18,7 +18,7 @@ var allDefaults = []string{
 	"level", "subject.requireDigest", "require", "builder.runnerEnvironment",
 	"vulnerabilities.maxSeverity", "vulnerabilities.unknownAs",
 	"approvals.minimum", "approvals.preventSelfReview", "approvals.tiedToEvidence",
-	"rollback.required", "breakGlass.allowed", "breakGlass.requireJustification",
+	"rollback.required", "rollback.allowFirstRelease", "breakGlass.allowed", "breakGlass.requireJustification",
 }
 
 func TestPresets(t *testing.T) {
@@ -46,6 +46,7 @@ func TestPresets(t *testing.T) {
 				Require:         []AttestationType{AttestationProvenance},
 				Vulnerabilities: VulnerabilityPolicy{MaxSeverity: SeverityCritical, UnknownAs: SeverityCritical},
 				Approvals:       ApprovalPolicy{Minimum: 1},
+				Rollback:        RollbackPolicy{AllowFirstRelease: true},
 				BreakGlass:      BreakGlassPolicy{RequireJustification: true},
 				Defaults:        allDefaults,
 			},
@@ -60,6 +61,7 @@ func TestPresets(t *testing.T) {
 				Require:         []AttestationType{AttestationProvenance},
 				Vulnerabilities: VulnerabilityPolicy{MaxSeverity: SeverityCritical, UnknownAs: SeverityCritical},
 				Approvals:       ApprovalPolicy{Minimum: 1},
+				Rollback:        RollbackPolicy{AllowFirstRelease: true},
 				BreakGlass:      BreakGlassPolicy{RequireJustification: true},
 				Defaults:        allDefaults[1:],
 			},
@@ -75,6 +77,7 @@ func TestPresets(t *testing.T) {
 				Require:         []AttestationType{AttestationProvenance, AttestationSBOM},
 				Vulnerabilities: VulnerabilityPolicy{MaxSeverity: SeverityHigh, UnknownAs: SeverityCritical},
 				Approvals:       ApprovalPolicy{Minimum: 1, PreventSelfReview: true, TiedToEvidence: true},
+				Rollback:        RollbackPolicy{AllowFirstRelease: true},
 				BreakGlass:      BreakGlassPolicy{RequireJustification: true},
 				Defaults:        allDefaults[1:],
 			},
@@ -111,8 +114,8 @@ func TestPresets(t *testing.T) {
 					runnerEnvironment: any
 				require: [provenance]
 				vulnerabilities: {maxSeverity: critical, unknownAs: medium}
-				approvals: {minimum: 2, preventSelfReview: false, tiedToEvidence: false}
-				rollback: {required: false}
+				approvals: {minimum: 1, preventSelfReview: false, tiedToEvidence: false}
+				rollback: {required: false, allowFirstRelease: false}
 				breakGlass: {allowed: true, requireJustification: false}
 `,
 			want: Environment{
@@ -126,7 +129,7 @@ func TestPresets(t *testing.T) {
 				Signers:         []Signer{strongSigner},
 				Require:         []AttestationType{AttestationProvenance},
 				Vulnerabilities: VulnerabilityPolicy{MaxSeverity: SeverityCritical, UnknownAs: SeverityMedium},
-				Approvals:       ApprovalPolicy{Minimum: 2},
+				Approvals:       ApprovalPolicy{Minimum: 1},
 				BreakGlass:      BreakGlassPolicy{Allowed: true},
 			},
 		},
@@ -141,12 +144,13 @@ func TestPresets(t *testing.T) {
 				Require:         []AttestationType{},
 				Vulnerabilities: VulnerabilityPolicy{MaxSeverity: SeverityHigh, UnknownAs: SeverityCritical},
 				Approvals:       ApprovalPolicy{Minimum: 0, PreventSelfReview: true, TiedToEvidence: true},
+				Rollback:        RollbackPolicy{AllowFirstRelease: true},
 				BreakGlass:      BreakGlassPolicy{RequireJustification: true},
 				Defaults: []string{
 					"subject.requireDigest", "builder.runnerEnvironment",
 					"vulnerabilities.maxSeverity", "vulnerabilities.unknownAs",
 					"approvals.preventSelfReview", "approvals.tiedToEvidence",
-					"rollback.required", "breakGlass.allowed", "breakGlass.requireJustification",
+					"rollback.required", "rollback.allowFirstRelease", "breakGlass.allowed", "breakGlass.requireJustification",
 				},
 			},
 		},
