@@ -39,15 +39,18 @@ type gateOptions struct {
 	expectedPolicy string
 	runID          int64
 	rollbackDigest string
-	breakGlass     string
-	decisionOut    string
-	summaryOut     string
-	trustedRoot    string
-	fromGitHub     bool
-	checkRun       bool
-	pending        bool
-	gh             githubFlags
-	signing        signingOptions
+	// rollbackFromDeployments takes the rollback digest from the
+	// environment's previous successful deployment on GitHub.
+	rollbackFromDeployments bool
+	breakGlass              string
+	decisionOut             string
+	summaryOut              string
+	trustedRoot             string
+	fromGitHub              bool
+	checkRun                bool
+	pending                 bool
+	gh                      githubFlags
+	signing                 signingOptions
 }
 
 func newGateCmd(env *Env, g *globalOptions) *cobra.Command {
@@ -84,6 +87,13 @@ reviews count is recomputed under the policy (after the digest was shown,
 distinct reviewers, nobody who authored, committed, pushed or re-ran the
 change when self-review is prevented). An unsigned record is refused.
 
+--rollback-from-deployments takes the rollback digest from GitHub: the
+environment's most recent successful deployment of another digest (what
+` + "`relproof deploy record`" + ` leaves). When there is none, this is the first
+release to the environment: the rollback check warns where the policy allows
+it (rollback.allowFirstRelease) and fails where it requires a rollback digest
+and does not.
+
 --break-glass JUSTIFICATION deploys despite failing checks where the policy
 allows it: recorded as such, every failing check still listed.
 
@@ -114,6 +124,7 @@ Exit 0 allow (or pending), 1 deny, 2 bad input (an invalid policy included).`,
 	f.Int64Var(&o.runID, "run-id", 0, "the workflow run being gated: approvals recorded in another run do not count (default: GITHUB_RUN_ID in GitHub Actions)")
 	f.StringVar(&o.approvals, "approvals", "", "the signed approval attestation (approval.sigstore.json from relproof approval record --bundle-out)")
 	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to; its provenance must verify")
+	f.BoolVar(&o.rollbackFromDeployments, "rollback-from-deployments", false, "take the rollback digest from the environment's most recent successful deployment of another digest (GitHub's deployments, as relproof deploy record makes them); none means a first release, which the policy's rollback.allowFirstRelease decides")
 	f.StringVar(&o.breakGlass, "break-glass", "", "deploy despite failing checks, with this justification, where the policy allows it")
 	f.StringVar(&o.decisionOut, "decision-out", "", "write the decision (JSON) here; with --key or --keyless also FILE.sigstore.json, signed")
 	f.StringVar(&o.summaryOut, "summary-out", "", "write the Markdown summary here (a check run or $GITHUB_STEP_SUMMARY)")
@@ -128,6 +139,7 @@ Exit 0 allow (or pending), 1 deny, 2 bad input (an invalid policy included).`,
 	_ = cmd.MarkFlagRequired("environment")
 	_ = cmd.MarkFlagRequired("policy")
 	cmd.MarkFlagsMutuallyExclusive("pending-approvals", "break-glass")
+	cmd.MarkFlagsMutuallyExclusive("rollback-digest", "rollback-from-deployments")
 	return cmd
 }
 
@@ -184,6 +196,22 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 			return githubEntries(ctx, env, &o.gh, s.Digest.String())
 		}))
 	}
+	rollback, firstRelease := o.rollbackDigest, false
+	if o.rollbackFromDeployments {
+		c, repo, err := githubClient(ctx, env, &o.gh)
+		if err != nil {
+			return err
+		}
+		prev, err := c.RollbackTarget(ctx, repo, o.environment, subj.Digest.String())
+		if err != nil {
+			return fmt.Errorf("--rollback-from-deployments: %w", err)
+		}
+		if prev == nil {
+			firstRelease = true
+		} else {
+			rollback = prev.Digest
+		}
+	}
 	runID := o.runID
 	if runID == 0 && env.Getenv("GITHUB_ACTIONS") == "true" {
 		if v := env.Getenv("GITHUB_RUN_ID"); v != "" {
@@ -199,7 +227,8 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		Environment:      o.environment,
 		TrustedRoot:      tr,
 		Sources:          sources,
-		Rollback:         o.rollbackDigest,
+		Rollback:         rollback,
+		FirstRelease:     firstRelease,
 		BreakGlass:       o.breakGlass != "",
 		Justification:    o.breakGlass,
 		PendingApprovals: o.pending,

@@ -524,3 +524,65 @@ func TestGatePendingApprovals(t *testing.T) {
 	}
 	expect(t, run(t, w.env, "gate", w.artifact, "--environment", "production", "--policy", w.policy, "--pending-approvals", "--break-glass", "x"), 2, "pending-approvals", "break-glass")
 }
+
+// TestGateRollbackFromDeployments: the rollback digest comes from the
+// environment's last successful deployment on GitHub; with none, it is a
+// first release, which only a policy that allows one lets through.
+func TestGateRollbackFromDeployments(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name        string
+		deployments func(w *gateWorld, s *fakegithub.State, rel *fakegithub.Release)
+		policy      func(string) string
+		exit        int
+		status      gate.Status
+		says        string
+	}{
+		{"the previous deployment's digest, whose provenance verifies", func(w *gateWorld, s *fakegithub.State, rel *fakegithub.Release) {
+			rel.PrevDeployment.Payload = json.RawMessage(fmt.Sprintf(`{"digest":%q}`, w.rollbackWithProvenance()))
+		}, nil, 0, gate.Pass, "rollback to sha256:" + sha256Hex("the previous release")},
+		{"the previous deployment's digest has no provenance", nil, nil, 1, gate.Fail, "has no provenance that verifies"},
+		{"a first release where the policy requires a rollback", func(w *gateWorld, s *fakegithub.State, rel *fakegithub.Release) {
+			s.Repo("octo-org/octo-repo").Deployments = nil
+		}, nil, 1, gate.Fail, "first release to production: no earlier successful deployment to roll back to"},
+		{"a first release the policy allows", func(w *gateWorld, s *fakegithub.State, rel *fakegithub.Release) {
+			s.Repo("octo-org/octo-repo").Deployments = nil
+		}, func(p string) string {
+			return strings.Replace(p, "    breakGlass:\n", "    rollback:\n      allowFirstRelease: true\n    breakGlass:\n", 1)
+		}, 0, gate.Warn, "first release to production"},
+		{"a failed deployment is not one to roll back to", func(w *gateWorld, s *fakegithub.State, rel *fakegithub.Release) {
+			rel.PrevDeployment.Statuses = append(rel.PrevDeployment.Statuses, &fakegithub.DeploymentStatus{ID: s.ID(), State: "failure", CreatedAt: fixedNow})
+		}, nil, 1, gate.Fail, "first release to production"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newGateWorld(t)
+			f, srv := fakegithub.Start(t, fakegithub.WithToken(ghToken), fakegithub.WithClock(func() time.Time { return fixedNow }))
+			f.Update(func(s *fakegithub.State) {
+				rel := fakegithub.Scenario(s, fixedNow)
+				if tc.deployments != nil {
+					tc.deployments(w, s, rel)
+				}
+			})
+			if tc.policy != nil {
+				writeFile(t, w.dir, "policy.yaml", tc.policy(gatePolicy))
+			}
+			w.env.Getenv = withVars(w.env.Getenv, map[string]string{
+				GitHubAPIURLEnv: srv.URL, GitHubTokenEnv: ghToken, GitHubRepositoryEnv: "octo-org/octo-repo", GitHubTimeoutEnv: "10s",
+			})
+			r, d := w.gate("--approvals", w.approvals(nil, "alice"), "--rollback-from-deployments")
+			c, ok := checkStatus(d, "rollback")
+			if r.code != tc.exit || !ok || c.Status != tc.status || !strings.Contains(c.Message, tc.says) {
+				t.Fatalf("exit %d, rollback check %+v; want exit %d, %s saying %q\n%v", r.code, c, tc.exit, tc.status, tc.says, r.err)
+			}
+		})
+	}
+	t.Run("not with --rollback-digest", func(t *testing.T) {
+		t.Parallel()
+		w := newGateWorld(t)
+		r, _ := w.gate("--rollback-from-deployments", "--rollback-digest", w.rollbackWithProvenance())
+		if r.code != 2 || !strings.Contains(r.err.Error(), "rollback-digest") {
+			t.Errorf("both rollback flags: exit %d, %v; want 2 naming them", r.code, r.err)
+		}
+	})
+}

@@ -92,16 +92,27 @@ type PreviousDeployment struct {
 // failure or error ("inactive" is what a later success makes of it). It
 // returns nil when there is none.
 func (c *Client) PreviousSuccessfulDeployment(ctx context.Context, repo Repo, env string, exclude int64) (*PreviousDeployment, error) {
+	return c.lastSuccessful(ctx, repo, env, func(id int64, _ string) bool { return id != exclude })
+}
+
+// RollbackTarget finds the digest to roll back to when digest is deployed
+// to env: the environment's most recent successful deployment (as
+// PreviousSuccessfulDeployment reads them) of another digest. It returns
+// nil when there is none: the first release to the environment.
+func (c *Client) RollbackTarget(ctx context.Context, repo Repo, env, digest string) (*PreviousDeployment, error) {
+	return c.lastSuccessful(ctx, repo, env, func(_ int64, d string) bool { return d != digest })
+}
+
+// lastSuccessful is the newest successful deployment to env with a digest
+// in its payload that keep accepts.
+func (c *Client) lastSuccessful(ctx context.Context, repo Repo, env string, keep func(id int64, digest string) bool) (*PreviousDeployment, error) {
 	deps, err := c.listDeployments(ctx, repo, env, "")
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range deps {
-		if d.GetID() == exclude {
-			continue
-		}
 		p := payloadOf(d.Payload)
-		if p.Digest == "" {
+		if p.Digest == "" || !keep(d.GetID(), p.Digest) {
 			continue
 		}
 		statuses, err := c.deploymentStatuses(ctx, repo, d.GetID())

@@ -154,6 +154,17 @@ func TestDeployments(t *testing.T) {
 	if err != nil || none != nil {
 		t.Errorf("no deployments: %+v, %v", none, err)
 	}
+	// Deploying the digest again rolls back to the one before it, not to
+	// itself; deploying another rolls back to the newest.
+	if rb, err := c.RollbackTarget(ctx, octo, "production", digest); err != nil || rb == nil || rb.Digest != rel.PrevDigest {
+		t.Errorf("rollback target when %s is deployed again = %+v, %v; want %s", digest, rb, err, rel.PrevDigest)
+	}
+	if rb, err := c.RollbackTarget(ctx, octo, "production", "sha256:"+strings.Repeat("cd", 32)); err != nil || rb == nil || rb.Digest != digest {
+		t.Errorf("rollback target for a new digest = %+v, %v; want %s", rb, err, digest)
+	}
+	if rb, err := c.RollbackTarget(ctx, octo, "staging", digest); err != nil || rb != nil {
+		t.Errorf("rollback target of a first release = %+v, %v; want none", rb, err)
+	}
 }
 
 func TestPayloadOf(t *testing.T) {
