@@ -71,6 +71,9 @@ type Decision struct {
 	Digest       string `json:"digest"`
 	Environment  string `json:"environment"`
 	PolicyDigest string `json:"policyDigest"`
+	// Source is where the release came from, read from the verified
+	// provenance the decision counted (SourceOf); absent when none counted.
+	Source *Source `json:"source,omitempty"`
 	// PolicySource says where the policy was read from (a repository, ref
 	// and path the deploying commit cannot change), as the caller says it.
 	PolicySource   string     `json:"policySource,omitempty"`

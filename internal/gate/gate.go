@@ -106,6 +106,7 @@ func Evaluate(in Input) *Decision {
 		}
 		d.Evidence = append(d.Evidence, ev)
 	}
+	d.Source = SourceOf(in.Verified)
 	e.d = d
 	e.digestChecks()
 	e.sourceChecks()
