@@ -35,12 +35,13 @@ func Markdown(d *gate.Decision) string {
 	case d.IsPending():
 		verdict = "⏳ **awaiting approval** of"
 	}
-	fmt.Fprintf(&b, "%s `%s` → **%s**\n\n", verdict, d.Digest, escape(d.Environment))
+	fmt.Fprintf(&b, "%s `%s` → **%s**\n\n", verdict, safe.Code(d.Digest), escape(d.Environment))
 	source := ""
 	if d.PolicySource != "" {
 		source = " from " + escape(d.PolicySource)
 	}
-	fmt.Fprintf(&b, "Subject `%s` · policy `%s`%s · %s\n\n", d.Subject, d.PolicyDigest, source, d.Time.UTC().Format("2006-01-02 15:04:05Z"))
+	fmt.Fprintf(&b, "Subject `%s` · policy `%s`%s · %s\n\n", safe.Code(d.Subject), safe.Code(d.PolicyDigest), source, d.Time.UTC().Format("2006-01-02 15:04:05Z"))
+	b.WriteString(sourceLine(d.Source))
 
 	b.WriteString("### The six questions\n\n| # | question | answer | checks |\n|---|---|---|---|\n")
 	for q := 1; q <= 6; q++ {
@@ -51,7 +52,7 @@ func Markdown(d *gate.Decision) string {
 				continue
 			}
 			if n++; n <= cellLimit {
-				ids = append(ids, icons[c.Status]+" "+c.ID)
+				ids = append(ids, icons[c.Status]+" "+escape(c.ID))
 			}
 		}
 		if n > cellLimit {
@@ -67,13 +68,15 @@ func Markdown(d *gate.Decision) string {
 				fmt.Fprintf(&b, "- … and %d more\n", len(failed)-listLimit)
 				break
 			}
-			fmt.Fprintf(&b, "- **%s** (question %d): %s", c.ID, c.Question, escape(c.Message))
+			fmt.Fprintf(&b, "- **%s** (question %d): %s", escape(c.ID), c.Question, escape(c.Message))
 			if c.Fix != "" {
 				fmt.Fprintf(&b, " — *%s*", escape(c.Fix))
 			}
 			b.WriteString("\n")
 		}
 	}
+
+	b.WriteString(everyCheck(d.Checks))
 
 	b.WriteString("\n### Evidence\n\n")
 	if len(d.Evidence) == 0 {
@@ -89,7 +92,7 @@ func Markdown(d *gate.Decision) string {
 			if !e.Time.IsZero() {
 				t = e.Time.UTC().Format("2006-01-02 15:04Z")
 			}
-			fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", e.Type, short(e.Digest), escape(e.Signer), t)
+			fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", escape(e.Type), safe.Code(short(e.Digest)), escape(e.Signer), t)
 		}
 	}
 
@@ -104,48 +107,59 @@ func Markdown(d *gate.Decision) string {
 	return out
 }
 
-// chainNodes are the chain's steps and the questions that colour them.
-var chainNodes = []struct {
-	id, label string
-	status    func(*gate.Decision) gate.Status
-}{
-	{"source", "Source change", q(gate.QSource)},
-	{"build", "Build and provenance", q(gate.QProvenance)},
-	{"artifact", "Artifact", q(gate.QDigest)},
-	{"attestations", "Tests and scans", worst(gate.QTestsScans, gate.QFindings)},
-	{"approval", "Approval", check("approvals")},
-	{"deploy", "Deploy", func(d *gate.Decision) gate.Status {
-		if d.IsPending() {
-			return gate.Warn
+// sourceLine says where the release came from, as the verified provenance
+// the decision counted says it, or that none says.
+func sourceLine(s *gate.Source) string {
+	if s == nil {
+		return "Source: no verified provenance says where this was built from.\n\n"
+	}
+	var parts []string
+	for _, f := range []struct{ name, value string }{{"Source", s.Repository}, {"ref", s.Ref}, {"commit", s.Commit}, {"builder", s.Builder}} {
+		if f.value != "" {
+			parts = append(parts, fmt.Sprintf("%s `%s`", f.name, safe.Code(f.value)))
 		}
-		if d.Allowed() {
-			if d.BreakGlass {
-				return gate.Warn
-			}
-			return gate.Pass
-		}
-		return gate.Fail
-	}},
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "Source: not named")
+	}
+	return fmt.Sprintf("%s (from the verified provenance `%s`)\n\n", strings.Join(parts, " · "), safe.Code(short(s.Provenance)))
 }
 
-// Mermaid draws the chain source → build → artifact → attestations →
-// approval → deploy, each node coloured by the status of what it stands for.
+// everyCheck lists every check with what it found, collapsed: the six
+// questions name the checks, this says what each one saw.
+func everyCheck(checks []gate.Check) string {
+	if len(checks) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n<details><summary>Every check and what it found (%d)</summary>\n\n", len(checks))
+	b.WriteString("| # | check | status | message |\n|---|---|---|---|\n")
+	for i, c := range checks {
+		if i == listLimit {
+			fmt.Fprintf(&b, "| … | and %d more | | |\n", len(checks)-listLimit)
+			break
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s %s | %s |\n", c.Question, escape(c.ID), icons[c.Status], c.Status, escape(c.Message))
+	}
+	b.WriteString("\n</details>\n")
+	return b.String()
+}
+
+// Mermaid draws the decision's chain (ChainOf) as a flowchart: every node,
+// coloured by its status, then every edge.
 func Mermaid(d *gate.Decision) string {
+	c := ChainOf(d)
 	var b strings.Builder
 	b.WriteString("```mermaid\nflowchart LR\n")
-	for i, n := range chainNodes {
-		label := n.label
-		switch n.id {
-		case "artifact":
-			label += "<br/>" + short(d.Digest)
-		case "deploy":
-			label += " to " + mermaidText(d.Environment) + "<br/>" + d.Decision
+	for _, n := range c.Nodes {
+		label := n.Label
+		if n.Detail != "" {
+			label += "<br/>" + safe.Mermaid(n.Detail)
 		}
-		st := n.status(d)
-		fmt.Fprintf(&b, "  %s[\"%s<br/>%s\"]:::%s\n", n.id, label, st, className(st))
-		if i > 0 {
-			fmt.Fprintf(&b, "  %s --> %s\n", chainNodes[i-1].id, n.id)
-		}
+		fmt.Fprintf(&b, "  %s[\"%s<br/>%s\"]:::%s\n", n.ID, label, n.Status, className(n.Status))
+	}
+	for _, e := range c.Edges {
+		fmt.Fprintf(&b, "  %s --> %s\n", e.From, e.To)
 	}
 	b.WriteString("  classDef pass fill:#dafbe1,stroke:#1a7f37,color:#0d3d1a\n")
 	b.WriteString("  classDef fail fill:#ffebe9,stroke:#cf222e,color:#5c0a0f\n")
@@ -153,36 +167,6 @@ func Mermaid(d *gate.Decision) string {
 	b.WriteString("  classDef na fill:#f6f8fa,stroke:#8c959f,color:#24292f\n")
 	b.WriteString("```\n")
 	return b.String()
-}
-
-func q(n int) func(*gate.Decision) gate.Status {
-	return func(d *gate.Decision) gate.Status { return d.QuestionStatus(n) }
-}
-
-func worst(qs ...int) func(*gate.Decision) gate.Status {
-	rank := map[gate.Status]int{gate.NotApplicable: 0, gate.Pass: 1, gate.Warn: 2, gate.Fail: 3}
-	return func(d *gate.Decision) gate.Status {
-		w := gate.NotApplicable
-		for _, n := range qs {
-			if s := d.QuestionStatus(n); rank[s] > rank[w] {
-				w = s
-			}
-		}
-		return w
-	}
-}
-
-// check is the status of the checks with this id (not-applicable if none).
-func check(id string) func(*gate.Decision) gate.Status {
-	return func(d *gate.Decision) gate.Status {
-		st := gate.NotApplicable
-		for _, c := range d.Checks {
-			if c.ID == id {
-				st = c.Status
-			}
-		}
-		return st
-	}
 }
 
 func className(s gate.Status) string {
@@ -204,8 +188,3 @@ func short(digest string) string {
 // escape keeps text from outside (messages quote evidence) from breaking
 // a Markdown line or table, or opening a link, an image or HTML.
 func escape(s string) string { return safe.Markdown(s) }
-
-// mermaidText keeps user text inside a quoted Mermaid label.
-func mermaidText(s string) string {
-	return strings.NewReplacer(`"`, "'", "[", "(", "]", ")", "<", "&lt;", ">", "&gt;").Replace(safe.Text(s))
-}

@@ -28,6 +28,11 @@ func decision(verdict string, checks ...gate.Check) *gate.Decision {
 		PolicyDigest: "sha256:" + strings.Repeat("cd", 32),
 		Time:         when,
 		Checks:       checks,
+		Source: &gate.Source{
+			Repository: "https://github.com/acme/app", Ref: "refs/heads/main", Commit: "0123456789abcdef0123456789abcdef01234567",
+			Builder: "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main", Provenance: "sha256:" + strings.Repeat("01", 32),
+		},
+		RollbackDigest: "sha256:" + strings.Repeat("ef", 32),
 		Evidence: []gate.Evidence{
 			{Type: "provenance", PredicateType: "https://slsa.dev/provenance/v1", Digest: "sha256:" + strings.Repeat("01", 32), Signer: "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main", Time: when.Add(-time.Hour)},
 			{Type: "test", PredicateType: "https://in-toto.io/attestation/test-result/v0.1", Digest: "sha256:" + strings.Repeat("02", 32), Signer: "key abc="},
@@ -126,8 +131,8 @@ func checkMermaid(t *testing.T, md string) {
 			t.Errorf("class %q used but not defined", c)
 		}
 	}
-	if len(nodes) != 6 || edges != 5 {
-		t.Errorf("chain has %d nodes and %d edges, want 6 and 5", len(nodes), edges)
+	if len(nodes) != 7 || edges != 6 {
+		t.Errorf("chain has %d nodes and %d edges, want 7 and 6", len(nodes), edges)
 	}
 }
 
@@ -156,4 +161,95 @@ func TestMermaidEscapesEnvironment(t *testing.T) {
 	d := decision("deny")
 	d.Environment = `prod"] --> x["evil`
 	checkMermaid(t, Markdown(d))
+}
+
+// Where the release came from is said near the top, from the decision's
+// verified provenance, and that nothing says it when no provenance counted.
+func TestMarkdownSourceNearTop(t *testing.T) {
+	t.Parallel()
+	got := Markdown(decision("allow", allPass...))
+	at, questions := strings.Index(got, "Source `https://github.com/acme/app` · ref `refs/heads/main` · commit `0123456789abcdef0123456789abcdef01234567`"), strings.Index(got, "### The six questions")
+	if at < 0 || at > questions {
+		t.Errorf("the source is not named before the six questions:\n%s", got)
+	}
+	d := decision("deny", allPass...)
+	d.Source = nil
+	if got := Markdown(d); !strings.Contains(got, "Source: no verified provenance says where this was built from.") {
+		t.Errorf("a decision without a source does not say so:\n%s", got)
+	}
+}
+
+// On allow, every check's message is in the summary, collapsed; text that
+// came from outside cannot close the block, open HTML or break the table.
+func TestMarkdownEveryCheckMessage(t *testing.T) {
+	t.Parallel()
+	checks := append([]gate.Check{}, allPass...)
+	checks = append(checks, gate.Check{Question: 5, ID: "rule:no|pipe", Status: gate.Pass, Message: "</details><img src=x onerror=alert(1)> | cell\n::error::pwned"})
+	got := Markdown(decision("allow", checks...))
+	open, end := strings.Index(got, "<details><summary>Every check and what it found (8)</summary>"), strings.Index(got, "</details>")
+	if open < 0 || end < open {
+		t.Fatalf("no collapsed list of the checks:\n%s", got)
+	}
+	block := got[open:end]
+	for _, c := range allPass {
+		if !strings.Contains(block, "| "+c.ID+" | ✅ pass | "+c.Message+" |") {
+			t.Errorf("check %s and its message %q are not listed:\n%s", c.ID, c.Message, block)
+		}
+	}
+	if !strings.Contains(block, `| rule:no\|pipe | ✅ pass | &lt;/details&gt;&lt;img src=x onerror=alert(1)&gt; \| cell ::error::pwned |`) {
+		t.Errorf("the outside text is not escaped on one row:\n%s", block)
+	}
+	if n := strings.Count(got, "</details>"); n != 1 {
+		t.Errorf("%d </details> in the summary, want the block's own", n)
+	}
+	if strings.Contains(got, "<img") || strings.Contains(got, "\n::error") {
+		t.Errorf("outside text is quoted raw:\n%s", got)
+	}
+}
+
+// The chain is source → build → artifact → evidence → approval →
+// deployment → rollback, and the flowchart draws ChainOf: the same nodes,
+// in the same order, joined one to the next.
+func TestMermaidDrawsTheChain(t *testing.T) {
+	t.Parallel()
+	want := []string{"source", "build", "artifact", "evidence", "approval", "deployment", "rollback"}
+	d := decision("allow", allPass...)
+	c := ChainOf(d)
+	var ids []string
+	for i, n := range c.Nodes {
+		ids = append(ids, n.ID)
+		if i > 0 && (c.Edges[i-1] != Edge{From: want[i-1], To: want[i]}) {
+			t.Errorf("edge %d = %+v, want %s --> %s", i-1, c.Edges[i-1], want[i-1], want[i])
+		}
+	}
+	if diff := cmp.Diff(want, ids); diff != "" {
+		t.Errorf("ChainOf nodes (-want +got):\n%s", diff)
+	}
+	node := regexp.MustCompile(`(?m)^  ([a-z]+)\["`)
+	var drawn []string
+	for _, m := range node.FindAllStringSubmatch(Mermaid(d), -1) {
+		drawn = append(drawn, m[1])
+	}
+	if diff := cmp.Diff(want, drawn); diff != "" {
+		t.Errorf("flowchart nodes (-want +got):\n%s", diff)
+	}
+}
+
+// Outside text in a node — the source, the environment — stays inside its
+// label: no quote, bracket, backtick or HTML gets through.
+func TestMermaidEscapesSource(t *testing.T) {
+	t.Parallel()
+	d := decision("deny")
+	d.Source.Repository = "github.com/evil/app\"] --> x[\"```\n<img src=x>"
+	d.Source.Ref = "#60;script#62;"
+	got := Markdown(d)
+	checkMermaid(t, got)
+	chart := got[strings.Index(got, "```mermaid"):]
+	if strings.Contains(chart, "<img") || strings.Count(got, "```") != 2 {
+		t.Errorf("the source breaks out of the flowchart:\n%s", chart)
+	}
+	// Above, in a code span, it is one line with no backtick to close it.
+	if !strings.Contains(got, "Source `github.com/evil/app\"] --> x[\"''' <img src=x>` · ref `#60;script#62;`") {
+		t.Errorf("the source line:\n%s", got)
+	}
 }

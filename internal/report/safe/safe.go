@@ -74,3 +74,15 @@ func Markdown(s string) string { return markdown.Replace(Text(s)) }
 // Code returns s for inside a Markdown code span: one line, without
 // backticks (which would close it).
 func Code(s string) string { return strings.ReplaceAll(Text(s), "`", "'") }
+
+var mermaid = strings.NewReplacer(
+	`"`, "#quot;", "#", "#35;", "`", "'", "[", "(", "]", ")", "{", "(", "}", ")",
+	"<", "&lt;", ">", "&gt;", "&", "&amp;",
+)
+
+// Mermaid returns s for inside a quoted Mermaid flowchart label
+// (id["…"]): one line, with no quote that would end the label, no bracket
+// or brace that would open a shape, no backtick (which opens a Markdown
+// string, and three of which end the code block GitHub draws it from), no
+// HTML and no Mermaid entity code (#…;) that could decode into one.
+func Mermaid(s string) string { return mermaid.Replace(Text(s)) }

@@ -44,6 +44,22 @@ func TestMarkdown(t *testing.T) {
 	}
 }
 
+func TestMermaid(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"production", "production"},
+		{`prod"] --> x["evil`, "prod#quot;) --&gt; x(#quot;evil"},
+		{"#60;img src=x#62;", "#35;60;img src=x#35;62;"},
+		{"```\n::error::x", "''' ::error::x"},
+		{"a{b}c\nd", "a(b)c d"},
+		{"<b>&amp;</b>", "&lt;b&gt;&amp;amp;&lt;/b&gt;"},
+	} {
+		if got := Mermaid(tc.in); got != tc.want {
+			t.Errorf("Mermaid(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func FuzzText(f *testing.F) {
 	f.Add("app\n::error::x")
 	f.Add("\u202e\xff<!--")
@@ -51,6 +67,9 @@ func FuzzText(f *testing.F) {
 		out := Markdown(s)
 		if strings.ContainsAny(out, "\n\r<>") {
 			t.Fatalf("Markdown(%q) = %q keeps a line break or an angle bracket", s, out)
+		}
+		if m := Mermaid(s); strings.ContainsAny(m, "\n\r<>\"[]{}`") {
+			t.Fatalf("Mermaid(%q) = %q keeps a character that ends its label", s, m)
 		}
 		for _, r := range Text(s) {
 			if r < 0x20 || r == 0x7f {
