@@ -101,11 +101,12 @@ same checks apply.
 Those who made or ran the change are the run's actor and triggering actor
 (who pushed, and who re-ran it), the authors of the pull requests that
 brought the commit, and for every commit since the environment's last
-successful deployment the GitHub accounts of its author, its committer and
-its Co-authored-by trailers (never the names git records, which the
-committer writes). They are recorded in the predicate. When they cannot all
-be known (a first deployment, a range GitHub lists only in part, a commit or
-co-author GitHub matches to no account), the predicate says why, and under
+successful deployment (for a first deployment, every commit up to it) the
+GitHub accounts of its author, its committer and its Co-authored-by
+trailers (never the names git records, which the committer writes). They
+are recorded in the predicate. When they cannot all be known (a range or
+history longer than GitHub lists or relproof reads, a commit or co-author
+GitHub matches to no account), the predicate says why, and under
 --prevent-self-review no approval counts.
 
 When the digest is approved, the predicate is written to --out (for the

@@ -77,14 +77,26 @@ func (c *Client) ChangeAuthors(ctx context.Context, repo Repo, commit, env strin
 		return nil, err
 	}
 	a.Range = r
+	commits := r.Commits
 	switch {
 	case r.Base == "":
-		a.unknown(fmt.Sprintf("no earlier successful deployment to %s carries a digest, so there is no range of commits to read the change's authors from (a first deployment)", env))
+		// A first deployment brings the whole history up to the commit:
+		// its authors are everyone who wrote or committed any of it.
+		h, err := c.history(ctx, repo, commit)
+		if err != nil {
+			return nil, err
+		}
+		commits = h.Commits
+		if h.Truncated {
+			a.unknown(fmt.Sprintf("a first deployment to %s brings every commit up to %s, and its history is longer than the %d commits read", env, short(commit), len(h.Commits)))
+		} else {
+			a.Note = fmt.Sprintf("a first deployment to %s: the change is every commit up to %s (%d)", env, short(commit), len(h.Commits))
+		}
 	case r.Truncated:
 		a.unknown(fmt.Sprintf("the range %s..%s has %d commits and GitHub listed %d", short(r.Base), short(r.Head), r.TotalCommits, len(r.Commits)))
 	}
 	var noAuthor, noCommitter, noCoAuthor []string
-	for _, rc := range r.Commits {
+	for _, rc := range commits {
 		if rc.AuthorLogin == "" {
 			noAuthor = append(noAuthor, short(rc.SHA))
 		}
@@ -120,6 +132,32 @@ func (c *Client) ChangeAuthors(ctx context.Context, repo Repo, commit, env strin
 		}
 	}
 	return a, nil
+}
+
+// history lists commit and its ancestors, newest first, up to
+// maxRangeCommits; Truncated says there were more.
+func (c *Client) history(ctx context.Context, repo Repo, commit string) (*CommitRange, error) {
+	cr := &CommitRange{Head: commit, Commits: []RangeCommit{}}
+	opts := &gh.CommitsListOptions{SHA: commit, ListOptions: gh.ListOptions{PerPage: 100}}
+	for {
+		if len(cr.Commits) >= maxRangeCommits {
+			cr.Truncated = true
+			break
+		}
+		list, resp, err := c.gh.Repositories.ListCommits(ctx, repo.Owner, repo.Name, opts)
+		if err != nil {
+			return nil, c.fail(fmt.Sprintf("listing the history of %s in %s", commit, repo), err)
+		}
+		for _, rc := range list {
+			cr.Commits = append(cr.Commits, rangeCommit(rc))
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	cr.TotalCommits = len(cr.Commits)
+	return cr, nil
 }
 
 // coAuthorTrailer matches a Co-authored-by trailer and its email.

@@ -24,6 +24,8 @@ func TestChangeAuthors(t *testing.T) {
 		known  bool
 		note   []string // substrings of the note
 		graphQ int      // GraphQL requests expected
+		// knownNote is the note of authors known, where there is one.
+		knownNote string
 	}{
 		{
 			name:   "the scenario: the pull request's author, the commits' authors and committers",
@@ -93,9 +95,11 @@ func TestChangeAuthors(t *testing.T) {
 				r.Deployments = r.Deployments[1:] // only GitHub's deployment for the run, which carries no digest
 				return ""
 			},
-			env:    "production",
-			logins: []string{"mona"},
-			note:   []string{"no earlier successful deployment to production carries a digest", "(a first deployment)"},
+			// The change is the whole history: everyone who wrote or
+			// committed any of it.
+			env:       "production",
+			logins:    []string{"mona", "hubot", "web-flow", "octocat"},
+			knownNote: "a first deployment to production: the change is every commit up to 92a552ed9aad (4)",
 		},
 		{
 			name:   "no environment",
@@ -134,7 +138,7 @@ func TestChangeAuthors(t *testing.T) {
 			if diff := cmp.Diff(tc.logins, a.Logins); diff != "" {
 				t.Errorf("logins (-want +got):\n%s", diff)
 			}
-			if a.Known != (len(tc.note) == 0) || (a.Known && a.Note != "") {
+			if a.Known != (len(tc.note) == 0) || (a.Known && a.Note != tc.knownNote) {
 				t.Errorf("known = %v, note %q", a.Known, a.Note)
 			}
 			for _, says := range tc.note {

@@ -297,13 +297,7 @@ func (c *Client) commitRange(ctx context.Context, repo Repo, env, head string) (
 			if len(cr.Commits) == maxRangeCommits {
 				break
 			}
-			author := rc.GetAuthor().GetLogin()
-			if author == "" {
-				author = rc.GetCommit().GetAuthor().GetName()
-			}
-			subject, _, _ := strings.Cut(rc.GetCommit().GetMessage(), "\n")
-			cr.Commits = append(cr.Commits, RangeCommit{SHA: rc.GetSHA(), Author: author, Subject: subject,
-				AuthorLogin: rc.GetAuthor().GetLogin(), CommitterLogin: rc.GetCommitter().GetLogin(), coAuthors: coAuthorTrailers(rc.GetCommit().GetMessage())})
+			cr.Commits = append(cr.Commits, rangeCommit(rc))
 		}
 		if resp.NextPage == 0 {
 			break
@@ -312,6 +306,17 @@ func (c *Client) commitRange(ctx context.Context, repo Repo, env, head string) (
 	}
 	cr.Truncated = cr.TotalCommits > len(cr.Commits)
 	return cr, nil
+}
+
+// rangeCommit reads one commit of a comparison or a history.
+func rangeCommit(rc *gh.RepositoryCommit) RangeCommit {
+	author := rc.GetAuthor().GetLogin()
+	if author == "" {
+		author = rc.GetCommit().GetAuthor().GetName()
+	}
+	subject, _, _ := strings.Cut(rc.GetCommit().GetMessage(), "\n")
+	return RangeCommit{SHA: rc.GetSHA(), Author: author, Subject: subject,
+		AuthorLogin: rc.GetAuthor().GetLogin(), CommitterLogin: rc.GetCommitter().GetLogin(), coAuthors: coAuthorTrailers(rc.GetCommit().GetMessage())}
 }
 
 // branchProtection reads whether the branch is protected, its protection

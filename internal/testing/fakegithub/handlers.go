@@ -42,6 +42,7 @@ func (f *Fake) routes() {
 	f.handle("GET "+repo+"/pulls/{number}", f.getPull)
 	f.handle("GET "+repo+"/pulls/{number}/reviews", f.listReviews)
 	f.handle("GET "+repo+"/compare/{basehead}", f.compare)
+	f.handle("GET "+repo+"/commits", f.listCommits)
 	f.handle("GET "+repo+"/branches/{branch}", f.getBranch)
 	f.handle("GET "+repo+"/branches/{branch}/protection", f.getProtection)
 	f.handle("GET "+repo+"/rules/branches/{branch}", f.branchRules)
@@ -144,6 +145,26 @@ func (repo *Repo) resolve(ref string) (string, bool) {
 		return ref, true
 	}
 	return "", false
+}
+
+// listCommits lists the history of ?sha= (a branch or commit; the default
+// branch without one), newest first, as GitHub's list-commits does: each
+// item has the shape of compare's commits.
+func (f *Fake) listCommits(w http.ResponseWriter, r *http.Request, s *State, repo *Repo) {
+	ref := r.URL.Query().Get("sha")
+	if ref == "" {
+		ref = repo.DefaultBranch
+	}
+	head, ok := repo.resolve(ref)
+	if !ok {
+		f.notFound(w)
+		return
+	}
+	commits := arr{}
+	for _, c := range page(w, r, repo.ancestors(head)) {
+		commits = append(commits, repo.commit(base(r), c))
+	}
+	f.ok(w, http.StatusOK, commits)
 }
 
 func (f *Fake) compare(w http.ResponseWriter, r *http.Request, s *State, repo *Repo) {
