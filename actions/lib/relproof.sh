@@ -39,7 +39,7 @@ rp_pinned() {
   elif [[ "$v" =~ ^([^@/[:space:]]+@)?sha256:($hex)$ ]]; then
     echo "sha256:${BASH_REMATCH[2]}"
   else
-    rp_fail "input $name: expected a subject pinned to a digest, NAME@sha256:<64 hex> (e.g. ghcr.io/acme/app@sha256:…), found \"$v\"; a tag is not accepted: resolve it once and pass the digest"
+    rp_fail "input $name: expected a subject pinned to a digest, NAME@sha256:<64 hex> (e.g. ghcr.io/acme/app@sha256:…), found \"$v\"; a tag can move after it is approved: resolve it once and pass the digest"
   fi
 }
 
@@ -74,4 +74,35 @@ rp_output() {
     *$'\n'*) rp_fail "output $1: a value with a newline cannot be set" ;;
   esac
   echo "$1=$2" >>"$GITHUB_OUTPUT"
+}
+
+# rp_registry_login SUBJECT PASSWORD USER TOKEN: when SUBJECT is an image
+# (HOST/REPO@…, oci://…), log in to its registry with PASSWORD, or for
+# ghcr.io without one, with the job's TOKEN. The login is a Docker config in
+# the job's temp directory (emptied after the job), never in $HOME, readable
+# by the job's user only; DOCKER_CONFIG points at it for the later steps.
+rp_registry_login() {
+  local subject=${1#oci://} password=$2 user=$3 token=$4 host dir
+  [[ "$subject" == */* ]] || return 0
+  host=${subject%%/*}
+  if [ -z "$password" ] && [ "$host" = ghcr.io ]; then password=$token; fi
+  [ -n "$password" ] || return 0
+  dir="$RUNNER_TEMP/relproof-docker"
+  (
+    umask 077
+    mkdir -p "$dir"
+    printf '%s:%s' "$user" "$password" | base64 -w0 |
+      jq -R --arg h "$host" '{auths: {($h): {auth: .}}}' >"$dir/config.json"
+  )
+  export DOCKER_CONFIG="$dir"
+  echo "DOCKER_CONFIG=$dir" >>"$GITHUB_ENV"
+}
+
+# rp_write_key VALUE: write a PEM signing key given as a secret to the job's
+# temp directory (0600) and print its path; print nothing for no key.
+rp_write_key() {
+  [ -n "$1" ] || return 0
+  local key="$RUNNER_TEMP/relproof-signing.key"
+  (umask 077 && printf '%s\n' "$1" >"$key")
+  echo "$key"
 }

@@ -113,6 +113,7 @@ func newWorld(t *testing.T) *world {
 	w.gh, srv = startGitHub(t)
 	_ = srv
 	w.sig = fakesigstore.New(t)
+	w.sig.RefineClaims(jobClaims)
 	w.reg = registrytest.New(t)
 	w.imageA = strings.TrimPrefix(w.reg.PushRandomImage(t, "acme/app", "v1").String(), "")
 	w.imageB = w.reg.PushRandomImage(t, "acme/app", "").String()
@@ -134,13 +135,17 @@ var ghURLs sync.Map
 func (w *world) apiURL() string { v, _ := ghURLs.Load(w.gh); return v.(string) }
 
 // e2ePolicy is the consumer's policy: our reusable workflows, at v1, may
-// sign the build's evidence, the approvals and the decisions, when called
-// from the consumer's repository (callers: its sourceRepository).
+// sign the build's evidence (build-attest.yml), the approvals and the
+// decisions (deploy-gate.yml), when called from the consumer's repository
+// (callers: its sourceRepository).
 func (w *world) e2ePolicy(callers string) string {
-	signer := fmt.Sprintf(`        - issuer: %s
+	signerOf := func(workflow string) string {
+		return fmt.Sprintf(`        - issuer: %s
           signerWorkflow: %q
           sourceRepository: %q
-`, w.sig.IssuerURL, jobRef, callers)
+`, w.sig.IssuerURL, workflow, callers)
+	}
+	build, gate := signerOf(jobRef), signerOf(reusableJobs["approve"])
 	return fmt.Sprintf(`apiVersion: relproof.dev/v1
 kind: Policy
 environments:
@@ -162,7 +167,7 @@ environments:
       minimum: 1
       preventSelfReview: true
       tiedToEvidence: true
-`, w.reg.Host+"/acme/*", builder, signer, signer, signer)
+`, w.reg.Host+"/acme/*", builder, build, gate, gate)
 }
 
 // scratchRepo writes the consumer repository act runs in.

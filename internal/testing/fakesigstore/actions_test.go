@@ -120,3 +120,47 @@ func TestActionsEnvGetIDToken(t *testing.T) {
 		}
 	})
 }
+
+// TestRefineClaims: one request token, told apart per request; a refusal
+// is no token.
+func TestRefineClaims(t *testing.T) {
+	t.Parallel()
+	s := New(t)
+	ctx := context.Background()
+	env := s.ActionsEnv(Claims{Repository: "octo-org/octo-repo", Ref: "refs/heads/main", SHA: "fedcba9876543210fedcba9876543210fedcba98",
+		WorkflowRef: "octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main"})
+	calls := 0
+	s.RefineClaims(func(_ *http.Request, c Claims) (Claims, error) {
+		calls++
+		if calls > 1 {
+			return c, errors.New("no job asked")
+		}
+		c.JobWorkflowRef = "relproof/relproof/.github/workflows/deploy-gate.yml@refs/tags/v1"
+		return c, nil
+	})
+	tok, err := actionWithEnv(env).GetIDToken(ctx, "sigstore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider, err := oidc.NewProvider(ctx, s.IssuerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt, err := provider.Verifier(&oidc.Config{ClientID: "sigstore"}).Verify(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		JobWorkflowRef string `json:"job_workflow_ref"`
+		WorkflowRef    string `json:"workflow_ref"`
+	}
+	if err := idt.Claims(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.JobWorkflowRef != "relproof/relproof/.github/workflows/deploy-gate.yml@refs/tags/v1" || got.WorkflowRef != "octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main" {
+		t.Errorf("refined claims = %+v", got)
+	}
+	if _, err := actionWithEnv(env).GetIDToken(ctx, "sigstore"); err == nil {
+		t.Error("a refused request got a token")
+	}
+}

@@ -1,6 +1,7 @@
 package fakesigstore
 
 import (
+	"net/http"
 	"strings"
 	"time"
 )
@@ -134,6 +135,16 @@ func refType(ref string) string {
 		return "tag"
 	}
 	return "branch"
+}
+
+// RefineClaims makes the ID-token endpoint pass the claims registered for a
+// request token, with the request, through f, and issue what it returns (or
+// refuse the token with its error). The act e2e uses it to give each job of
+// a run its own job_workflow_ref, as GitHub does.
+func (s *Stack) RefineClaims(f func(r *http.Request, c Claims) (Claims, error)) {
+	s.issuer.mu.Lock()
+	s.issuer.refine = f
+	s.issuer.mu.Unlock()
 }
 
 // ActionsEnv is the environment of a GitHub Actions job with these claims:

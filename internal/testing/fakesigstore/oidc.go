@@ -32,6 +32,10 @@ type oidcIssuer struct {
 
 	mu            sync.Mutex
 	requestTokens map[string]Claims // ACTIONS_ID_TOKEN_REQUEST_TOKEN → the job's claims
+	// refine, when set, gives the claims of one token request: where one
+	// request token stands for many jobs (act passes one environment to
+	// every job of a run), it tells the jobs apart.
+	refine func(r *http.Request, c Claims) (Claims, error)
 }
 
 // signingKey is an RSA key and its JWKS key ID.
@@ -101,6 +105,16 @@ func (o *oidcIssuer) idToken(w http.ResponseWriter, r *http.Request) {
 	if !strings.EqualFold(scheme, "bearer") || !ok {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "invalid ACTIONS_ID_TOKEN_REQUEST_TOKEN"})
 		return
+	}
+	o.mu.Lock()
+	refine := o.refine
+	o.mu.Unlock()
+	if refine != nil {
+		var err error
+		if c, err = refine(r, c); err != nil {
+			writeJSON(w, http.StatusForbidden, map[string]string{"message": err.Error()})
+			return
+		}
 	}
 	aud := r.URL.Query().Get("audience")
 	if aud == "" {
