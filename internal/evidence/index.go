@@ -2,15 +2,18 @@ package evidence
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"time"
 
 	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/report"
+	"github.com/relproof/relproof/internal/report/safe"
 )
 
 // indexTemplate is index.html: one self-contained page, no scripts, fonts
 // or requests, readable and printable.
-var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+var indexTemplate = template.Must(template.New("index").Funcs(template.FuncMap{"text": safe.Text}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -34,25 +37,26 @@ ol.chain li+li::before{content:"→ ";color:#57606a}
 </style>
 </head>
 <body>
-<p class="verdict {{.Manifest.Decision}}" id="verdict">{{.Decision.Verdict}} · {{.Manifest.Environment}}</p>
-<p id="digest">Digest <code>{{.Manifest.Digest}}</code><br>Subject <code>{{.Manifest.Subject}}</code><br>Decided {{.Time}} · decision <code>{{.Manifest.DecisionDigest}}</code> · policy <code>{{.Decision.PolicyDigest}}</code>{{if .Decision.PolicySource}} from <code>{{.Decision.PolicySource}}</code>{{end}}</p>
-{{if .Decision.BreakGlass}}<p class="verdict deny">Break-glass deployment: {{.Decision.Justification}}</p>{{end}}
+<p class="verdict {{.Manifest.Decision}}" id="verdict">{{.Decision.Verdict}} · {{text .Manifest.Environment}}</p>
+<p id="digest">Digest <code>{{.Manifest.Digest}}</code><br>Subject <code>{{text .Manifest.Subject}}</code><br>Decided {{.Time}} · decision <code>{{.Manifest.DecisionDigest}}</code> · policy <code>{{.Decision.PolicyDigest}}</code>{{if .Decision.PolicySource}} from <code>{{text .Decision.PolicySource}}</code>{{end}}</p>
+<p id="source">{{with .Decision.Source}}Built from <code>{{text .Repository}}</code>{{if .Ref}} at <code>{{text .Ref}}</code>{{end}}{{if .Commit}}, commit <code>{{text .Commit}}</code>{{end}}{{if .Builder}}, by <code>{{text .Builder}}</code>{{end}}, as the verified provenance <code>{{.Provenance}}</code> says{{else}}No verified provenance says where this was built from.{{end}}</p>
+{{if .Decision.BreakGlass}}<p class="verdict deny">Break-glass deployment: {{text .Decision.Justification}}</p>{{end}}
 <h2>The chain</h2>
-<ol class="chain">{{range .Chain}}<li class="{{.Status}}">{{.Label}}: {{.Status}}</li>{{end}}</ol>
+<ol class="chain" id="chain">{{range .Chain.Nodes}}<li class="{{.Status}}" data-step="{{.ID}}"><b>{{.Label}}</b>{{if .Detail}} {{text .Detail}}{{end}}: {{.Status}}</li>{{end}}</ol>
 <h2>The six questions</h2>
 <table>
 <tr><th>#</th><th>question</th><th>answer</th><th>checks</th></tr>
-{{range .Questions}}<tr><td>{{.N}}</td><td>{{.Text}}</td><td class="{{.Status}}">{{.Status}}</td><td>{{range .Checks}}<div class="{{.Status}}">{{.Status}} <b>{{.ID}}</b>: {{.Message}}</div>{{end}}</td></tr>
+{{range .Questions}}<tr><td>{{.N}}</td><td>{{.Text}}</td><td class="{{.Status}}">{{.Status}}</td><td>{{range .Checks}}<div class="{{.Status}}">{{.Status}} <b>{{text .ID}}</b>: {{text .Message}}</div>{{end}}</td></tr>
 {{end}}</table>
 <h2>Evidence</h2>
-{{if .Decision.Evidence}}<table>
-<tr><th>type</th><th>bundle digest</th><th>signer</th><th>source</th></tr>
-{{range .Decision.Evidence}}<tr><td>{{.Type}}</td><td><code>{{.Digest}}</code></td><td>{{.Signer}}</td><td><code>{{.Source}}</code></td></tr>
+{{if .Evidence}}<table>
+<tr><th>type</th><th>bundle digest</th><th>signer</th><th>in this pack</th></tr>
+{{range .Evidence}}<tr{{if not .InPack}} class="missing"{{end}}><td>{{text .Type}}</td><td><code>{{.Digest}}</code></td><td>{{text .Signer}}</td><td>{{if .InPack}}<code>{{.InPack}}</code>{{else}}<b>missing:</b> not in this pack{{end}}</td></tr>
 {{end}}</table>{{else}}<p>No verified evidence for this digest.</p>{{end}}
 <h2>Files</h2>
 <table>
 <tr><th>path</th><th>class</th><th>size</th><th>sha256</th></tr>
-{{range .Manifest.Files}}<tr{{if .Missing}} class="missing"{{end}}><td><code>{{.Path}}</code>{{if .Missing}}<br><b>missing:</b> {{.Missing}}{{end}}</td><td>{{.Class}}</td><td>{{.Size}}</td><td><code>{{.SHA256}}</code></td></tr>
+{{range .Manifest.Files}}<tr{{if .Missing}} class="missing"{{end}}><td><code>{{.Path}}</code>{{if .Missing}}<br><b>missing:</b> {{text .Missing}}{{end}}</td><td>{{.Class}}</td><td>{{.Size}}</td><td><code>{{.SHA256}}</code></td></tr>
 {{end}}</table>
 <p>This page and every file above are listed in <code>MANIFEST.json</code>, signed in <code>MANIFEST.sigstore.json</code>. Check them offline with <code>relproof pack verify DIR --key PUB</code>, or for a keyless pack <code>relproof pack verify DIR --cert-identity … --trusted-root …</code>.</p>
 </body>
@@ -66,9 +70,11 @@ type indexQuestion struct {
 	Checks []gate.Check
 }
 
-type chainStep struct {
-	Label  string
-	Status gate.Status
+// indexEvidence is one piece of evidence the decision used, and where the
+// pack holds it ("" when it does not).
+type indexEvidence struct {
+	gate.Evidence
+	InPack string
 }
 
 func renderIndex(d *gate.Decision, m *Manifest) ([]byte, error) {
@@ -82,24 +88,13 @@ func renderIndex(d *gate.Decision, m *Manifest) ([]byte, error) {
 		}
 		qs = append(qs, iq)
 	}
-	deploy := gate.Fail
-	if d.Allowed() {
-		deploy = gate.Pass
-		if d.BreakGlass {
-			deploy = gate.Warn
-		}
+	held := map[string]string{}
+	for _, a := range m.Attestations {
+		held[a.Evidence] = fmt.Sprintf("%s:%d", a.Path, a.Line)
 	}
-	worst := d.QuestionStatus(gate.QTestsScans)
-	if f := d.QuestionStatus(gate.QFindings); f == gate.Fail || (f == gate.Warn && worst != gate.Fail) || worst == gate.NotApplicable {
-		worst = f
-	}
-	chain := []chainStep{
-		{"Source change", d.QuestionStatus(gate.QSource)},
-		{"Build and provenance", d.QuestionStatus(gate.QProvenance)},
-		{"Artifact", d.QuestionStatus(gate.QDigest)},
-		{"Tests and scans", worst},
-		{"Rollback", d.QuestionStatus(gate.QRollback)},
-		{"Deploy to " + d.Environment, deploy},
+	var evs []indexEvidence
+	for _, e := range d.Evidence {
+		evs = append(evs, indexEvidence{Evidence: e, InPack: held[e.Digest]})
 	}
 	// Files lists the evidence files; index.html cannot list its own digest.
 	var buf bytes.Buffer
@@ -107,7 +102,8 @@ func renderIndex(d *gate.Decision, m *Manifest) ([]byte, error) {
 		"Manifest":  m,
 		"Decision":  d,
 		"Questions": qs,
-		"Chain":     chain,
+		"Chain":     report.ChainOf(d),
+		"Evidence":  evs,
 		"Time":      m.Time.UTC().Format(time.RFC3339),
 	})
 	return buf.Bytes(), err

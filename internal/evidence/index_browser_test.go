@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/report"
 )
 
 // chromium finds Debian's chromium, or skips the test saying how to get
@@ -65,8 +66,12 @@ func browserDecision() (*gate.Decision, *Manifest) {
 			{Question: gate.QRollback, ID: "rollback", Status: gate.Pass, Message: "rollback provenance verifies"},
 		},
 		Evidence: []gate.Evidence{{Type: "provenance", Digest: "sha256:" + strings.Repeat("ef", 32), Signer: "key abc", Source: "provenance.sigstore.json"}},
+		Source: &gate.Source{Repository: "https://github.com/acme/app", Ref: "refs/heads/main", Commit: "0123456789abcdef0123456789abcdef01234567",
+			Builder: "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main", Provenance: "sha256:" + strings.Repeat("ef", 32)},
+		RollbackDigest: "sha256:" + strings.Repeat("98", 32),
 	}
-	m := &Manifest{Version: PackType, Subject: d.Subject, Digest: digest, Environment: "production", Decision: "allow", DecisionDigest: "sha256:" + strings.Repeat("12", 32), Time: d.Time}
+	m := &Manifest{Version: PackType, Subject: d.Subject, Digest: digest, Environment: "production", Decision: "allow", DecisionDigest: "sha256:" + strings.Repeat("12", 32), Time: d.Time,
+		Attestations: []Attested{{Path: "04-attestations/provenance.jsonl", Line: 1, Digest: d.Evidence[0].Digest, Type: "provenance", Signer: "key abc", Evidence: d.Evidence[0].Digest}}}
 	for _, l := range layout {
 		e := Entry{Path: l.path, Class: l.class, SHA256: strings.Repeat("0", 64), Size: 10}
 		if l.path == "02-build/build-log.txt" {
@@ -144,6 +149,12 @@ func TestIndexInBrowser(t *testing.T) {
 	must("digest position", err)
 	viewport, err := chromedp.Run(bctx, chromedp.Evaluate[float64](`window.innerHeight`))
 	must("viewport", err)
+	source, err := chromedp.Run(bctx, chromedp.Text("#source"))
+	must("source", err)
+	sourceBottom, err := chromedp.Run(bctx, chromedp.Evaluate[float64](`document.getElementById("source").getBoundingClientRect().bottom`))
+	must("source position", err)
+	steps, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#chain li")).map(li => li.dataset.step)`))
+	must("chain", err)
 	shot, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	must("screenshot", err)
 	pdf, err := chromedp.Run(bctx, chromedp.PrintToPDF())
@@ -157,7 +168,22 @@ func TestIndexInBrowser(t *testing.T) {
 	if verdictTop < 0 || digestTop > viewport {
 		t.Errorf("verdict (top %v) and digest (bottom %v) are not in the first screen (%v high)", verdictTop, digestTop, viewport)
 	}
-	for _, want := range []string{"The six questions", "Evidence", "Files", "missing: no build log was given", "CVE-2026-1111"} {
+	// Where it came from, in the first screen too: repository, ref, commit
+	// and builder, from the decision's verified provenance.
+	src := d.Source
+	for _, want := range []string{src.Repository, src.Ref, src.Commit, src.Builder, src.Provenance} {
+		if !strings.Contains(source, want) {
+			t.Errorf("the source shown, %q, does not name %q", source, want)
+		}
+	}
+	if sourceBottom > viewport {
+		t.Errorf("the source (bottom %v) is not in the first screen (%v high)", sourceBottom, viewport)
+	}
+	// The chain as the summary draws it: the same nodes, in the same order.
+	if got, want := strings.Join(steps, " "), strings.Join(chainIDs(report.ChainOf(d)), " "); got != want {
+		t.Errorf("the page's chain is %q, want %q", got, want)
+	}
+	for _, want := range []string{"The six questions", "Evidence", "Files", "missing: no build log was given", "CVE-2026-1111", "04-attestations/provenance.jsonl:1"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the rendered page does not show %q", want)
 		}
