@@ -12,9 +12,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/relproof/relproof/internal/decide"
 	"github.com/relproof/relproof/internal/evidence"
 	"github.com/relproof/relproof/internal/fsutil"
+	"github.com/relproof/relproof/internal/gate"
 	"github.com/relproof/relproof/internal/oci"
+	"github.com/relproof/relproof/internal/policy"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
@@ -22,15 +25,16 @@ import (
 
 type packBuildOptions struct {
 	decisionFlags
-	out            string
-	bundles        []string
-	bundlesDir     string
-	approvals      string
-	sourceEvidence string
-	buildLog       string
-	deployRecord   string
-	rollbackDigest string
-	signing        signingOptions
+	out             string
+	bundles         []string
+	bundlesDir      string
+	approvals       string
+	approvalsBundle string
+	sourceEvidence  string
+	buildLog        string
+	deployRecord    string
+	rollbackDigest  string
+	signing         signingOptions
 }
 
 func newPackCmd(env *Env, g *globalOptions) *cobra.Command {
@@ -44,8 +48,10 @@ auditor can defend it years later, offline:
   01-source/       pull-request-summary.md  commit-range.txt
   02-build/        build-log.txt  runner-metadata.json
   03-artifacts/    image-digests.txt  sbom.spdx.json
-  04-attestations/ provenance.jsonl  vuln-scan-attestation.jsonl  test-attestation.jsonl
+  04-attestations/ provenance.jsonl  sbom-attestation.jsonl  vuln-scan-attestation.jsonl
+                   test-attestation.jsonl  signatures.jsonl  approval-attestation.jsonl
   05-approvals/    environment-approval.md  security-signoff.md
+                   decision.json  decision.sigstore.json  policy/policy.yaml (+ its exceptions)
   06-deployment/   deploy-record.json  rollback-plan.md
   MANIFEST.json  MANIFEST.sigstore.json  index.html
 
@@ -62,8 +68,13 @@ func newPackBuildCmd(env *Env, g *globalOptions) *cobra.Command {
 		Use:   "build SUBJECT --environment ENV --decision FILE --policy FILE --out DIR",
 		Short: "Build the release evidence pack for a digest",
 		Long: `Build the pack for SUBJECT from the gate decision (relproof gate --decision-out)
-and the evidence: the bundles the decision lists as verified go into
-04-attestations, grouped by type.
+and the evidence: every bundle the decision lists as verified goes into
+04-attestations, grouped by type (the SBOM's and the approval's too: the signed
+approval attestation is read from --approvals-bundle, or from beside the
+--approvals record). The decision as signed, its signed bundle, the policy it
+was made under and the exceptions file the policy names for --environment go
+into 05-approvals. An attestation the decision used that no file given holds
+is recorded missing, and pack verify fails on it.
 
 The decision is trusted only as signed: its bundle (--decision-bundle, default
 DECISION.sigstore.json) must verify for the subject's digest under a signer
@@ -90,6 +101,7 @@ Exit 0 built, 1 the decision is not signed as the policy requires, 2 bad input.`
 	f.StringArrayVar(&o.bundles, "bundle", nil, "an evidence file: bundle, DSSE envelope or JSON Lines (repeatable)")
 	f.StringVar(&o.bundlesDir, "bundles-dir", "", "a directory of evidence files (*.json, *.jsonl)")
 	f.StringVar(&o.approvals, "approvals", "", "the approval record (JSON from relproof approval record)")
+	f.StringVar(&o.approvalsBundle, "approvals-bundle", "", "the signed approval attestation the decision used (default: the --approvals record's name with .sigstore.json for .json, when there)")
 	f.StringVar(&o.sourceEvidence, "source-evidence", "", "a directory with pull-request-summary.md and commit-range.txt")
 	f.StringVar(&o.buildLog, "build-log", "", "the build log")
 	f.StringVar(&o.deployRecord, "deploy-record", "", "the deployment record (JSON)")
@@ -116,6 +128,9 @@ func runPackBuild(ctx context.Context, w io.Writer, env *Env, g *globalOptions, 
 	if err != nil {
 		return err
 	}
+	if ab := o.approvalsBundlePath(); ab != "" {
+		files = append(files, ab)
+	}
 	var platforms []evidence.Platform
 	if ref, ok := subj.OCIReference(); ok {
 		pms, err := oci.Platforms(ctx, ref, env.Remote...)
@@ -127,6 +142,9 @@ func runPackBuild(ctx context.Context, w io.Writer, env *Env, g *globalOptions, 
 		}
 	}
 	in := evidence.Input{Platforms: platforms, Subject: subj, Decision: d, DecisionJSON: decJSON, SourceDir: o.sourceEvidence, RollbackDigest: o.rollbackDigest, Out: o.out}
+	if err := o.decidedUnder(subj, decJSON, &in); err != nil {
+		return err
+	}
 	for _, f := range files {
 		data, err := readInput(f, "bundle")
 		if err != nil {
@@ -196,6 +214,83 @@ func runPackBuild(ctx context.Context, w io.Writer, env *Env, g *globalOptions, 
 	})
 }
 
+// approvalsBundlePath is the signed approval attestation to read: the one
+// --approvals-bundle names, or the one beside the --approvals record when
+// there is one ("" when neither).
+func (o *packBuildOptions) approvalsBundlePath() string {
+	if o.approvalsBundle != "" || o.approvals == "" {
+		return o.approvalsBundle
+	}
+	p := strings.TrimSuffix(o.approvals, ".json") + ".sigstore.json"
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
+}
+
+// decidedUnder reads what the pack keeps beside the decision — the policy
+// it was made under with the exceptions file its environment names, and
+// the decision's signed bundle — and verifies the bundle again, as
+// signedDecision did, to record who signed it. The files are read anew, so
+// what goes into the pack is what is verified here; a policy that is not
+// the decision's goes in recorded missing (evidence.Build says why).
+func (o *packBuildOptions) decidedUnder(subj *subject.Subject, decJSON []byte, in *evidence.Input) error {
+	data, err := readInput(o.policy, "policy")
+	if err != nil {
+		return err
+	}
+	read := map[string][]byte{}
+	pol, err := policy.Parse(o.policy, data, func(p string) ([]byte, error) {
+		b, err := os.ReadFile(p)
+		read[p] = b
+		return b, err
+	})
+	if err != nil {
+		return err
+	}
+	env, err := pol.EffectiveEnvironment(o.environment)
+	if err != nil {
+		return usageError(err)
+	}
+	in.Policy = &evidence.File{Name: o.policy, Data: data}
+	if name := env.Vulnerabilities.ExceptionsFile; name != "" {
+		resolved := name
+		if !filepath.IsAbs(name) {
+			resolved = filepath.Join(filepath.Dir(o.policy), name)
+		}
+		in.Exceptions = append(in.Exceptions, evidence.File{Name: name, Data: read[resolved]})
+	}
+
+	bundlePath := o.decisionBundle
+	if bundlePath == "" {
+		bundlePath = o.decision + ".sigstore.json"
+	}
+	bundle, err := readInput(bundlePath, "decision bundle")
+	if err != nil {
+		return err
+	}
+	tr, err := (&verifyOptions{trustedRoot: o.trustedRoot}).trustedRootMaterial()
+	if err != nil {
+		return err
+	}
+	if _, err := decide.VerifyDecision(subj, pol, o.environment, decJSON, bundle, bundlePath, tr); err != nil {
+		return fmt.Errorf("decision %s: %w", o.decision, err)
+	}
+	entries, err := verify.ReadBundles(bundlePath, bundle)
+	if err != nil {
+		return usageError(err)
+	}
+	verified, _, _ := gate.SortEvidence(subj, entries, gate.Signers(env, tr), tr)
+	for _, a := range verified {
+		if gate.KindOf(a) == policy.KindDecision {
+			in.DecisionBundle = &evidence.File{Name: bundlePath, Data: bundle}
+			in.DecisionSignature = &gate.Evidence{Type: "decision", PredicateType: a.PredicateType, Digest: a.Digest, Source: a.Source, Signer: a.Signer}
+			return nil
+		}
+	}
+	return fmt.Errorf("decision %s: %w: %s holds no decision signed by a decision signer of the policy", o.decision, verify.ErrNotVerified, bundlePath)
+}
+
 func newPackVerifyCmd(env *Env, g *globalOptions) *cobra.Command {
 	o := &verifyOptions{}
 	var attestationKeys []string
@@ -209,10 +304,19 @@ when not given); that it signs exactly the manifest's files and the release
 digest; and that every attestation in 04-attestations verifies for the
 release digest and was signed by the signer MANIFEST.json records for it.
 
+The gate decision in 05-approvals is checked too: it is the one MANIFEST.json
+names; its signature verifies for the release digest, by the signer MANIFEST.json
+records, over exactly this decision; the policy beside it is the one it was
+made under; and the pack holds every attestation the decision used (by the
+digest it lists), recorded with the signer the decision names, and no other.
+A pack built before packs held their decision is checked without it, and
+says so.
+
 Attestations are checked against --key, --attestation-key and the trusted
 root, so a key-signed pack may hold keyless GitHub attestations and a keyless
 pack key-signed ones; each must then be signed by the signer MANIFEST.json
-records for it.
+records for it. Give every key the attestations and the decision were signed
+with (the approval key too, when approvals are signed with their own).
 
 oci://HOST/REPO@sha256:… is a release digest whose pack was stored with
 relproof pack push (give --environment when it has several), or the pack
@@ -313,6 +417,17 @@ func runPackVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions,
 			}
 			fmt.Fprintf(w, "  %s: %s, signed by %s\n", a.Source, what, a.Signer)
 		}
+		switch d := pack.Decision; {
+		case d == nil:
+			fmt.Fprintf(w, "  the pack holds no %s (built before packs held the gate decision): its attestations were not checked against the decision's\n", evidence.DecisionFile)
+		default:
+			if s := pack.DecisionSignature; s != nil {
+				fmt.Fprintf(w, "  %s: the gate decision (%s), signed by %s\n", evidence.DecisionBundleFile, d.Decision, s.Signer)
+			} else {
+				fmt.Fprintf(w, "  %s: recorded missing, so who signed the decision is not checked\n", evidence.DecisionBundleFile)
+			}
+			fmt.Fprintf(w, "  all %d attestation(s) the decision used are in the pack and verify\n", len(d.Evidence))
+		}
 	})
 }
 
@@ -321,11 +436,14 @@ func runPackVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions,
 // same keys, null and empty, when it did not: nothing unverified is
 // reported as if it were).
 func packReport(input string, pack *evidence.Pack, problems []string) map[string]any {
-	out := map[string]any{"verdict": "not verified", "pack": input, "problems": append([]string{}, problems...), "manifest": nil, "attestations": []verify.Attestation{}}
+	out := map[string]any{"verdict": "not verified", "pack": input, "problems": append([]string{}, problems...), "manifest": nil, "attestations": []verify.Attestation{}, "decisionSignature": nil}
 	if len(problems) == 0 && pack != nil {
 		out["verdict"], out["manifest"] = "verified", pack.Manifest
 		if pack.Verified != nil {
 			out["attestations"] = pack.Verified
+		}
+		if pack.DecisionSignature != nil {
+			out["decisionSignature"] = pack.DecisionSignature
 		}
 	}
 	return out

@@ -174,7 +174,7 @@ func TestPackVerifyHostileArchive(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			p := writeArchive(t, filepath.Join(t.TempDir(), "hostile.tar.gz"), tc.entries)
-			r := run(t, w.env, "pack", "verify", p, "--key", w.pub)
+			r := run(t, w.env, "pack", "verify", p, "--key", w.pub, "--attestation-key", w.approverPub())
 			expect(t, r, tc.code, append([]string{p}, tc.says...)...)
 			if tc.code == 2 {
 				expect(t, run(t, w.env, "pack", "show", p), 2, tc.says...)
@@ -189,14 +189,14 @@ func TestPackVerifyNotAPack(t *testing.T) {
 	w := newPackWorld(t)
 	empty := t.TempDir()
 	writeFile(t, empty, "README.md", "not a pack")
-	expect(t, run(t, w.env, "pack", "verify", empty, "--key", w.pub), 2, empty+": expected MANIFEST.json, found none")
-	expect(t, run(t, w.env, "pack", "verify", empty, "--key", w.pub, "--output", "json"), 2)
+	expect(t, run(t, w.env, "pack", "verify", empty, "--key", w.pub, "--attestation-key", w.approverPub()), 2, empty+": expected MANIFEST.json, found none")
+	expect(t, run(t, w.env, "pack", "verify", empty, "--key", w.pub, "--attestation-key", w.approverPub(), "--output", "json"), 2)
 	notGzip := writeFile(t, w.dir, "notgzip.tar.gz", "hello")
-	expect(t, run(t, w.env, "pack", "verify", notGzip, "--key", w.pub), 2, "pack archive "+notGzip+": expected a .tar.gz")
+	expect(t, run(t, w.env, "pack", "verify", notGzip, "--key", w.pub, "--attestation-key", w.approverPub()), 2, "pack archive "+notGzip+": expected a .tar.gz")
 	// A manifest that does not parse is a pack that fails, as in a directory.
 	dir := w.build(filepath.Join(w.dir, "pack"))
 	writeFile(t, dir, "MANIFEST.json", "{")
-	expect(t, run(t, w.env, "pack", "verify", dir, "--key", w.pub), 1, "MANIFEST.json: expected the manifest JSON")
+	expect(t, run(t, w.env, "pack", "verify", dir, "--key", w.pub, "--attestation-key", w.approverPub()), 1, "MANIFEST.json: expected the manifest JSON")
 }
 
 // A gzip bomb given to pack verify fails fast, and writes nothing where
@@ -243,7 +243,7 @@ func TestPackVerifyJSONWhenNotVerified(t *testing.T) {
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := run(t, w.env, "pack", "verify", dir, "--key", w.pub, "--output", "json")
+	r := run(t, w.env, "pack", "verify", dir, "--key", w.pub, "--attestation-key", w.approverPub(), "--output", "json")
 	expect(t, r, 1, "05-approvals/security-signoff.md: changed")
 	var got struct {
 		Verdict  string   `json:"verdict"`
@@ -264,7 +264,7 @@ func TestPackVerifyJSONWhenNotVerified(t *testing.T) {
 	}
 	// Verified, the report has the same shape.
 	fixed := w.build(filepath.Join(w.dir, "fixed"))
-	r = run(t, w.env, "pack", "verify", fixed, "--key", w.pub, "--output", "json")
+	r = run(t, w.env, "pack", "verify", fixed, "--key", w.pub, "--attestation-key", w.approverPub(), "--output", "json")
 	expect(t, r, 0)
 	got.Manifest = nil
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got.Verdict != "verified" || got.Problems == nil || len(got.Problems) != 0 || got.Manifest == nil || got.Manifest.Digest != w.digest {

@@ -55,7 +55,7 @@ func TestPackVerifyRefusesAttestationForAnotherDigest(t *testing.T) {
 	if n := strings.Count(readFile(t, filepath.Join(out, "04-attestations", "provenance.jsonl")), "\n"); n != 2 {
 		t.Fatalf("provenance.jsonl holds %d lines, want the release's and the foreign one", n)
 	}
-	r := run(t, w.env, "pack", "verify", out, "--key", w.pub)
+	r := run(t, w.env, "pack", "verify", out, "--key", w.pub, "--attestation-key", w.approverPub())
 	expect(t, r, 1, "04-attestations/provenance.jsonl:", "attestation does not verify for "+w.digest, "subject mismatch")
 	if n := strings.Count(r.errText(), "04-attestations/provenance.jsonl:"); n != 1 {
 		t.Errorf("%d lines named, want exactly the foreign one:\n%s", n, r.errText())
@@ -135,16 +135,18 @@ func TestPackKeyless(t *testing.T) {
 
 	san := claims.SAN()
 	base := []string{"pack", "verify", out, "--trusted-root", root, "--cert-oidc-issuer", stack.IssuerURL}
-	r := run(t, w.env, append(base, "--cert-identity", san, "--attestation-key", w.pub)...)
+	r := run(t, w.env, append(base, "--cert-identity", san, "--attestation-key", w.pub, "--attestation-key", w.approverPub())...)
 	expect(t, r, 0)
-	if !strings.Contains(r.stdout, "verified "+out+": 15 files, 4 attestation(s)") {
+	if !strings.Contains(r.stdout, "verified "+out+": 21 files, 6 attestation(s)") || !strings.Contains(r.stdout, "05-approvals/decision.sigstore.json: the gate decision (allow), signed by key ") {
 		t.Errorf("pack verify says %q", r.stdout)
 	}
-	expect(t, run(t, w.env, append(base, "--signer-workflow", "acme/app/.github/workflows/deploy.yml", "--attestation-key", w.pub)...), 0)
+	expect(t, run(t, w.env, append(base, "--signer-workflow", "acme/app/.github/workflows/deploy.yml", "--attestation-key", w.pub, "--attestation-key", w.approverPub())...), 0)
 	// Another workflow's identity: the manifest signature is refused.
-	expect(t, run(t, w.env, append(base, "--signer-workflow", "acme/app/.github/workflows/release.yml", "--attestation-key", w.pub)...), 1, "MANIFEST.sigstore.json", "identity")
-	// Without the key the attestations were signed with, each is named.
-	expect(t, run(t, w.env, append(base, "--cert-identity", san)...), 1, "04-attestations/provenance.jsonl:1", "04-attestations/test-attestation.jsonl:1", "04-attestations/vuln-scan-attestation.jsonl:1")
+	expect(t, run(t, w.env, append(base, "--signer-workflow", "acme/app/.github/workflows/release.yml", "--attestation-key", w.pub, "--attestation-key", w.approverPub())...), 1, "MANIFEST.sigstore.json", "identity")
+	// Without the keys the attestations and the decision were signed with,
+	// each is named.
+	expect(t, run(t, w.env, append(base, "--cert-identity", san)...), 1, "04-attestations/provenance.jsonl:1", "04-attestations/sbom-attestation.jsonl:1", "04-attestations/test-attestation.jsonl:1",
+		"04-attestations/vuln-scan-attestation.jsonl:1", "04-attestations/approval-attestation.jsonl:1", "05-approvals/decision.sigstore.json: the decision's signature does not verify")
 	// Another key whose attestations verify is still not the recorded signer.
 	_, otherPub := keys(t, w.env, w.dir, "other")
 	expect(t, run(t, w.env, append(base, "--cert-identity", san, "--attestation-key", otherPub)...), 1, "04-attestations/provenance.jsonl:1")
@@ -222,31 +224,31 @@ func TestPackRegistry(t *testing.T) {
 			}
 			pulledDir := filepath.Join(w.dir, "pulled")
 			expect(t, run(t, w.env, "pack", "pull", "oci://"+pushed.Reference, "--out", pulledDir), 0)
-			expect(t, run(t, w.env, "pack", "verify", pulledDir, "--key", w.pub), 0)
+			expect(t, run(t, w.env, "pack", "verify", pulledDir, "--key", w.pub, "--attestation-key", w.approverPub()), 0)
 
-			r = run(t, w.env, "pack", "verify", subj, "--key", w.pub)
+			r = run(t, w.env, "pack", "verify", subj, "--key", w.pub, "--attestation-key", w.approverPub())
 			expect(t, r, 0)
 			if !strings.Contains(r.stdout, "verified "+subj) {
 				t.Errorf("pack verify says %q", r.stdout)
 			}
-			expect(t, run(t, w.env, "pack", "verify", subj, "--key", w.pub, "--environment", "production"), 0)
-			expect(t, run(t, w.env, "pack", "verify", "oci://"+pushed.Reference, "--key", w.pub), 0)
+			expect(t, run(t, w.env, "pack", "verify", subj, "--key", w.pub, "--attestation-key", w.approverPub(), "--environment", "production"), 0)
+			expect(t, run(t, w.env, "pack", "verify", "oci://"+pushed.Reference, "--key", w.pub, "--attestation-key", w.approverPub()), 0)
 			if r := run(t, w.env, "pack", "show", subj); r.code != 0 || !strings.Contains(r.stdout, "ALLOW "+w.digest) {
 				t.Errorf("pack show %s: exit %d, %q", subj, r.code, r.stdout)
 			}
-			expect(t, run(t, w.env, "pack", "verify", subj, "--key", w.pub, "--environment", "staging"), 1, "none for environment \"staging\"")
+			expect(t, run(t, w.env, "pack", "verify", subj, "--key", w.pub, "--attestation-key", w.approverPub(), "--environment", "staging"), 1, "none for environment \"staging\"")
 			// Two packs as complete as each other: ambiguous, both named.
 			tie := w.build(filepath.Join(w.dir, "tie"), "--build-log", writeFile(t, w.dir, "build.log", "go build ./...\n"))
 			expect(t, run(t, w.env, "pack", "push", tie, subj), 0)
 			expect(t, run(t, w.env, "pack", "build", subj, "--environment", "production", "--decision", w.decision, "--policy", w.policy, "--bundles-dir", w.bundles,
 				"--approvals", w.approval, "--key", w.key, "--out", filepath.Join(w.dir, "tie2"), "--build-log", writeFile(t, w.dir, "build2.log", "make\n")), 0)
 			expect(t, run(t, w.env, "pack", "push", filepath.Join(w.dir, "tie2"), subj), 0)
-			expect(t, run(t, w.env, "pack", "verify", subj, "--key", w.pub), 2, "expected one evidence pack, found 2", "--environment")
+			expect(t, run(t, w.env, "pack", "verify", subj, "--key", w.pub, "--attestation-key", w.approverPub()), 2, "expected one evidence pack, found 2", "--environment")
 
 			// A platform manifest has no pack; a tag is refused; a pack
 			// for another digest is not pushed there.
 			platform := "oci://" + idx.Context().String() + "@" + platformDigests[0]
-			expect(t, run(t, w.env, "pack", "verify", platform, "--key", w.pub), 1, "no evidence pack refers to")
+			expect(t, run(t, w.env, "pack", "verify", platform, "--key", w.pub, "--attestation-key", w.approverPub()), 1, "no evidence pack refers to")
 			expect(t, run(t, w.env, "pack", "pull", "oci://"+idx.Context().String()+":latest", "--out", filepath.Join(w.dir, "x")), 2, "digest")
 			expect(t, run(t, w.env, "pack", "push", dir, platform), 2, "expected a pack for "+platformDigests[0], "found one for "+w.digest)
 			expect(t, run(t, w.env, "pack", "pull", subj, "--out", pulledDir), 2, "expected a new file or directory")

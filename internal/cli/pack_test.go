@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/relproof/relproof/internal/evidence"
+	"github.com/relproof/relproof/internal/gate"
 )
 
 // packWorld is a gate world with a decision and an evidence pack built
@@ -38,6 +40,10 @@ func newPackWorld(t *testing.T) *packWorld {
 	}
 	return w
 }
+
+// approverPub is the public key of the approver key the approval
+// attestation is signed with, which pack verify needs to check it.
+func (w *packWorld) approverPub() string { return filepath.Join(w.dir, "approver.pub") }
 
 // build builds a pack into out with the full evidence but the given extra
 // flags, and returns out.
@@ -94,8 +100,10 @@ func TestPackBuildLayoutAndVerify(t *testing.T) {
 		"01-source/commit-range.txt", "01-source/pull-request-summary.md",
 		"02-build/build-log.txt", "02-build/runner-metadata.json",
 		"03-artifacts/image-digests.txt", "03-artifacts/sbom.spdx.json",
-		"04-attestations/provenance.jsonl", "04-attestations/signatures.jsonl", "04-attestations/test-attestation.jsonl", "04-attestations/vuln-scan-attestation.jsonl",
-		"05-approvals/environment-approval.md", "05-approvals/security-signoff.md",
+		"04-attestations/approval-attestation.jsonl", "04-attestations/provenance.jsonl", "04-attestations/sbom-attestation.jsonl", "04-attestations/signatures.jsonl",
+		"04-attestations/test-attestation.jsonl", "04-attestations/vuln-scan-attestation.jsonl",
+		"05-approvals/decision.json", "05-approvals/decision.sigstore.json", "05-approvals/environment-approval.md",
+		"05-approvals/policy/exceptions.yaml", "05-approvals/policy/policy.yaml", "05-approvals/security-signoff.md",
 		"06-deployment/deploy-record.json", "06-deployment/rollback-plan.md",
 		"MANIFEST.json", "MANIFEST.sigstore.json", "index.html",
 	}
@@ -138,13 +146,47 @@ func TestPackBuildLayoutAndVerify(t *testing.T) {
 	if !strings.Contains(files["05-approvals/security-signoff.md"], "The six questions") {
 		t.Error("security-signoff.md has no six questions")
 	}
-	for _, f := range []string{"04-attestations/provenance.jsonl", "04-attestations/test-attestation.jsonl", "04-attestations/vuln-scan-attestation.jsonl"} {
+	html := files["index.html"]
+	// Every attestation the decision used is in the pack, the SBOM's and
+	// the approval's too, one line each.
+	for _, f := range []string{"04-attestations/provenance.jsonl", "04-attestations/sbom-attestation.jsonl", "04-attestations/test-attestation.jsonl",
+		"04-attestations/vuln-scan-attestation.jsonl", "04-attestations/signatures.jsonl", "04-attestations/approval-attestation.jsonl"} {
 		if n := strings.Count(files[f], "\n"); n != 1 {
 			t.Errorf("%s holds %d lines, want 1 verified bundle", f, n)
 		}
 	}
+	// What it was decided on: the decision as signed, its signature, the
+	// policy and the exceptions file it names, byte for byte.
+	for packed, given := range map[string]string{
+		"05-approvals/decision.json":          w.decision,
+		"05-approvals/policy/policy.yaml":     w.policy,
+		"05-approvals/policy/exceptions.yaml": filepath.Join(w.dir, "exceptions.yaml"),
+	} {
+		if files[packed] != readFile(t, given) {
+			t.Errorf("%s is not %s as given", packed, given)
+		}
+	}
+	if files["05-approvals/decision.sigstore.json"] != compactJSON(t, readFile(t, w.decision+".sigstore.json"))+"\n" {
+		t.Error("05-approvals/decision.sigstore.json is not the decision's signed bundle")
+	}
+	if !strings.Contains(files["05-approvals/environment-approval.md"], "From the signed approval attestation `sha256:") {
+		t.Errorf("environment-approval.md is not made from the signed attestation:\n%s", files["05-approvals/environment-approval.md"])
+	}
+	classes := map[string]string{}
+	for _, e := range m.Files {
+		classes[e.Path] = e.Class
+	}
+	for p, class := range map[string]string{"05-approvals/decision.json": "gate-decision", "05-approvals/decision.sigstore.json": "gate-decision-signature",
+		"05-approvals/policy/policy.yaml": "policy", "05-approvals/policy/exceptions.yaml": "policy-exceptions", "04-attestations/sbom-attestation.jsonl": "sbom-attestation"} {
+		if classes[p] != class {
+			t.Errorf("MANIFEST.json lists %s as %q, want %q", p, classes[p], class)
+		}
+	}
+	// The page names the source in the first lines, from the decision.
+	if !strings.Contains(html, "commit <code>"+gateActionsEnv["GITHUB_SHA"]+"</code>") {
+		t.Errorf("index.html does not name the built commit")
+	}
 	// Self-contained: no external references.
-	html := files["index.html"]
 	if regexp.MustCompile(`(?i)src\s*=|href\s*=\s*"?https?:|@import|url\(`).MatchString(html) {
 		t.Errorf("index.html makes external references:\n%s", html)
 	}
@@ -152,10 +194,12 @@ func TestPackBuildLayoutAndVerify(t *testing.T) {
 		t.Error("index.html does not put the verdict first")
 	}
 
-	r := run(t, w.env, "pack", "verify", out, "--key", w.pub)
+	r := run(t, w.env, "pack", "verify", out, "--key", w.pub, "--attestation-key", w.approverPub())
 	expect(t, r, 0)
-	if !strings.Contains(r.stdout, "verified") {
-		t.Errorf("pack verify says %q", r.stdout)
+	for _, says := range []string{"verified", "05-approvals/decision.sigstore.json: the gate decision (allow), signed by key ", "all 6 attestation(s) the decision used are in the pack and verify"} {
+		if !strings.Contains(r.stdout, says) {
+			t.Errorf("pack verify does not say %q:\n%s", says, r.stdout)
+		}
 	}
 	r = run(t, w.env, "pack", "show", out)
 	expect(t, r, 0)
@@ -251,7 +295,7 @@ func TestPackVerifyDetectsTampering(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := w.build(filepath.Join(w.dir, strings.ReplaceAll(tc.name, " ", "-")))
 			tc.tamper(dir)
-			expect(t, run(t, w.env, "pack", "verify", dir, "--key", w.pub), 1, tc.says...)
+			expect(t, run(t, w.env, "pack", "verify", dir, "--key", w.pub, "--attestation-key", w.approverPub()), 1, tc.says...)
 		})
 	}
 }
@@ -273,7 +317,7 @@ func TestPackVerifyDetectsAChangedByteInEveryFile(t *testing.T) {
 		if err := os.WriteFile(full, changed, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r := run(t, w.env, "pack", "verify", dir, "--key", w.pub)
+		r := run(t, w.env, "pack", "verify", dir, "--key", w.pub, "--attestation-key", w.approverPub())
 		if r.code != 1 || !strings.Contains(r.errText(), p) {
 			t.Errorf("%s with one byte changed: exit %d, %v; want 1 naming the file", p, r.code, r.err)
 		}
@@ -281,7 +325,7 @@ func TestPackVerifyDetectsAChangedByteInEveryFile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	expect(t, run(t, w.env, "pack", "verify", dir, "--key", w.pub), 0)
+	expect(t, run(t, w.env, "pack", "verify", dir, "--key", w.pub, "--attestation-key", w.approverPub()), 0)
 }
 
 func TestPackMissingPieces(t *testing.T) {
@@ -306,11 +350,12 @@ func TestPackMissingPieces(t *testing.T) {
 	expect(t, r, 0)
 	m := readManifest(t, out)
 	wantMissing := map[string]string{
-		"01-source/pull-request-summary.md":      "--source-evidence",
-		"02-build/build-log.txt":                 "--build-log",
-		"04-attestations/test-attestation.jsonl": "none of the",
-		"05-approvals/environment-approval.md":   "--approvals",
-		"06-deployment/deploy-record.json":       "--deploy-record",
+		"01-source/pull-request-summary.md":          "--source-evidence",
+		"02-build/build-log.txt":                     "--build-log",
+		"04-attestations/test-attestation.jsonl":     "none of the",
+		"04-attestations/approval-attestation.jsonl": "none of the",
+		"05-approvals/environment-approval.md":       "--approvals",
+		"06-deployment/deploy-record.json":           "--deploy-record",
 	}
 	for _, e := range m.Files {
 		reason, want := wantMissing[e.Path]
@@ -335,8 +380,28 @@ func TestPackMissingPieces(t *testing.T) {
 	if !strings.Contains(r.stdout, "missing 05-approvals/environment-approval.md") {
 		t.Errorf("pack build does not report missing pieces:\n%s", r.stdout)
 	}
-	expect(t, run(t, w.env, "pack", "verify", out, "--key", w.pub), 0)
-	if !strings.Contains(readFile(t, filepath.Join(out, "index.html")), "missing:") {
+	// A piece the pack records missing is not a failure, but an
+	// attestation the decision used is: without it, nobody can re-check
+	// the decision. Each is named, with its digest.
+	var d gate.Decision
+	if err := json.Unmarshal([]byte(readFile(t, w.decision)), &d); err != nil {
+		t.Fatal(err)
+	}
+	var says []string
+	for _, e := range d.Evidence {
+		if e.Type == "test" || e.Type == "approval" {
+			says = append(says, fmt.Sprintf("04-attestations/%s-attestation.jsonl: expected the %s attestation the decision used, %s signed by %q, found none", e.Type, e.Type, e.Digest, e.Signer))
+		}
+	}
+	if len(says) != 2 {
+		t.Fatalf("the decision used %+v, want a test and an approval attestation", d.Evidence)
+	}
+	r = run(t, w.env, "pack", "verify", out, "--key", w.pub, "--attestation-key", w.approverPub())
+	expect(t, r, 1, says...)
+	if n := strings.Count(r.errText(), "\n  "); n != 2 {
+		t.Errorf("%d problems, want the two attestations:\n%s", n, r.errText())
+	}
+	if html := readFile(t, filepath.Join(out, "index.html")); !strings.Contains(html, "missing:") || !strings.Contains(html, "not in this pack, so <code>relproof pack verify</code> fails") {
 		t.Error("index.html does not show the missing pieces")
 	}
 }
@@ -351,10 +416,10 @@ func TestPackBadInput(t *testing.T) {
 	expect(t, run(t, w.env, "pack", "build", other, "--environment", "production", "--decision", w.decision, "--policy", w.policy, "--key", w.key, "--out", out), 2, "gate decision: expected a decision for sha256:", "found one for")
 	notJSON := writeFile(t, w.dir, "decision.txt", "allow")
 	expect(t, run(t, w.env, append(base, "--environment", "production", "--decision", notJSON)...), 2, "decision "+notJSON, "expected the gate decision JSON")
-	expect(t, run(t, w.env, "pack", "verify", filepath.Join(w.dir, "nowhere"), "--key", w.pub), 2, "nowhere", "expected a pack directory")
+	expect(t, run(t, w.env, "pack", "verify", filepath.Join(w.dir, "nowhere"), "--key", w.pub, "--attestation-key", w.approverPub()), 2, "nowhere", "expected a pack directory")
 	expect(t, run(t, w.env, "pack", "verify", w.dir), 2, "expected the pack signer: --key PUB", "found none")
-	expect(t, run(t, w.env, "pack", "verify", w.dir, "--key", w.pub, "--environment", "production"), 2, "--environment", "expected an oci:// reference")
-	expect(t, run(t, w.env, "pack", "verify", w.dir, "--key", w.pub, "--attestation-key", filepath.Join(w.dir, "none.pub")), 2, "none.pub")
+	expect(t, run(t, w.env, "pack", "verify", w.dir, "--key", w.pub, "--attestation-key", w.approverPub(), "--environment", "production"), 2, "--environment", "expected an oci:// reference")
+	expect(t, run(t, w.env, "pack", "verify", w.dir, "--key", w.pub, "--attestation-key", w.approverPub(), "--attestation-key", filepath.Join(w.dir, "none.pub")), 2, "none.pub")
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a failed build left an output directory")
 	}
@@ -387,7 +452,7 @@ func TestPackArchive(t *testing.T) {
 	}
 
 	archive := w.build(filepath.Join(w.dir, "release.tar.gz"))
-	expect(t, run(t, w.env, "pack", "verify", archive, "--key", w.pub), 0)
+	expect(t, run(t, w.env, "pack", "verify", archive, "--key", w.pub, "--attestation-key", w.approverPub()), 0)
 	r := run(t, w.env, "pack", "show", archive)
 	expect(t, r, 0)
 	if !strings.Contains(r.stdout, "ALLOW "+w.digest) {
@@ -410,7 +475,7 @@ func TestPackArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := writeFile(t, w.dir, "tampered.tar.gz", string(re))
-	expect(t, run(t, w.env, "pack", "verify", bad, "--key", w.pub), 1, "05-approvals/security-signoff.md")
+	expect(t, run(t, w.env, "pack", "verify", bad, "--key", w.pub, "--attestation-key", w.approverPub()), 1, "05-approvals/security-signoff.md")
 }
 
 // An archive entry that would leave the target directory is refused.

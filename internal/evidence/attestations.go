@@ -16,12 +16,40 @@ import (
 )
 
 // attestationFiles maps an evidence type (gate.Type) to its JSONL file.
+// Every attestation the decision used goes into one: the other kinds
+// (deployment records, verification summaries, custom predicates) into
+// otherAttestations.
 var attestationFiles = map[string]string{
 	"provenance": "04-attestations/provenance.jsonl",
+	"sbom":       "04-attestations/sbom-attestation.jsonl",
 	"vuln":       "04-attestations/vuln-scan-attestation.jsonl",
 	"test":       "04-attestations/test-attestation.jsonl",
 	// Plain signatures over the release digest (cosign sign-blob --bundle).
 	"signature": "04-attestations/signatures.jsonl",
+	"approval":  "04-attestations/approval-attestation.jsonl",
+}
+
+// otherAttestations holds the attestations of kinds attestationFiles does
+// not name; a pack has it only when the decision used some.
+const otherAttestations = "04-attestations/other-attestations.jsonl"
+
+// attestationFile is the file that holds evidence of type typ.
+func attestationFile(typ string) string {
+	if f, ok := attestationFiles[typ]; ok {
+		return f
+	}
+	return otherAttestations
+}
+
+// usesOther reports whether the decision used evidence that goes into
+// otherAttestations.
+func usesOther(d *gate.Decision) bool {
+	for _, e := range d.Evidence {
+		if attestationFile(e.Type) == otherAttestations {
+			return true
+		}
+	}
+	return false
 }
 
 // commitFromProvenance records the built commit, from the verified
@@ -55,34 +83,31 @@ func commitFromProvenance(prov []doc) (piece, bool) {
 	return piece{}, false
 }
 
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func absentReason(d *gate.Decision, typ string, files int) string {
+// absentReason says why file holds none of the attestations the decision
+// used: it used none of its kind, or none of the bundle files given holds
+// them (and pack verify then fails on it).
+func absentReason(d *gate.Decision, file string, files int) string {
 	n := 0
+	kind := strings.TrimSuffix(strings.TrimPrefix(file, "04-attestations/"), ".jsonl")
 	for _, e := range d.Evidence {
-		if e.Type == typ {
+		if attestationFile(e.Type) == file {
 			n++
+			kind = e.Type
 		}
 	}
-	if n == 0 && typ == "signature" {
+	switch {
+	case n == 0 && file == attestationFiles["signature"]:
 		return fmt.Sprintf("the gate decision lists no verified signature over %s", d.Digest)
+	case n == 0:
+		return fmt.Sprintf("the gate decision lists no verified %s attestation for %s", kind, d.Digest)
 	}
-	if n == 0 {
-		return fmt.Sprintf("the gate decision lists no verified %s attestation for %s", typ, d.Digest)
-	}
-	return fmt.Sprintf("the gate decision lists %d verified %s attestation(s) for %s, but none of the %d bundle file(s) given holds them", n, typ, d.Digest, files)
+	return fmt.Sprintf("the gate decision lists %d verified %s attestation(s) for %s, but none of the %d bundle file(s) given holds them: pack verify fails until the pack holds every attestation the decision used", n, kind, d.Digest, files)
 }
 
 // doc is one signed document from a bundle file.
 type doc struct {
 	digest string // as the gate decision lists it
+	typ    string // as the gate decision lists it
 	signer string // as the gate decision lists it
 	data   []byte // compact JSON, one line
 }
@@ -114,7 +139,7 @@ func selectBundles(d *gate.Decision, files []File) (map[string][]doc, error) {
 			if err := json.Compact(&c, raw); err != nil {
 				return nil, fmt.Errorf("bundle %s: expected JSON, found: %w", f.Name, err)
 			}
-			out[ev.Type] = append(out[ev.Type], doc{digest: dg, signer: ev.Signer, data: c.Bytes()})
+			out[ev.Type] = append(out[ev.Type], doc{digest: dg, typ: ev.Type, signer: ev.Signer, data: c.Bytes()})
 		}
 	}
 	for _, docs := range out {

@@ -38,7 +38,23 @@ type Input struct {
 	// Bundles are evidence files (Sigstore bundles, DSSE envelopes, JSON
 	// Lines of them); those the decision lists as verified go in the pack.
 	Bundles []File
-	// Approvals is the approval record (relproof approval record).
+	// DecisionBundle is the decision's signed bundle; DecisionSignature
+	// names the document in it that signs the decision (by its digest, as
+	// verify.ReadBundles computes it) and who signed it, as the caller
+	// verified them under the policy's decision signers. Without them the
+	// pack records the decision's signature missing.
+	DecisionBundle    *File
+	DecisionSignature *gate.Evidence
+	// Policy is the policy file the decision was made under; Exceptions are
+	// the exceptions files its environment names, each by the name the
+	// policy gives it (relative to the policy file). A policy whose digest
+	// is not the decision's is recorded missing, with the reason.
+	Policy     *File
+	Exceptions []File
+	// Approvals is the approval record (relproof approval record). The
+	// environment approval page is made from the signed approval
+	// attestation the decision used, when one is among Bundles, and from
+	// this record only when it is not.
 	Approvals *File
 	// SourceDir holds pull-request-summary.md and commit-range.txt.
 	SourceDir      string
@@ -66,6 +82,13 @@ type Pack struct {
 	// Verified are the attestations in 04-attestations that Verify
 	// checked: signer, verified signing times, provenance.
 	Verified []verify.Attestation
+	// Decision is the gate decision the pack holds (05-approvals/
+	// decision.json), as Verify checked it; nil for a pack built before
+	// packs held it, whose attestations Verify cannot check against it.
+	Decision *gate.Decision
+	// DecisionSignature is the decision's signature as Verify checked it;
+	// nil when the pack records it missing.
+	DecisionSignature *verify.Attestation
 }
 
 // Build writes the pack for in.Subject into in.Out, atomically: in a
@@ -74,7 +97,7 @@ func Build(ctx context.Context, in Input) (*Pack, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	pieces, attested, err := gather(in)
+	pieces, extra, attested, err := gather(in)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +115,7 @@ func Build(ctx context.Context, in Input) (*Pack, error) {
 		Attestations:   attested,
 	}
 	files := map[string][]byte{}
-	for _, l := range layout {
+	for _, l := range append(append([]placed{}, layout...), extra...) {
 		pc := pieces[l.path]
 		data := pc.data
 		if pc.missing != "" {
@@ -146,14 +169,30 @@ func (in Input) check() error {
 	if in.Decision.Time.IsZero() {
 		return errors.New("gate decision: expected a decision time (the pack's timestamps come from it), found none")
 	}
+	// decision.json goes into the pack whole: it must be the decision the
+	// pack is built on, and nothing more.
+	var file gate.Decision
+	dec := json.NewDecoder(bytes.NewReader(in.DecisionJSON))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&file); err != nil {
+		return fmt.Errorf("gate decision: expected the decision's JSON, found: %w", err)
+	}
+	if !sameJSON(&file, in.Decision) {
+		return errors.New("gate decision: expected the JSON the decision was read from, found JSON of another decision")
+	}
+	if (in.DecisionBundle == nil) != (in.DecisionSignature == nil) {
+		return errors.New("gate decision: expected its signed bundle and the signature the caller verified in it together, found one without the other")
+	}
 	return nil
 }
 
-// gather makes every piece of the layout from the input, and lists the
-// attestations it put in 04-attestations.
-func gather(in Input) (map[string]piece, []Attested, error) {
+// gather makes every piece of the layout from the input, the files beside
+// the layout that this pack has (the policy's exceptions, attestations of
+// other kinds), and lists the signed documents it put in the pack.
+func gather(in Input) (map[string]piece, []placed, []Attested, error) {
 	d := in.Decision
 	p := map[string]piece{}
+	var extra []placed
 
 	// 01-source
 	for _, name := range []string{"pull-request-summary.md", "commit-range.txt"} {
@@ -167,7 +206,7 @@ func gather(in Input) (map[string]piece, []Attested, error) {
 		case errors.Is(err, fs.ErrNotExist):
 			p[key] = missing("the source evidence directory %s has no %s", in.SourceDir, name)
 		case err != nil:
-			return nil, nil, fmt.Errorf("source evidence %s: %w", filepath.Join(in.SourceDir, name), err)
+			return nil, nil, nil, fmt.Errorf("source evidence %s: %w", filepath.Join(in.SourceDir, name), err)
 		default:
 			p[key] = have(data)
 		}
@@ -176,21 +215,31 @@ func gather(in Input) (map[string]piece, []Attested, error) {
 	// 04-attestations and what comes from them.
 	byType, err := selectBundles(d, in.Bundles)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	byFile := map[string][]doc{}
+	for typ, docs := range byType {
+		byFile[attestationFile(typ)] = append(byFile[attestationFile(typ)], docs...)
 	}
 	var attested []Attested
-	for _, typ := range sortedKeys(attestationFiles) {
-		file, docs := attestationFiles[typ], byType[typ]
+	for _, file := range append(sortedValues(attestationFiles), otherAttestations) {
+		docs := byFile[file]
+		sort.Slice(docs, func(i, j int) bool { return docs[i].digest < docs[j].digest })
+		switch {
+		case len(docs) == 0 && file == otherAttestations && !usesOther(d):
+			continue // a file only packs that have such evidence hold
+		case file == otherAttestations:
+			extra = append(extra, placed{otherAttestations, "attestation"})
+		}
 		if len(docs) == 0 {
-			p[file] = missing("%s", absentReason(d, typ, len(in.Bundles)))
+			p[file] = missing("%s", absentReason(d, file, len(in.Bundles)))
 			continue
 		}
 		var b bytes.Buffer
 		for i, doc := range docs {
 			b.Write(doc.data)
 			b.WriteByte('\n')
-			sum := sha256.Sum256(doc.data)
-			attested = append(attested, Attested{Path: file, Line: i + 1, Digest: "sha256:" + hex.EncodeToString(sum[:]), Type: typ, Signer: doc.signer, Evidence: doc.digest})
+			attested = append(attested, Attested{Path: file, Line: i + 1, Digest: digestOf(doc.data), Type: doc.typ, Signer: doc.signer, Evidence: doc.digest})
 		}
 		p[file] = have(b.Bytes())
 	}
@@ -213,26 +262,40 @@ func gather(in Input) (map[string]piece, []Attested, error) {
 	p["03-artifacts/sbom.spdx.json"] = sbomPiece(byType["sbom"])
 
 	// 05-approvals
-	if in.Approvals != nil {
-		md, err := approvalMarkdown(in.Approvals)
-		if err != nil {
-			return nil, nil, err
-		}
-		p["05-approvals/environment-approval.md"] = have(md)
-	} else {
-		p["05-approvals/environment-approval.md"] = missing("no environment approval record was given (--approvals)")
+	page, err := approvalPage(in, byType["approval"])
+	if err != nil {
+		return nil, nil, nil, err
 	}
+	p[approvalFile] = page
 	p["05-approvals/security-signoff.md"] = have(signoffPage(in))
+	p[DecisionFile] = have(in.DecisionJSON)
+	sig, att, err := decisionSignature(in)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p[DecisionBundleFile] = sig
+	if att != nil {
+		attested = append(attested, *att)
+	}
+	pol, exceptions, err := policyPieces(in)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p[PolicyFile] = pol
+	for _, x := range exceptions {
+		p[x.path] = x.piece
+		extra = append(extra, placed{x.path, "policy-exceptions"})
+	}
 
 	// 06-deployment
 	if in.DeployRecord != nil {
 		if !json.Valid(in.DeployRecord.Data) {
-			return nil, nil, fmt.Errorf("deploy record %s: expected JSON, found bytes that do not parse as JSON", in.DeployRecord.Name)
+			return nil, nil, nil, fmt.Errorf("deploy record %s: expected JSON, found bytes that do not parse as JSON", in.DeployRecord.Name)
 		}
 		p["06-deployment/deploy-record.json"] = have(in.DeployRecord.Data)
 	} else {
 		p["06-deployment/deploy-record.json"] = missing("no deployment record was given (--deploy-record)")
 	}
 	p["06-deployment/rollback-plan.md"] = rollbackPlan(in)
-	return p, attested, nil
+	return p, extra, attested, nil
 }

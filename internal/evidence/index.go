@@ -51,7 +51,7 @@ ol.chain li+li::before{content:"→ ";color:#57606a}
 <h2>Evidence</h2>
 {{if .Evidence}}<table>
 <tr><th>type</th><th>bundle digest</th><th>signer</th><th>in this pack</th></tr>
-{{range .Evidence}}<tr{{if not .InPack}} class="missing"{{end}}><td>{{text .Type}}</td><td><code>{{.Digest}}</code></td><td>{{text .Signer}}</td><td>{{if .InPack}}<code>{{.InPack}}</code>{{else}}<b>missing:</b> not in this pack{{end}}</td></tr>
+{{range .Evidence}}<tr{{if not .InPack}} class="missing"{{end}}><td>{{text .Type}}</td><td><code>{{.Digest}}</code></td><td>{{text .Signer}}</td><td>{{if .InPack}}<code>{{.InPack}}</code>{{else}}<b>missing:</b> not in this pack, so <code>relproof pack verify</code> fails{{end}}</td></tr>
 {{end}}</table>{{else}}<p>No verified evidence for this digest.</p>{{end}}
 <h2>Files</h2>
 <table>

@@ -28,6 +28,17 @@ const (
 	IndexFile    = "index.html"
 )
 
+// What the release was decided on, in 05-approvals: the gate decision as
+// it was signed, its signed bundle, and the policy it was decided under
+// (with the exceptions file its environment names beside it, by the name
+// the policy gives it).
+const (
+	DecisionFile       = "05-approvals/decision.json"
+	DecisionBundleFile = "05-approvals/decision.sigstore.json"
+	PolicyDir          = "05-approvals/policy/"
+	PolicyFile         = PolicyDir + "policy.yaml"
+)
+
 // Entry is one file of the pack as MANIFEST.json lists it.
 type Entry struct {
 	Path   string `json:"path"`
@@ -39,9 +50,10 @@ type Entry struct {
 	Missing string `json:"missing,omitempty"`
 }
 
-// Attested is one attestation in 04-attestations, as the gate verified it:
-// pack verify checks its signature again and that its signer is still the
-// one recorded here, under the manifest's signature.
+// Attested is one attestation in 04-attestations, as the gate verified it,
+// or the decision's signature (Type "decision"): pack verify checks its
+// signature again and that its signer is still the one recorded here,
+// under the manifest's signature.
 type Attested struct {
 	Path   string `json:"path"`
 	Line   int    `json:"line"`
@@ -76,8 +88,13 @@ func (m *Manifest) Missing() []Entry {
 	return out
 }
 
-// The pack's evidence files, in order, with their evidence class.
-var layout = []struct{ path, class string }{
+// placed is a file of the pack and its evidence class.
+type placed struct{ path, class string }
+
+// The pack's evidence files, in order, with their evidence class. Beside
+// them a pack holds the policy's exceptions file and, when the decision
+// used attestations of other kinds, 04-attestations/other-attestations.jsonl.
+var layout = []placed{
 	{"01-source/pull-request-summary.md", "source-change"},
 	{"01-source/commit-range.txt", "source-change"},
 	{"02-build/build-log.txt", "build-log"},
@@ -85,11 +102,16 @@ var layout = []struct{ path, class string }{
 	{"03-artifacts/image-digests.txt", "artifact-identity"},
 	{"03-artifacts/sbom.spdx.json", "sbom"},
 	{"04-attestations/provenance.jsonl", "provenance"},
+	{"04-attestations/sbom-attestation.jsonl", "sbom-attestation"},
 	{"04-attestations/vuln-scan-attestation.jsonl", "vulnerability-scan"},
 	{"04-attestations/test-attestation.jsonl", "test-results"},
 	{"04-attestations/signatures.jsonl", "signature"},
-	{"05-approvals/environment-approval.md", "approval"},
+	{"04-attestations/approval-attestation.jsonl", "approval-attestation"},
+	{approvalFile, "approval"},
 	{"05-approvals/security-signoff.md", "gate-decision"},
+	{DecisionFile, "gate-decision"},
+	{DecisionBundleFile, "gate-decision-signature"},
+	{PolicyFile, "policy"},
 	{"06-deployment/deploy-record.json", "deployment"},
 	{"06-deployment/rollback-plan.md", "rollback"},
 }
@@ -117,6 +139,19 @@ func placeholder(p, reason string) []byte {
 func entryFor(p, class string, data []byte, miss string) Entry {
 	sum := sha256.Sum256(data)
 	return Entry{Path: p, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), Class: class, Missing: miss}
+}
+
+// digestOf is "sha256:HEX" of data.
+func digestOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// sameJSON compares two values by their JSON encoding.
+func sameJSON(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }
 
 func marshalJSON(v any) ([]byte, error) {

@@ -29,27 +29,62 @@ func imageDigests(in Input) []byte {
 	return []byte(b.String())
 }
 
-func approvalMarkdown(f *File) ([]byte, error) {
-	var a predicate.Approval
-	dec := json.NewDecoder(bytes.NewReader(f.Data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&a); err != nil {
-		return nil, fmt.Errorf("approvals %s: expected the approval record relproof approval record writes: %w", f.Name, err)
+// approvalFile is the environment approval page.
+const approvalFile = "05-approvals/environment-approval.md"
+
+// approvalPage is the environment approval for people: the record as the
+// signed approval attestation the decision used says it, when the pack
+// holds that attestation; else the approval record given, which the page
+// says is not signed.
+func approvalPage(in Input, signed []doc) (piece, error) {
+	var given *predicate.Approval
+	if in.Approvals != nil {
+		dec := json.NewDecoder(bytes.NewReader(in.Approvals.Data))
+		dec.DisallowUnknownFields()
+		given = new(predicate.Approval)
+		if err := dec.Decode(given); err != nil {
+			return piece{}, fmt.Errorf("approvals %s: expected the approval record relproof approval record writes: %w", in.Approvals.Name, err)
+		}
 	}
+	for _, a := range signed {
+		st, err := statementOf(a.data)
+		if err != nil {
+			continue
+		}
+		raw, err := json.Marshal(st["predicate"])
+		if err != nil {
+			continue
+		}
+		var rec predicate.Approval
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			continue
+		}
+		from := fmt.Sprintf("From the signed approval attestation `%s` (in %s), which the gate verified.", a.digest, attestationFiles["approval"])
+		if given != nil && !sameJSON(given, &rec) {
+			from += " The approval record given beside it is not the one signed; this page shows the signed one."
+		}
+		return have(approvalMarkdown(&rec, from)), nil
+	}
+	if given != nil {
+		return have(approvalMarkdown(given, fmt.Sprintf("From the approval record given, digest `%s`. It is not signed: the pack holds no approval attestation the decision used.", digestOf(in.Approvals.Data)))), nil
+	}
+	return missing("no environment approval record was given (--approvals), and no approval attestation the decision used"), nil
+}
+
+func approvalMarkdown(a *predicate.Approval, from string) []byte {
 	var b strings.Builder
-	sum := sha256.Sum256(f.Data)
-	fmt.Fprintf(&b, "# Environment approval\n\nEnvironment **%s**, digest `%s`, run %d.\n\n", safe.Markdown(a.Environment), safe.Code(a.Digest), a.RunID)
+	fmt.Fprintf(&b, "# Environment approval\n\nEnvironment **%s**, digest `%s`, run %d.\n\n%s\n\n", safe.Markdown(a.Environment), safe.Code(a.Digest), a.RunID, from)
 	verdict := "not approved"
 	if a.Approved {
 		verdict = "approved"
 	}
 	fmt.Fprintf(&b, "Verdict: **%s** (minimum %d, prevent self-review %t). %s\n\n", verdict, a.Minimum, a.PreventSelfReview, safe.Markdown(a.Reason))
-	fmt.Fprintf(&b, "Approval record digest: `sha256:%s`, recorded %s.\n\n", hex.EncodeToString(sum[:]), a.RecordedAt.UTC().Format(time.RFC3339))
+	fmt.Fprintf(&b, "Recorded %s.\n\n", a.RecordedAt.UTC().Format(time.RFC3339))
 	b.WriteString("| reviewer | state | time | counts | reason |\n|---|---|---|---|---|\n")
 	for _, r := range a.Reviews {
 		fmt.Fprintf(&b, "| %s | %s | %s | %t | %s |\n", safe.Markdown(r.Reviewer), safe.Markdown(r.State), r.Time.UTC().Format(time.RFC3339), r.Counts, safe.Markdown(r.Reason))
 	}
-	return []byte(b.String()), nil
+	return []byte(b.String())
 }
 
 func rollbackPlan(in Input) piece {
@@ -72,8 +107,8 @@ func rollbackPlan(in Input) piece {
 		target = in.Subject.Name + "@" + rb
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Rollback plan\n\nRelease `%s` to **%s**. Roll back to exactly:\n\n    %s\n\n", d.Digest, d.Environment, target)
-	fmt.Fprintf(&b, "Rollback provenance, as the gate checked it: **%s** — %s\n\n", status, msg)
+	fmt.Fprintf(&b, "# Rollback plan\n\nRelease `%s` to **%s**. Roll back to exactly:\n\n    %s\n\n", d.Digest, safe.Markdown(d.Environment), target)
+	fmt.Fprintf(&b, "Rollback provenance, as the gate checked it: **%s** — %s\n\n", status, safe.Markdown(msg))
 	b.WriteString("## Commands\n\n```sh\n")
 	fmt.Fprintf(&b, "# 1. check the rollback digest's provenance still verifies\nrelproof verify %s --type provenance --key release.pub\n", target)
 	fmt.Fprintf(&b, "# 2. gate the rollback like any deployment\nrelproof gate %s --environment %s --policy policy.yaml --decision-out rollback-decision.json\n", target, d.Environment)

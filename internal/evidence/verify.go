@@ -83,7 +83,11 @@ type Options struct {
 // statement's subjects are exactly the manifest's files, MANIFEST.json and
 // the release digest, and every attestation in 04-attestations verifies, is
 // bound to the release digest and was signed by the signer the manifest
-// records. It returns an *Error (matching verify.ErrNotVerified) that names
+// records. The gate decision the pack holds is checked too (see
+// checkDecision): its signature, the policy it was made under, and that
+// the pack holds every attestation it used, each by its signer, and no
+// other. A pack built before packs held their decision has none to check
+// against (Pack.Decision is nil). It returns an *Error (matching verify.ErrNotVerified) that names
 // each file that fails; a directory without MANIFEST.json is not a pack,
 // an error matching ErrNotAPack. Each file is read once, the files in
 // parallel.
@@ -179,7 +183,7 @@ func verifyDir(dir string, o Options, larger map[string]int64) (*Pack, error) {
 		}
 		return paths[i] < paths[j]
 	})
-	keep := map[string]bool{BundleFile: true}
+	keep := map[string]bool{BundleFile: true, DecisionFile: true, DecisionBundleFile: true, otherAttestations: true}
 	for _, f := range attestationFiles {
 		keep[f] = true
 	}
@@ -223,6 +227,8 @@ func verifyDir(dir string, o Options, larger map[string]int64) (*Pack, error) {
 		verified, ps := checkAttestations(m, listed, sums, release, policies)
 		pack.Verified = verified
 		problems = append(problems, ps...)
+		pack.Decision, pack.DecisionSignature, ps = checkDecision(m, listed, sums, release, policies)
+		problems = append(problems, ps...)
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
@@ -241,7 +247,7 @@ func checkAttestations(m *Manifest, listed map[string]Entry, sums map[string]fil
 		records[a.Digest] = a
 	}
 	var problems []string
-	for _, file := range sortedValues(attestationFiles) {
+	for _, file := range append(sortedValues(attestationFiles), otherAttestations) {
 		e, ok := listed[file]
 		got, present := sums[file]
 		if !ok || e.Missing != "" || !present || got.sha256 != e.SHA256 {

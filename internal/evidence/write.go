@@ -43,7 +43,10 @@ func writeAtomic(out string, files map[string][]byte, when time.Time) (err error
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				return fmt.Errorf("pack output %s: %w", out, err)
 			}
-			dirs[dir] = true
+			// Every directory made gets the fixed time, a parent too.
+			for ; dir != "." && !dirs[dir]; dir = path.Dir(dir) {
+				dirs[dir] = true
+			}
 		}
 		if err := writeSynced(p, files[n]); err != nil {
 			return fmt.Errorf("pack output %s: writing %s: %w", out, n, err)
