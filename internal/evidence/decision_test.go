@@ -472,4 +472,15 @@ func TestPackBuildRefusesAnotherDecisionJSON(t *testing.T) {
 	if _, err := Build(context.Background(), in); err == nil || !strings.Contains(err.Error(), `unknown field "note"`) {
 		t.Errorf("Build: %v", err)
 	}
+	// The decision's bundle must hold the signature the caller verified,
+	// and come with it.
+	in.DecisionJSON = r.in.DecisionJSON
+	in.DecisionSignature = &gate.Evidence{Type: "decision", Digest: "sha256:" + strings.Repeat("0", 64), Signer: "key K"}
+	if _, err := Build(context.Background(), in); err == nil || !strings.Contains(err.Error(), "found no such document in it") {
+		t.Errorf("Build with a signature its bundle does not hold: %v", err)
+	}
+	in.DecisionSignature = nil
+	if _, err := Build(context.Background(), in); err == nil || !strings.Contains(err.Error(), "found one without the other") {
+		t.Errorf("Build with a bundle and no signature: %v", err)
+	}
 }
