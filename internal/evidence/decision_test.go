@@ -468,7 +468,7 @@ func TestPackBuildRefusesAnotherDecisionJSON(t *testing.T) {
 	if _, err := Build(context.Background(), in); err == nil || !strings.Contains(err.Error(), "JSON of another decision") {
 		t.Errorf("Build: %v", err)
 	}
-	in.DecisionJSON = append(bytes.TrimSuffix(r.in.DecisionJSON, []byte("}\n")), []byte(`,"note":"x"}`)...)
+	in.DecisionJSON = append(bytes.Clone(bytes.TrimSuffix(r.in.DecisionJSON, []byte("}\n"))), []byte(`,"note":"x"}`)...)
 	if _, err := Build(context.Background(), in); err == nil || !strings.Contains(err.Error(), `unknown field "note"`) {
 		t.Errorf("Build: %v", err)
 	}
