@@ -89,6 +89,8 @@ Exit codes: 0 success or verified, 1 verification failed or denied,
 		newSourceCmd(env, g),
 		newDemoCmd(env, g),
 		newPackCmd(env, g),
+		newInitCmd(env, g),
+		newPolicyCmd(env, g),
 		newVersionCmd(env, g),
 	)
 	return root

@@ -33,7 +33,7 @@ func ExampleLoad() {
 	// level: strong
 	// require: [provenance sbom vuln test]
 	// approvals: 1 self-review prevented: true
-	// source ref not allowed: expected one of "refs/heads/main", "refs/tags/v*", found "refs/heads/feature/x"
+	// source ref not allowed: expected "refs/tags/v*", found "refs/heads/feature/x"
 	// true CVE-2023-45288 in golang.org/x/net v0.22.0 is critical, above maxSeverity high; its exception (../../examples/exceptions.yaml:30) expired at 2026-06-30T00:00:00Z; fixed in 0.23.0
-	// environment "qa" is not in policy ../../examples/policy.yaml: expected one of production, staging, dev
+	// environment "qa" is not in policy ../../examples/policy.yaml: expected one of production, staging
 }

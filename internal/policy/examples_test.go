@@ -15,7 +15,7 @@ func TestExamplePolicy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load(%s): %v", examplePolicy, err)
 	}
-	if diff := cmp.Diff([]string{"production", "staging", "dev"}, p.EnvironmentNames()); diff != "" {
+	if diff := cmp.Diff([]string{"production", "staging"}, p.EnvironmentNames()); diff != "" {
 		t.Errorf("EnvironmentNames (-want +got):\n%s", diff)
 	}
 	wantFiles := []string{"../../examples/policy.yaml", "../../examples/exceptions.yaml"}
@@ -27,7 +27,7 @@ func TestExamplePolicy(t *testing.T) {
 		t.Errorf("Files (-want +got):\n%s", diff)
 	}
 
-	levels := map[string]Level{"production": LevelStrong, "staging": LevelBetter, "dev": LevelMinimum}
+	levels := map[string]Level{"production": LevelStrong, "staging": LevelBetter}
 	for name, level := range levels {
 		if e := environment(t, p, name); e.Level != level {
 			t.Errorf("%s: level %s, want %s", name, e.Level, level)
@@ -54,15 +54,19 @@ func TestExamplePolicy(t *testing.T) {
 		}
 	}
 
-	// One list per kind: build-attest.yml signs the build's evidence and
-	// deploy-gate.yml the approvals and decisions, each only when called
-	// from acme/app.
+	// One list per kind: build-attest.yml signs the build's evidence, and
+	// the release workflow's deploy job the approvals and decisions, each
+	// only in acme/app's runs.
 	buildAttest := Certificate{
 		Issuer:              "https://token.actions.githubusercontent.com",
 		BuildSignerURI:      "https://github.com/relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1.4.0",
 		SourceRepositoryURI: "https://github.com/acme/app",
 		RunnerEnvironment:   "github-hosted",
 	}
+	// The release workflow's deploy job, in the environment, signs the
+	// approvals and the decision.
+	deployJob := buildAttest
+	deployJob.BuildSignerURI = "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.4.0"
 	deployGate := buildAttest
 	deployGate.BuildSignerURI = "https://github.com/relproof/relproof/.github/workflows/deploy-gate.yml@refs/tags/v1.4.0"
 	fromElsewhere := buildAttest
@@ -83,9 +87,10 @@ func TestExamplePolicy(t *testing.T) {
 	}{
 		{"build-attest signs provenance", KindProvenance, buildAttest, true},
 		{"build-attest does not sign approvals", KindApproval, buildAttest, false},
-		{"deploy-gate signs approvals", KindApproval, deployGate, true},
-		{"deploy-gate signs decisions", KindDecision, deployGate, true},
-		{"deploy-gate does not sign provenance", KindProvenance, deployGate, false},
+		{"the deploy job signs approvals", KindApproval, deployJob, true},
+		{"the deploy job signs decisions", KindDecision, deployJob, true},
+		{"the deploy job does not sign provenance", KindProvenance, deployJob, false},
+		{"deploy-gate's approve job is not the one this policy names", KindApproval, deployGate, false},
 		{"build-attest called from another repository", KindProvenance, fromElsewhere, false},
 	} {
 		if got := admitted(c.kind, c.cert); got != c.want {

@@ -1,0 +1,417 @@
+package adopt
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/relproof/relproof/internal/policy"
+)
+
+// Status of one line of a check.
+type Status string
+
+const (
+	// OK: a workflow produces what the policy requires.
+	OK Status = "ok"
+	// Missing: the policy requires it and no workflow produces it; the
+	// gate will deny.
+	Missing Status = "missing"
+	// Info: not a requirement, said for the reader.
+	Info Status = "info"
+)
+
+// Line is what one requirement of an environment needs and where it comes
+// from.
+type Line struct {
+	Requirement string `json:"requirement"`
+	Status      Status `json:"status"`
+	Message     string `json:"message"`
+}
+
+// Environment is the check of one environment of the policy.
+type Environment struct {
+	Name  string `json:"name"`
+	Level string `json:"level"`
+	Lines []Line `json:"lines"`
+}
+
+// Report is what `relproof policy check` prints.
+type Report struct {
+	Policy       string        `json:"policy"`
+	PolicyDigest string        `json:"policyDigest"`
+	Workflows    []string      `json:"workflows"`
+	Repository   string        `json:"repository,omitempty"`
+	Environments []Environment `json:"environments"`
+	// Missing counts the lines whose requirement nothing produces.
+	Missing int `json:"missing"`
+	// Warnings are the policy's own (a keyless signer open to any caller).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Check explains, for every environment of pol, what it requires and which
+// job or step of workflows produces it. repository (OWNER/REPO, may be
+// empty) is whose runs sign, for the signer lines.
+func Check(pol *policy.Policy, policyPath string, workflows []*Workflow, repository string) (*Report, error) {
+	r := &Report{Policy: policyPath, PolicyDigest: pol.Digest, Repository: repository, Environments: []Environment{}, Workflows: []string{}}
+	for _, w := range workflows {
+		r.Workflows = append(r.Workflows, w.Path)
+	}
+	for _, name := range pol.EnvironmentNames() {
+		env, err := pol.EffectiveEnvironment(name)
+		if err != nil {
+			return nil, err
+		}
+		r.Warnings = append(r.Warnings, env.Warnings...)
+		e := Environment{Name: name, Level: string(env.Level)}
+		c := &checker{env: env, workflows: workflows, repository: repository}
+		e.Lines = c.lines()
+		for _, l := range e.Lines {
+			if l.Status == Missing {
+				r.Missing++
+			}
+		}
+		r.Environments = append(r.Environments, e)
+	}
+	return r, nil
+}
+
+type checker struct {
+	env        *policy.Environment
+	workflows  []*Workflow
+	repository string
+}
+
+// producer is a job or step that makes one kind of evidence.
+type producer struct {
+	w   *Workflow
+	job *Job
+	// what says how, for people.
+	what string
+	// report is the file it attests, for a report another step writes.
+	report string
+}
+
+func (c *checker) lines() []Line {
+	var out []Line
+	for _, t := range c.env.Require {
+		out = append(out, c.required(t))
+	}
+	gates := c.gates()
+	out = append(out, c.gateLine(gates))
+	if c.env.Approvals.Minimum > 0 {
+		out = append(out, c.approvalsLine(gates))
+	}
+	if c.env.Rollback.Required {
+		out = append(out, c.rollbackLine(gates))
+	}
+	out = append(out, c.signerLines(gates)...)
+	return out
+}
+
+// scanners are the vulnerability scanners' official actions and commands.
+var (
+	scannerActions = []string{"anchore/scan-action", "aquasecurity/trivy-action", "snyk/actions", "docker/scout-action"}
+	scannerRun     = regexp.MustCompile(`\b(grype|trivy|osv-scanner|snyk)\b`)
+)
+
+func isRelproofWorkflow(uses, file string) bool {
+	name, _ := action(uses)
+	return strings.HasSuffix(name, "/.github/workflows/"+file)
+}
+
+func isRelproofAction(uses, a string) bool {
+	name, _ := action(uses)
+	return strings.HasSuffix(name, "/actions/"+a) && strings.Count(name, "/") == 3
+}
+
+// producers lists what makes evidence of type t.
+func (c *checker) producers(t policy.AttestationType) []producer {
+	var out []producer
+	for _, w := range c.workflows {
+		for _, j := range w.Jobs {
+			if isRelproofWorkflow(j.Uses, "build-attest.yml") {
+				switch t {
+				case policy.AttestationProvenance:
+					out = append(out, producer{w: w, job: j, what: "build-attest.yml signs the provenance"})
+				case policy.AttestationSBOM:
+					out = append(out, producer{w: w, job: j, what: "build-attest.yml makes and signs the SBOM"})
+				case policy.AttestationTest:
+					if f := j.With["test-report"]; f != "" {
+						out = append(out, producer{w: w, job: j, what: "build-attest.yml attests test-report " + f, report: f})
+					}
+				case policy.AttestationVuln:
+					if f := j.With["vuln-report"]; f != "" {
+						out = append(out, producer{w: w, job: j, what: "build-attest.yml attests vuln-report " + f, report: f})
+					}
+				}
+			}
+			for _, s := range j.Steps {
+				name, _ := action(s.Uses)
+				switch {
+				case isRelproofAction(s.Uses, "attest") && (s.With["type"] == string(t) || (t == policy.AttestationProvenance && s.With["type"] == "")):
+					out = append(out, producer{w: w, job: j, what: fmt.Sprintf("step %q attests it", s.Label()), report: s.With["predicate"]})
+				case isRelproofAction(s.Uses, "generate-sbom") && t == policy.AttestationSBOM:
+					out = append(out, producer{w: w, job: j, what: fmt.Sprintf("step %q makes and signs the SBOM", s.Label())})
+				case name == "actions/attest-build-provenance" && t == policy.AttestationProvenance:
+					out = append(out, producer{w: w, job: j, what: fmt.Sprintf("step %q (GitHub's attest-build-provenance)", s.Label())})
+				case name == "actions/attest-sbom" && t == policy.AttestationSBOM:
+					out = append(out, producer{w: w, job: j, what: fmt.Sprintf("step %q (GitHub's attest-sbom)", s.Label())})
+				case t == policy.AttestationSignature && (strings.Contains(s.Run, "sign --blob") || strings.Contains(s.Run, "sign-blob")):
+					out = append(out, producer{w: w, job: j, what: fmt.Sprintf("step %q signs the file", s.Label())})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// writer finds the step of w that writes report (by its file name, in a
+// step's script or inputs) and says whether it is a scanner.
+func writer(w *Workflow, report string) (*Job, *Step, bool) {
+	base := path.Base(report)
+	for _, j := range w.Jobs {
+		for _, s := range j.Steps {
+			mentions := strings.Contains(s.Run, base)
+			for _, v := range s.With {
+				mentions = mentions || strings.Contains(v, base)
+			}
+			if mentions {
+				return j, s, isScanner(s)
+			}
+		}
+	}
+	return nil, nil, false
+}
+
+func isScanner(s *Step) bool {
+	name, _ := action(s.Uses)
+	for _, a := range scannerActions {
+		if name == a || strings.HasPrefix(name, a+"/") {
+			return true
+		}
+	}
+	return scannerRun.MatchString(s.Run)
+}
+
+func (c *checker) required(t policy.AttestationType) Line {
+	l := Line{Requirement: string(t)}
+	ps := c.producers(t)
+	if len(ps) == 0 {
+		l.Status, l.Message = Missing, fmt.Sprintf("required, and no workflow produces it: %s", howTo(t))
+		return l
+	}
+	var says []string
+	for _, p := range ps {
+		where := fmt.Sprintf("%s: job %s, %s", p.w.Path, p.job.ID, p.what)
+		if p.report == "" {
+			says = append(says, where)
+			continue
+		}
+		j, s, scanner := writer(p.w, p.report)
+		switch {
+		case s == nil:
+			l.Status = Missing
+			says = append(says, where+", but no step of the workflow writes "+path.Base(p.report))
+		case t == policy.AttestationVuln && !scanner:
+			l.Status = Missing
+			says = append(says, fmt.Sprintf("%s, written by step %q of job %s, which runs no scanner this check knows (%s, grype, trivy)", where, s.Label(), j.ID, strings.Join(scannerActions, ", ")))
+		default:
+			says = append(says, fmt.Sprintf("%s, written by step %q of job %s", where, s.Label(), j.ID))
+		}
+	}
+	if l.Status == "" {
+		l.Status = OK
+	}
+	l.Message = strings.Join(says, "; ")
+	return l
+}
+
+func howTo(t policy.AttestationType) string {
+	switch t {
+	case policy.AttestationVuln:
+		return "run a scanner (anchore/scan-action, output-format json) and give its report to build-attest.yml's vuln-report"
+	case policy.AttestationTest:
+		return "write a test report (go test -json, JUnit XML) and give it to build-attest.yml's test-report"
+	case policy.AttestationSignature:
+		return "sign the file (relproof sign --blob, cosign sign-blob --bundle)"
+	}
+	return "call relproof's build-attest.yml for the artifact"
+}
+
+// gate is where an environment's final gate runs.
+type gate struct {
+	w   *Workflow
+	job *Job
+	// prepare is deploy-gate.yml's call (the check run that shows the
+	// digest), when there is one.
+	prepare *Job
+	// reusable says deploy-gate.yml's approve job holds the final gate.
+	reusable bool
+	// inEnvironment says the final gate's job runs in the environment.
+	inEnvironment bool
+	rollback      string
+}
+
+func (c *checker) gates() []gate {
+	var out []gate
+	name := c.env.Name
+	for _, w := range c.workflows {
+		var prepare *Job
+		for _, j := range w.Jobs {
+			if isRelproofWorkflow(j.Uses, "deploy-gate.yml") && j.With["environment"] == name {
+				prepare = j
+				if j.With["approve-job"] != "false" {
+					out = append(out, gate{w: w, job: j, prepare: j, reusable: true, inEnvironment: true, rollback: j.With["rollback-digest"]})
+				}
+			}
+		}
+		for _, j := range w.Jobs {
+			for _, s := range j.Steps {
+				if isRelproofAction(s.Uses, "gate-environment") && s.With["environment"] == name && (s.With["stage"] == "" || s.With["stage"] == "final") {
+					out = append(out, gate{w: w, job: j, prepare: prepare, inEnvironment: j.Environment == name, rollback: s.With["rollback-digest"]})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (c *checker) gateLine(gates []gate) Line {
+	l := Line{Requirement: "gate", Status: OK}
+	if len(gates) == 0 {
+		l.Status, l.Message = Missing, fmt.Sprintf("no job runs relproof's final gate for %s: call deploy-gate.yml with environment: %s, or run actions/gate-environment (stage final) in the job that deploys, with environment: %s", c.env.Name, c.env.Name, c.env.Name)
+		return l
+	}
+	var says []string
+	for _, g := range gates {
+		switch {
+		case g.reusable:
+			says = append(says, fmt.Sprintf("%s: job %s calls deploy-gate.yml, whose approve job runs in %s and holds the final gate; deploy after it", g.w.Path, g.job.ID, c.env.Name))
+		case !g.inEnvironment:
+			l.Status = Missing
+			says = append(says, fmt.Sprintf("%s: job %s runs the final gate outside environment %s: no reviewer is asked for it and the environment's credentials are not held back; give the job environment: %s", g.w.Path, g.job.ID, c.env.Name, c.env.Name))
+		default:
+			s := fmt.Sprintf("%s: job %s runs in %s and starts with the final gate, so its deploy steps run only when relproof allows", g.w.Path, g.job.ID, c.env.Name)
+			if g.prepare != nil {
+				s += fmt.Sprintf("; job %s (deploy-gate.yml) shows the reviewers the digest first", g.prepare.ID)
+			} else if c.env.Approvals.TiedToEvidence {
+				l.Status = Missing
+				s += "; but no job calls deploy-gate.yml to show the reviewers the digest first, and the policy counts only approvals given after it was shown (tiedToEvidence)"
+			}
+			says = append(says, s)
+		}
+	}
+	l.Message = strings.Join(says, "; ")
+	return l
+}
+
+func (c *checker) approvalsLine(gates []gate) Line {
+	l := Line{Requirement: "approvals", Status: OK}
+	var jobs []string
+	for _, g := range gates {
+		if g.inEnvironment {
+			jobs = append(jobs, g.job.ID)
+		}
+	}
+	if len(jobs) == 0 {
+		l.Status, l.Message = Missing, fmt.Sprintf("%d required, and no job that records them runs in environment %s", c.env.Approvals.Minimum, c.env.Name)
+		return l
+	}
+	l.Message = fmt.Sprintf("%d, by a required reviewer of environment %s, whom GitHub asks before job %s runs (Settings → Environments → %s → Required reviewers)", c.env.Approvals.Minimum, c.env.Name, strings.Join(jobs, ", "), c.env.Name)
+	if c.env.Approvals.PreventSelfReview {
+		l.Message += "; nobody who wrote, committed or pushed the change counts"
+	}
+	return l
+}
+
+func (c *checker) rollbackLine(gates []gate) Line {
+	l := Line{Requirement: "rollback", Status: OK}
+	for _, g := range gates {
+		switch g.rollback {
+		case "", "auto":
+			l.Message = fmt.Sprintf("the digest of %s's last successful deployment, from GitHub's deployments (job %s)", c.env.Name, g.job.ID)
+		case "none":
+			l.Status, l.Message = Missing, fmt.Sprintf("required, and job %s gates with rollback-digest: none", g.job.ID)
+			return l
+		default:
+			l.Message = fmt.Sprintf("job %s names it: %s", g.job.ID, g.rollback)
+		}
+	}
+	if l.Message == "" {
+		l.Status, l.Message = Missing, "required, and no gate checks one"
+		return l
+	}
+	if c.env.Rollback.AllowFirstRelease {
+		l.Message += "; the first release, with nothing to roll back to, is let through with a warning"
+	} else {
+		l.Message += "; a first release, with nothing to roll back to, is denied (rollback.allowFirstRelease is false)"
+	}
+	return l
+}
+
+// signerLines check that the jobs that sign the approvals and decisions
+// are signers the policy lists for them.
+func (c *checker) signerLines(gates []gate) []Line {
+	var out []Line
+	for _, kind := range []policy.EvidenceKind{policy.KindApproval, policy.KindDecision} {
+		for _, g := range gates {
+			uri, ref := c.signerURI(g)
+			if uri == "" {
+				continue
+			}
+			l := Line{Requirement: "signers." + string(kind), Status: OK}
+			signers := c.env.SignersFor(kind)
+			var why []string
+			admitted := len(signers) == 0
+			for _, sg := range signers {
+				if sg.Key != "" {
+					continue
+				}
+				cert := policy.Certificate{Issuer: sg.Issuer, SAN: uri, BuildSignerURI: uri, SourceRepositoryURI: "https://github.com/" + c.repository,
+					SourceRepositoryID: sg.SourceRepositoryID, SourceRepositoryRef: ref, RunnerEnvironment: string(sg.RunnerEnvironment)}
+				if sg.SourceRef == "" {
+					cert.SourceRepositoryRef = ""
+				}
+				if w := sg.Admits(cert); w == "" {
+					admitted = true
+				} else {
+					why = append(why, w)
+				}
+			}
+			if admitted {
+				l.Message = fmt.Sprintf("job %s signs them as %s, a signer the policy lists", g.job.ID, strings.TrimPrefix(uri, "https://"))
+			} else {
+				l.Status = Missing
+				l.Message = fmt.Sprintf("job %s signs them as %s, which no keyless signer of signers.%s admits (%s)", g.job.ID, strings.TrimPrefix(uri, "https://"), kind, strings.Join(why, "; "))
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+var commitSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// signerURI is the Build Signer URI a gate's job signs with, and the ref
+// its run is for; "" when it cannot be told (no repository known).
+func (c *checker) signerURI(g gate) (uri, ref string) {
+	if c.repository == "" {
+		return "", ""
+	}
+	if len(g.w.Refs) > 0 {
+		ref = g.w.Refs[0]
+	}
+	if g.reusable {
+		name, r := action(g.job.Uses)
+		if !commitSHA.MatchString(r) {
+			r = "refs/tags/" + r
+		}
+		return "https://github.com/" + name + "@" + r, ref
+	}
+	if ref == "" {
+		return "", ""
+	}
+	return "https://github.com/" + c.repository + "/.github/workflows/" + path.Base(g.w.Path) + "@" + ref, ref
+}

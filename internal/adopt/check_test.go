@@ -1,0 +1,119 @@
+package adopt
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/relproof/relproof/internal/policy"
+)
+
+// releaseWorkflow is examples/workflows/image.yml, as a repository's
+// .github/workflows/release.yml.
+func releaseWorkflow(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../examples/workflows/image.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func cut(t *testing.T, s, from, to string) string {
+	t.Helper()
+	i := strings.Index(s, from)
+	j := strings.Index(s[i+1:], to)
+	if i < 0 || j < 0 {
+		t.Fatalf("cut %q..%q: not found", from, to)
+	}
+	return s[:i] + s[i+1+j:]
+}
+
+func TestCheckFindsWhatIsMissing(t *testing.T) {
+	t.Parallel()
+	pol, err := policy.Load("../../examples/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		edit       func(t *testing.T, wf string) string
+		repository string
+		env, line  string
+		says       string
+	}{
+		{"the scan step removed", func(t *testing.T, wf string) string {
+			wf = cut(t, wf, "      - name: Scan for vulnerabilities", "      - uses: actions/upload-artifact")
+			return strings.Replace(wf, "      vuln-report: vulnerabilities.json\n", "", 1)
+		}, "acme/app", "production", "vuln", "required, and no workflow produces it"},
+		{"the scan step removed, its report still attested", func(t *testing.T, wf string) string {
+			return cut(t, wf, "      - name: Scan for vulnerabilities", "      - uses: actions/upload-artifact")
+		}, "acme/app", "production", "vuln", "no step of the workflow writes vulnerabilities.json"},
+		{"a step that writes the report but scans nothing", func(t *testing.T, wf string) string {
+			wf = cut(t, wf, "      - name: Scan for vulnerabilities", "      - uses: actions/upload-artifact")
+			return strings.Replace(wf, "      - uses: actions/upload-artifact", "      - name: Pretend\n        run: echo '{\"matches\":[]}' >reports/vulnerabilities.json\n\n      - uses: actions/upload-artifact", 1)
+		}, "acme/app", "production", "vuln", `written by step "Pretend" of job build, which runs no scanner`},
+		{"no test report", func(t *testing.T, wf string) string {
+			return strings.Replace(wf, "      test-report: tests.json\n", "", 1)
+		}, "acme/app", "production", "test", "required, and no workflow produces it"},
+		{"the deploy job outside the environment", func(t *testing.T, wf string) string {
+			return strings.Replace(wf, "\n    environment: production\n", "\n", 1)
+		}, "acme/app", "production", "gate", "runs the final gate outside environment production"},
+		{"the approvals then recorded nowhere", func(t *testing.T, wf string) string {
+			return strings.Replace(wf, "\n    environment: production\n", "\n", 1)
+		}, "acme/app", "production", "approvals", "no job that records them runs in environment production"},
+		{"no final gate at all", func(t *testing.T, wf string) string {
+			return strings.ReplaceAll(wf, "          environment: production\n", "          environment: prod\n")
+		}, "acme/app", "production", "gate", "no job runs relproof's final gate for production"},
+		{"no rollback digest", func(t *testing.T, wf string) string {
+			return strings.Replace(wf, "          stage: final\n          subject: ${{ needs.attest.outputs.subject }}\n          expected-digest: ${{ needs.gate-production.outputs.digest }}\n",
+				"          stage: final\n          subject: ${{ needs.attest.outputs.subject }}\n          expected-digest: ${{ needs.gate-production.outputs.digest }}\n          rollback-digest: none\n", 1)
+		}, "acme/app", "production", "rollback", "rollback-digest: none"},
+		{"the workflow runs on branches the signers do not name", func(t *testing.T, wf string) string {
+			return strings.Replace(wf, `    tags: ["v*"]`, `    branches: [main]`, 1)
+		}, "acme/app", "production", "signers.approval", "which no keyless signer of signers.approval admits"},
+		{"another repository's copy of the workflow", func(t *testing.T, wf string) string { return wf },
+			"mallory/app", "production", "signers.decision", "which no keyless signer of signers.decision admits"},
+		{"deploy-gate's approve job signs, which the policy does not list", func(t *testing.T, wf string) string {
+			return strings.Replace(wf, "      approve-job: false # deploy-production holds the final gate, in the environment\n", "", 1)
+		}, "acme/app", "production", "signers.approval", "relproof/relproof/.github/workflows/deploy-gate.yml@refs/tags/v1, which no keyless signer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w, err := ParseWorkflow(".github/workflows/release.yml", []byte(tc.edit(t, releaseWorkflow(t))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := Check(pol, "policy.yaml", []*Workflow{w}, tc.repository)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found *Line
+			for _, e := range r.Environments {
+				for i, l := range e.Lines {
+					if e.Name == tc.env && l.Requirement == tc.line && l.Status == Missing {
+						found = &e.Lines[i]
+					}
+				}
+			}
+			if found == nil || !strings.Contains(found.Message, tc.says) || r.Missing == 0 {
+				t.Errorf("%s %s: %+v (missing %d); want missing, saying %q\n%+v", tc.env, tc.line, found, r.Missing, tc.says, r.Environments)
+			}
+		})
+	}
+}
+
+func TestParseWorkflowRefusesWhatIsNoWorkflow(t *testing.T) {
+	t.Parallel()
+	for in, says := range map[string]string{
+		"jobs: [":                 "expected YAML",
+		"- a\n- b\n":              "expected a mapping with jobs, found a list",
+		"on: push\n":              "expected jobs, a mapping of job ids, found none",
+		"jobs:\n  build: hello\n": `job build: expected a mapping, found "hello"`,
+	} {
+		_, err := ParseWorkflow("w.yml", []byte(in))
+		if err == nil || !strings.Contains(err.Error(), "w.yml") || !strings.Contains(err.Error(), says) {
+			t.Errorf("ParseWorkflow(%q) = %v; want an error naming w.yml saying %q", in, err, says)
+		}
+	}
+}
