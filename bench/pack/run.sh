@@ -34,16 +34,21 @@ kind: Policy
 environments:
   production:
     signers:
-      - key: release.pub
+      build: [{key: release.pub}]
+      decision: [{key: release.pub}]
+    approvals: {minimum: 0}
 POLICY
-$R gate app.bin --environment production --policy policy.yaml --bundle provenance.sigstore.json --decision-out decision.json >/dev/null || true
+# The decision, signed: pack build takes only a decision a decision signer
+# of the policy signed.
+$R gate app.bin --environment production --policy policy.yaml --bundle provenance.sigstore.json \
+  --decision-out decision.json --key release.key >/dev/null
 # The bulk: log-like text.
 mkdir source
 big() { head -c $(( $1 * 1024 * 1024 * 3 / 4 )) /dev/urandom | base64 -w 120 >"$2"; }
 big $(( MB * 60 / 100 )) build.log
 big $(( MB * 20 / 100 )) source/pull-request-summary.md
 big $(( MB * 20 / 100 )) source/commit-range.txt
-$R pack build app.bin --environment production --decision decision.json --bundle provenance.sigstore.json \
+$R pack build app.bin --environment production --decision decision.json --policy policy.yaml --bundle provenance.sigstore.json \
   --build-log build.log --source-evidence source --key release.key --out pack >/dev/null
 rm -f build.log source/*
 files=$(cd pack && find . -type f | sort)

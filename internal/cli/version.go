@@ -9,6 +9,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// releaseVersion is the release a binary was built as, set by the
+// release workflow (-ldflags -X …/internal/cli.releaseVersion=vX.Y.Z). A
+// release is built with -buildvcs=false, so that the same source gives the
+// same bytes whichever commit it is built at: the checksums recorded in
+// release/checksums are committed after the source they were built from.
+var releaseVersion string
+
 // noVCS is what version says when the binary records no commit.
 const noVCS = "no VCS information: built outside a git checkout or with -buildvcs=false"
 
@@ -26,8 +33,9 @@ type versionInfo struct {
 }
 
 // readVersion reads the build information that read returns (the
-// binary's own: debug.ReadBuildInfo).
-func readVersion(read func() (*debug.BuildInfo, bool)) versionInfo {
+// binary's own: debug.ReadBuildInfo), and release, the version a release
+// build was stamped with ("" for none).
+func readVersion(read func() (*debug.BuildInfo, bool), release string) versionInfo {
 	v := versionInfo{Version: "(devel)", GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	if bi, ok := read(); ok {
 		if bi.Main.Version != "" {
@@ -47,7 +55,10 @@ func readVersion(read func() (*debug.BuildInfo, bool)) versionInfo {
 			}
 		}
 	}
-	if v.Revision == "" {
+	if release != "" {
+		v.Version = release
+	}
+	if v.Revision == "" && release == "" {
 		v.Note = noVCS
 	}
 	return v
@@ -59,7 +70,7 @@ func (env *Env) version() versionInfo {
 	if read == nil {
 		read = debug.ReadBuildInfo
 	}
-	return readVersion(read)
+	return readVersion(read, releaseVersion)
 }
 
 // short is the version as a decision records it: "v1.2.3", "(devel)
@@ -84,29 +95,34 @@ from (with "modified" when the tree had changes), the Go version and the
 platform, as the Go toolchain recorded them in the binary.
 
 A binary built outside a git checkout, with -buildvcs=false, or by go run
-records no revision; version then says so.`,
+records no revision; version then says so. A release binary is built
+with -buildvcs=false (so that its bytes, which release/checksums records,
+do not depend on the commit) and is stamped with its version instead.`,
 		Example: `  relproof version
   relproof version --output json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v := env.version()
-			return g.report(cmd.OutOrStdout(), v, func(w io.Writer) {
-				fmt.Fprintf(w, "relproof %s", v.Version)
-				if v.Revision != "" {
-					fmt.Fprintf(w, " (%s", v.Revision)
-					if v.Modified {
-						fmt.Fprint(w, ", modified")
-					}
-					if v.Time != "" {
-						fmt.Fprintf(w, ", %s", v.Time)
-					}
-					fmt.Fprint(w, ")")
-				}
-				fmt.Fprintf(w, " %s %s\n", v.GoVersion, v.Platform)
-				if v.Note != "" {
-					fmt.Fprintln(w, v.Note)
-				}
-			})
+			return g.report(cmd.OutOrStdout(), v, func(w io.Writer) { versionText(w, v) })
 		},
+	}
+}
+
+// versionText writes the version as the version command prints it.
+func versionText(w io.Writer, v versionInfo) {
+	fmt.Fprintf(w, "relproof %s", v.Version)
+	if v.Revision != "" {
+		fmt.Fprintf(w, " (%s", v.Revision)
+		if v.Modified {
+			fmt.Fprint(w, ", modified")
+		}
+		if v.Time != "" {
+			fmt.Fprintf(w, ", %s", v.Time)
+		}
+		fmt.Fprint(w, ")")
+	}
+	fmt.Fprintf(w, " %s %s\n", v.GoVersion, v.Platform)
+	if v.Note != "" {
+		fmt.Fprintln(w, v.Note)
 	}
 }

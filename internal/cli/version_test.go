@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,10 +25,11 @@ func TestVersion(t *testing.T) {
 		{Key: "vcs.modified", Value: "true"},
 	}
 	for _, tc := range []struct {
-		name string
-		read func() (*debug.BuildInfo, bool)
-		text string
-		json versionInfo
+		name    string
+		read    func() (*debug.BuildInfo, bool)
+		release string
+		text    string
+		json    versionInfo
 	}{
 		{
 			name: "a git checkout",
@@ -40,6 +42,15 @@ func TestVersion(t *testing.T) {
 			read: built("v1.4.0", vcs[:3]...),
 			text: "relproof v1.4.0 (dac1ec4c0ffee0000000000000000000000000ab, 2026-11-20T09:30:00Z) go1.26.8 " + platform + "\n",
 			json: versionInfo{Version: "v1.4.0", Revision: "dac1ec4c0ffee0000000000000000000000000ab", Time: "2026-11-20T09:30:00Z", GoVersion: "go1.26.8", Platform: platform},
+		},
+		{
+			// The release workflow stamps the version and records no
+			// commit, so the bytes do not depend on it.
+			name:    "a release build",
+			read:    built("(devel)"),
+			release: "v1.5.0",
+			text:    "relproof v1.5.0 go1.26.8 " + platform + "\n",
+			json:    versionInfo{Version: "v1.5.0", GoVersion: "go1.26.8", Platform: platform},
 		},
 		{
 			name: "no VCS information",
@@ -59,6 +70,19 @@ func TestVersion(t *testing.T) {
 			env := testEnv(t, nil)
 			env.BuildInfo = tc.read
 			r := run(t, env, "version")
+			if tc.release != "" {
+				// The release's stamp, as the version command reads it.
+				got := readVersion(tc.read, tc.release)
+				var b strings.Builder
+				versionText(&b, got)
+				if diff := cmp.Diff(tc.text, b.String()); diff != "" {
+					t.Errorf("version (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff(tc.json, got); diff != "" {
+					t.Errorf("version (-want +got):\n%s", diff)
+				}
+				return
+			}
 			expect(t, r, 0)
 			if diff := cmp.Diff(tc.text, r.stdout); diff != "" {
 				t.Errorf("version (-want +got):\n%s", diff)

@@ -100,7 +100,11 @@ type requestTime struct {
 
 // reviewRequested finds the earliest time the run can have asked for a
 // review of env: the first deployment to env created since the run was
-// created, preferring deployments of the run's commit.
+// created, preferring deployments of the run's commit. Deployments that
+// carry a digest are relproof's records of releases (another run's
+// release-record, perhaps made while this run waited), not the ones GitHub
+// makes when a job reaches the environment, and say nothing of when this
+// run asked.
 func (c *Client) reviewRequested(ctx context.Context, repo Repo, run *Run, env string) (requestTime, error) {
 	for _, sha := range []string{run.HeadSHA, ""} {
 		deps, err := c.listDeployments(ctx, repo, env, sha)
@@ -109,7 +113,7 @@ func (c *Client) reviewRequested(ctx context.Context, repo Repo, run *Run, env s
 		}
 		var since []*gh.Deployment
 		for _, d := range deps {
-			if !d.GetCreatedAt().Before(run.CreatedAt) {
+			if !d.GetCreatedAt().Before(run.CreatedAt) && payloadOf(d.Payload).Digest == "" {
 				since = append(since, d)
 			}
 		}

@@ -90,6 +90,18 @@ func TestRunApprovals(t *testing.T) {
 		t.Errorf("run = %+v", ra.Run)
 	}
 
+	// Another run's release record, made while this run waited, is not
+	// when this run asked for the review.
+	f.Update(func(s *fakegithub.State) {
+		r := s.Repo("octo-org/octo-repo")
+		at := rel.EnvDeployment.CreatedAt.Add(-time.Minute)
+		r.Deployments = append(r.Deployments, &fakegithub.Deployment{ID: s.ID(), SHA: rel.Commit, Ref: rel.Commit, Task: "deploy", Environment: "production",
+			Payload: []byte(`{"digest":"sha256:` + strings.Repeat("cd", 32) + `"}`), CreatedAt: at, UpdatedAt: at})
+	})
+	if ra, err := c.RunApprovals(context.Background(), octo, rel.Run.ID); err != nil || !ra.Approvals[0].Time.Equal(rel.EnvDeployment.CreatedAt) {
+		t.Errorf("dated by a release record: %+v, %v", ra, err)
+	}
+
 	// A review for an environment the run never reached has no time.
 	f.Update(func(s *fakegithub.State) {
 		s.Repo("octo-org/octo-repo").Runs[rel.Run.ID].Approvals = append(s.Repo("octo-org/octo-repo").Runs[rel.Run.ID].Approvals,
