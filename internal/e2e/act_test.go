@@ -29,6 +29,7 @@ var doubles = map[string]string{
 	"actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683":          "checkout",
 	"actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02":   "upload-artifact",
 	"actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": "download-artifact",
+	"anchore/scan-action@1638637db639e0ade3258b51db49a9a137574c3e":       "scan-action",
 }
 
 const (
@@ -235,74 +236,23 @@ func (w *world) run(t *testing.T, sc scenario) *result {
 		caller = "octo-org/octo-repo"
 	}
 	out, artifacts := t.TempDir(), t.TempDir()
-	env := w.sig.ActionsEnv(fakesigstore.Claims{
+	claims := fakesigstore.Claims{
 		Repository:     caller,
 		Ref:            "refs/heads/main",
 		SHA:            w.rel.Commit,
 		WorkflowRef:    "octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main",
 		JobWorkflowRef: jobRef,
 		RunID:          fmt.Sprint(w.rel.Run.ID),
-	})
+	}
 	// The event, as GitHub sends it: the inputs and the repository with its
 	// default branch (where the policy is read from).
-	event, err := json.Marshal(map[string]any{
+	event := map[string]any{
 		"inputs":     map[string]string{"image": sc.image, "subject": sc.subject},
 		"repository": map[string]any{"full_name": "octo-org/octo-repo", "default_branch": "main"},
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
-	eventFile := filepath.Join(t.TempDir(), "event.json")
-	if err := os.WriteFile(eventFile, event, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"workflow_dispatch",
-		"-e", eventFile,
-		"-W", ".github/workflows/release.yml",
-		"-P", "ubuntu-latest=-self-hosted",
-		"--defaultbranch", "main",
-		"--no-cache-server", "--action-offline-mode",
-		"--action-cache-path", filepath.Join(t.TempDir(), "act-cache"),
-		"--input", "image=" + sc.image, "--input", "subject=" + sc.subject,
-		"--var", "RELPROOF_FULCIO_URL=" + w.sig.FulcioURL,
-		"--var", "RELPROOF_REKOR_URL=" + w.sig.RekorURL,
-		"--var", "RELPROOF_TSA_URL=" + w.sig.TSAURL,
-		"-s", "GITHUB_TOKEN=" + token,
-		"--local-repository", "relproof/relproof@v1=" + w.root,
-	}
-	for ref, dir := range doubles {
-		args = append(args, "--local-repository", ref+"="+filepath.Join(w.root, "testdata/actions", dir))
-	}
-	vars := map[string]string{
-		"ACTIONS_ID_TOKEN_REQUEST_URL":   env["ACTIONS_ID_TOKEN_REQUEST_URL"],
-		"ACTIONS_ID_TOKEN_REQUEST_TOKEN": env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"],
-		"GITHUB_API_URL":                 w.apiURL(),
-		"GITHUB_REPOSITORY":              "octo-org/octo-repo",
-		"GITHUB_REPOSITORY_OWNER":        "octo-org",
-		"GITHUB_REF":                     "refs/heads/main",
-		"SHA_REF":                        w.rel.Commit,
-		"GITHUB_RUN_ID":                  fmt.Sprint(w.rel.Run.ID),
-		"GITHUB_WORKFLOW_REF":            "octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main",
-		"RUNNER_ENVIRONMENT":             "github-hosted",
-		"RELPROOF_E2E_CACHE":             w.bin,
-		"RELPROOF_E2E_ARTIFACTS":         artifacts,
-		"RELPROOF_E2E_OUT":               out,
-		"RELPROOF_E2E_REPO":              repo,
-		"HOME":                           t.TempDir(),
-	}
-	for k, v := range vars {
-		args = append(args, "--env", k+"="+v)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, w.act, args...)
-	cmd.Dir = repo
-	cmd.Env = append(os.Environ(), "HOME="+vars["HOME"])
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
 	res := &result{artifacts: artifacts, out: out}
-	res.err = cmd.Run()
-	res.log = log.String()
+	res.log, res.err = w.runAct(t, actRun{repo: repo, eventName: "workflow_dispatch", event: event, claims: claims, out: out, artifacts: artifacts,
+		args: []string{"--input", "image=" + sc.image, "--input", "subject=" + sc.subject}})
 	// act runs the report job (if: always()) only when every job before it
 	// succeeded; after a failure the log and the fakes are the evidence.
 	b, err := os.ReadFile(filepath.Join(out, "needs.json"))
@@ -315,6 +265,82 @@ func (w *world) run(t *testing.T, sc scenario) *result {
 		t.Fatalf("act succeeded but left no needs.json; log:\n%s", tail(res.log, 200))
 	}
 	return res
+}
+
+// actRun is one run of a workflow with act.
+type actRun struct {
+	repo, eventName string
+	event           map[string]any
+	claims          fakesigstore.Claims
+	out, artifacts  string
+	args            []string
+}
+
+// runAct runs the repository's .github/workflows/release.yml with act, on the
+// host, against the fakes, and returns its log.
+func (w *world) runAct(t *testing.T, r actRun) (string, error) {
+	t.Helper()
+	env := w.sig.ActionsEnv(r.claims)
+	event, err := json.Marshal(r.event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventFile := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(eventFile, event, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{r.eventName,
+		"-e", eventFile,
+		"-W", ".github/workflows/release.yml",
+		"-P", "ubuntu-latest=-self-hosted",
+		"--defaultbranch", "main",
+		"--no-cache-server", "--action-offline-mode",
+		"--action-cache-path", filepath.Join(t.TempDir(), "act-cache"),
+		"--var", "RELPROOF_FULCIO_URL=" + w.sig.FulcioURL,
+		"--var", "RELPROOF_REKOR_URL=" + w.sig.RekorURL,
+		"--var", "RELPROOF_TSA_URL=" + w.sig.TSAURL,
+		"-s", "GITHUB_TOKEN=" + token,
+		"--local-repository", "relproof/relproof@v1=" + w.root,
+	}
+	args = append(args, r.args...)
+	for ref, dir := range doubles {
+		args = append(args, "--local-repository", ref+"="+filepath.Join(w.root, "testdata/actions", dir))
+	}
+	vars := map[string]string{
+		"ACTIONS_ID_TOKEN_REQUEST_URL":   env["ACTIONS_ID_TOKEN_REQUEST_URL"],
+		"ACTIONS_ID_TOKEN_REQUEST_TOKEN": env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"],
+		"GITHUB_API_URL":                 w.apiURL(),
+		"GITHUB_REPOSITORY":              "octo-org/octo-repo",
+		"GITHUB_REPOSITORY_OWNER":        "octo-org",
+		"GITHUB_REF":                     r.claims.Ref,
+		"SHA_REF":                        r.claims.SHA,
+		"GITHUB_RUN_ID":                  r.claims.RunID,
+		"GITHUB_WORKFLOW_REF":            r.claims.WorkflowRef,
+		"RUNNER_ENVIRONMENT":             "github-hosted",
+		"RELPROOF_E2E_CACHE":             w.bin,
+		"RELPROOF_E2E_ARTIFACTS":         r.artifacts,
+		"RELPROOF_E2E_OUT":               r.out,
+		"RELPROOF_E2E_REPO":              r.repo,
+		"HOME":                           t.TempDir(),
+	}
+	// A job that builds Go shares the test's caches (its HOME is new).
+	for _, k := range []string{"GOCACHE", "GOMODCACHE"} {
+		if v, err := exec.Command("go", "env", k).Output(); err == nil {
+			vars[k] = strings.TrimSpace(string(v))
+		}
+	}
+	for k, v := range vars {
+		args = append(args, "--env", k+"="+v)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, w.act, args...)
+	cmd.Dir = r.repo
+	cmd.Env = append(os.Environ(), "HOME="+vars["HOME"])
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	err = cmd.Run()
+	return log.String(), err
 }
 
 func tail(s string, n int) string {
