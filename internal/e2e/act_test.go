@@ -25,7 +25,6 @@ import (
 // The third-party actions the workflows pin, and their local doubles.
 var doubles = map[string]string{
 	"actions/setup-go@d35c59abb061a4a6fb18e82ac0862c26744d6ab5":          "setup-go",
-	"actions/cache@5a3ec84eff668545956fd18022155c47e93e2684":             "cache",
 	"actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683":          "checkout",
 	"actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02":   "upload-artifact",
 	"actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": "download-artifact",
@@ -44,8 +43,8 @@ var (
 	buildErr  error
 )
 
-// relproofBinary builds relproof once per test run into the directory the
-// actions/cache double restores from.
+// relproofBinary builds relproof once per test run: the binary the e2e's
+// release of relproof/relproof@v1 serves (releaseRoot).
 func relproofBinary(t *testing.T, root string) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -93,12 +92,15 @@ type scenario struct {
 
 type world struct {
 	root, act, bin string
-	gh             *fakegithub.Fake
-	ghURL          string
-	sig            *fakesigstore.Stack
-	reg            *registrytest.Registry
-	rel            *fakegithub.Release
-	imageA, imageB string // HOST/acme/app@sha256:…
+	// actionRoot is relproof/relproof@v1 as a release; releaseURL serves
+	// its binary over HTTPS, whose certificate is in caBundle.
+	actionRoot, releaseURL, caBundle string
+	gh                               *fakegithub.Fake
+	ghURL                            string
+	sig                              *fakesigstore.Stack
+	reg                              *registrytest.Registry
+	rel                              *fakegithub.Release
+	imageA, imageB                   string // HOST/acme/app@sha256:…
 	// imageC and imageD are built only by the attacker's scenarios, so no
 	// genuine evidence for them is in the registry.
 	imageC, imageD string
@@ -110,6 +112,7 @@ func newWorld(t *testing.T) *world {
 	w := &world{root: repoRoot(t)}
 	w.act = actBinary(t, w.root)
 	w.bin = relproofBinary(t, w.root)
+	w.actionRoot, w.releaseURL, w.caBundle = releaseRoot(t, w.root, w.bin)
 	var srv interface{ Close() }
 	w.gh, srv = startGitHub(t)
 	_ = srv
@@ -300,7 +303,7 @@ func (w *world) runAct(t *testing.T, r actRun) (string, error) {
 		"--var", "RELPROOF_REKOR_URL=" + w.sig.RekorURL,
 		"--var", "RELPROOF_TSA_URL=" + w.sig.TSAURL,
 		"-s", "GITHUB_TOKEN=" + token,
-		"--local-repository", "relproof/relproof@v1=" + w.root,
+		"--local-repository", "relproof/relproof@v1=" + w.actionRoot,
 	}
 	args = append(args, r.args...)
 	for ref, dir := range doubles {
@@ -317,7 +320,8 @@ func (w *world) runAct(t *testing.T, r actRun) (string, error) {
 		"GITHUB_RUN_ID":                  r.claims.RunID,
 		"GITHUB_WORKFLOW_REF":            r.claims.WorkflowRef,
 		"RUNNER_ENVIRONMENT":             "github-hosted",
-		"RELPROOF_E2E_CACHE":             w.bin,
+		"RELPROOF_RELEASE_URL":           w.releaseURL,
+		"CURL_CA_BUNDLE":                 w.caBundle,
 		"RELPROOF_E2E_ARTIFACTS":         r.artifacts,
 		"RELPROOF_E2E_OUT":               r.out,
 		"RELPROOF_E2E_REPO":              r.repo,

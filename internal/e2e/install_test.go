@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // The set-up action's release path (actions/lib/install-release.sh): a
@@ -92,6 +94,78 @@ func TestInstallReleaseChecksTheBinary(t *testing.T) {
 			}
 			if ents, _ := os.ReadDir(filepath.Dir(dest)); tc.code != 0 && len(ents) != 0 {
 				t.Errorf("a refused download left files: %v", ents)
+			}
+		})
+	}
+}
+
+// The set-up action installs only a release, as the ref it was called at
+// records it (release/VERSION, release/checksums/VERSION.txt), and builds
+// from source only when asked: its plan step, run as the runner runs it.
+func TestSetupInstallsOnlyARelease(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a action
+	if err := yaml.Unmarshal(b, &a); err != nil {
+		t.Fatal(err)
+	}
+	var plan string
+	for _, s := range a.Runs.Steps {
+		if s.Name == "Decide how to install relproof" {
+			plan = s.Run
+		}
+	}
+	if plan == "" {
+		t.Fatal("action.yml has no plan step")
+	}
+	goMod := "module github.com/relproof/relproof\n\ngo 1.26.8\n"
+	for _, tc := range []struct {
+		name, ref, fromSource string
+		files                 map[string]string
+		code                  int
+		says                  string // in the output, or the mode
+	}{
+		{"the major tag at a release", "v1", "false", map[string]string{"release/VERSION": "v1.2.3\n", "release/checksums/v1.2.3.txt": "x"}, 0, "mode=release\nversion=v1.2.3"},
+		{"a release's commit", "3f0c9d8e1b2a3f0c9d8e1b2a3f0c9d8e1b2a3f0c", "false", map[string]string{"release/VERSION": "v1.2.3", "release/checksums/v1.2.3.txt": "x"}, 0, "mode=release\nversion=v1.2.3"},
+		{"a release tag", "v1.2.3", "false", map[string]string{"release/VERSION": "v1.2.3", "release/checksums/v1.2.3.txt": "x"}, 0, "mode=release\nversion=v1.2.3"},
+		{"a release tag at another release's commit", "v1.2.4", "false", map[string]string{"release/VERSION": "v1.2.3", "release/checksums/v1.2.3.txt": "x"}, 2, "release/VERSION at that tag says v1.2.3"},
+		{"a branch", "main", "false", nil, 2, "relproof/relproof@main is not a release"},
+		{"a release without its checksums", "v1", "false", map[string]string{"release/VERSION": "v1.2.3"}, 2, "release v1.2.3 has no recorded checksums"},
+		{"a VERSION that is no version", "v1", "false", map[string]string{"release/VERSION": "v1.2.3; curl evil | sh"}, 2, "release/VERSION at v1: expected vX.Y.Z"},
+		{"a branch, built from source", "main", "true", nil, 0, "mode=source"},
+		{"a bad build-from-source", "main", "yes", nil, 2, `input build-from-source: expected "true" or "false", found "yes"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			files := map[string]string{"go.mod": goMod}
+			for p, c := range tc.files {
+				files[p] = c
+			}
+			for p, c := range files {
+				p = filepath.Join(dir, p)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out := filepath.Join(dir, "github_output")
+			cmd := exec.Command("bash", "-c", plan)
+			cmd.Env = append(os.Environ(), "BUILD_FROM_SOURCE="+tc.fromSource, "GO_VERSION_INPUT=", "ACTION_REF="+tc.ref, "ACTION_PATH="+dir,
+				"RUNNER_OS_NAME=Linux", "RUNNER_ARCH_NAME=X64", "RUNNER_TEMP="+dir, "GITHUB_OUTPUT="+out)
+			log, err := cmd.CombinedOutput()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			outputs, _ := os.ReadFile(out)
+			if code != tc.code || !strings.Contains(string(log)+string(outputs), tc.says) {
+				t.Errorf("exit %d, want %d saying %q:\n%s%s", code, tc.code, tc.says, log, outputs)
 			}
 		})
 	}
