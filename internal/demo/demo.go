@@ -88,7 +88,12 @@ type run struct {
 	pinned       *subject.Subject
 	decision     *gate.Decision
 	decisionJSON []byte
-	packManifest *evidence.Manifest
+	// decisionBundle signs the decision; decisionSig is the attestation in
+	// it that does, as verified; policyData is the policy it was made under.
+	decisionBundle []byte
+	decisionSig    *verify.Attestation
+	policyData     []byte
+	packManifest   *evidence.Manifest
 }
 
 // Run runs the chain and returns where each piece of evidence is.

@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"github.com/relproof/relproof/internal/attest"
 	"os"
 	"path/filepath"
 	"text/template"
@@ -59,8 +60,23 @@ func (r *run) gateProduction(ctx context.Context) error {
 	r.res.Policy = path
 	r.res.Verdict = d.Decision
 	r.pinned, r.decision, r.decisionJSON = pinned, d, append(b, '\n')
+	// The decision is signed by the policy's decision signer (the demo's
+	// key), as relproof gate --key does: a pack is built only on a signed
+	// decision, and checked against it again by pack verify.
+	if r.decisionBundle, err = attest.SignPredicate(ctx, r.signer, pinned, gate.DecisionType, json.RawMessage(b)); err != nil {
+		return err
+	}
+	if r.policyData, err = os.ReadFile(path); err != nil {
+		return err
+	}
 	if err := fsutil.WriteFileAtomic(r.res.Decision, r.decisionJSON, 0o644); err != nil {
 		return err
+	}
+	if err := fsutil.WriteFileAtomic(r.res.Decision+".sigstore.json", append(r.decisionBundle, '\n'), 0o644); err != nil {
+		return err
+	}
+	if _, r.decisionSig, err = decide.SignedDecision(pinned, pol, "production", r.decisionJSON, r.decisionBundle, r.res.Decision+".sigstore.json", nil); err != nil {
+		return fmt.Errorf("the demo's own decision does not verify: %w", err)
 	}
 	if err := fsutil.WriteFileAtomic(r.res.Summary, []byte(report.Markdown(d)), 0o644); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/relproof/relproof/internal/evidence"
+	"github.com/relproof/relproof/internal/gate"
 	"github.com/relproof/relproof/internal/verify"
 )
 
@@ -19,12 +20,16 @@ func (r *run) packEvidence(ctx context.Context) error {
 		return err
 	}
 	p, err := evidence.Build(ctx, evidence.Input{
-		Subject:      r.pinned,
-		Decision:     r.decision,
-		DecisionJSON: r.decisionJSON,
-		Bundles:      r.bundles,
-		Signer:       r.signer,
-		Out:          out,
+		Subject:        r.pinned,
+		Decision:       r.decision,
+		DecisionJSON:   r.decisionJSON,
+		DecisionBundle: &evidence.File{Name: r.res.Decision + ".sigstore.json", Data: r.decisionBundle},
+		DecisionSignature: &gate.Evidence{Type: "decision", PredicateType: r.decisionSig.PredicateType, Digest: r.decisionSig.Digest,
+			Source: r.decisionSig.Source, Signer: r.decisionSig.Signer},
+		Policy:  &evidence.File{Name: r.res.Policy, Data: r.policyData},
+		Bundles: r.bundles,
+		Signer:  r.signer,
+		Out:     out,
 	})
 	if err != nil {
 		return err

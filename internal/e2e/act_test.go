@@ -321,6 +321,7 @@ func (w *world) runAct(t *testing.T, r actRun) (string, error) {
 		"GITHUB_WORKFLOW_REF":            r.claims.WorkflowRef,
 		"RUNNER_ENVIRONMENT":             "github-hosted",
 		"RELPROOF_RELEASE_URL":           w.releaseURL,
+		"RELPROOF_E2E_ACTION_REPO":       w.actionRoot,
 		"CURL_CA_BUNDLE":                 w.caBundle,
 		"RELPROOF_E2E_ARTIFACTS":         r.artifacts,
 		"RELPROOF_E2E_OUT":               r.out,
@@ -427,6 +428,13 @@ func TestDeployGateWithAct(t *testing.T) {
 				}
 				if strings.TrimSpace(string(deployed)) != want {
 					t.Errorf("the deploy job deployed %q, want %s", deployed, want)
+				}
+				// The reusable workflows ran relproof's actions from their
+				// own checkout, and relproof itself as the release.
+				for _, says := range []string{"checked out relproof/relproof at v1 (the e2e's release)", "mode=release", "version=v0.0.1"} {
+					if !strings.Contains(res.log, says) {
+						t.Errorf("the log does not say %q", says)
+					}
 				}
 				if len(crs) != 1 || !strings.Contains(crs[0].Title, want) || crs[0].Conclusion != "success" {
 					t.Errorf("check runs %q: want one, titled with %s, concluded success; got %+v", "relproof / production", want, crs)

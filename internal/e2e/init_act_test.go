@@ -62,6 +62,7 @@ func TestInitReleaseWithAct(t *testing.T) {
 		t.Errorf("first release: %d deployments of %s recorded, want 1", n, d1)
 	}
 	w.verifyPack(t, nil, first.pack(t))
+	w.packHolds(t, first.pack(t))
 
 	// The second release rolls back to the first, as GitHub's deployments say.
 	run2 := w.newRun(30433643)
@@ -340,6 +341,57 @@ func (r *release) decision(t *testing.T) *e2eDecision {
 		t.Fatal(err)
 	}
 	return &d
+}
+
+// packHolds checks the pack holds what an auditor re-checks: the decision
+// as signed with its bundle, the policy it was made under, and every
+// attestation it used, the SBOM's and the approval's among them; and that
+// pack verify fails once the SBOM attestation is taken out.
+func (w *world) packHolds(t *testing.T, pack string) {
+	t.Helper()
+	rp := filepath.Join(w.bin, "relproof")
+	out, err := exec.Command(rp, "pack", "show", pack, "--output", "json").Output()
+	var m struct {
+		Files []struct{ Path, Missing string }
+	}
+	if err != nil || json.Unmarshal(out, &m) != nil {
+		t.Fatalf("pack show %s: %v\n%s", pack, err, out)
+	}
+	have := map[string]string{}
+	for _, f := range m.Files {
+		have[f.Path] = f.Missing
+	}
+	for _, want := range []string{"05-approvals/decision.json", "05-approvals/decision.sigstore.json", "05-approvals/policy/policy.yaml",
+		"04-attestations/sbom-attestation.jsonl", "04-attestations/approval-attestation.jsonl", "04-attestations/provenance.jsonl"} {
+		if missing, ok := have[want]; !ok || missing != "" {
+			t.Errorf("the pack has no %s (missing: %q); files: %v", want, missing, have)
+		}
+	}
+	// Without the SBOM attestation, the pack no longer verifies.
+	dir := filepath.Join(t.TempDir(), "pack")
+	if out, err := exec.Command("mkdir", "-p", dir).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	if out, err := exec.Command("tar", "-xzf", pack, "-C", dir).CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v %s", err, out)
+	}
+	sbom := filepath.Join(dir, "04-attestations/sbom-attestation.jsonl")
+	if _, err := os.Stat(sbom); err != nil {
+		list, _ := exec.Command("tar", "-tzf", pack).CombinedOutput()
+		t.Fatalf("the pack's archive has no 04-attestations/sbom-attestation.jsonl:\n%s", list)
+	}
+	if err := os.WriteFile(sbom, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "trusted_root.json")
+	if err := os.WriteFile(root, w.sig.TrustedRootJSON, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(rp, "pack", "verify", dir, "--cert-identity-regexp", `https://github\.com/relproof/relproof/\.github/workflows/.+@refs/tags/v1`,
+		"--cert-oidc-issuer", w.sig.IssuerURL, "--trusted-root", root).CombinedOutput()
+	if exitCode(err) != 1 || !strings.Contains(string(out), "sbom-attestation.jsonl") {
+		t.Errorf("pack verify of a pack without its SBOM attestation: exit %d; want 1 naming the file\n%s", exitCode(err), out)
+	}
 }
 
 // pack is the evidence pack release-record kept.

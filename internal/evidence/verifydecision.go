@@ -14,8 +14,8 @@ import (
 // checkDecision checks the gate decision the pack holds, when its file is
 // intact (a changed one is already reported): it is the decision
 // MANIFEST.json names; its signature verifies for the release digest, by
-// the signer the manifest records, over exactly this decision (unless the
-// pack records the signature missing); the policy beside it is the one it
+// the signer the manifest records, over exactly this decision (a pack that
+// records the signature missing fails); the policy beside it is the one it
 // was made under; and the pack holds every attestation it used, in the
 // file for its kind, recorded with the signer the decision names, and no
 // attestation it did not use. A pack that lists no decision.json was built
@@ -54,16 +54,20 @@ func checkDecision(m *Manifest, listed map[string]Entry, sums map[string]fileSum
 	return &d, sig, problems
 }
 
-// checkDecisionSignature verifies the decision's signed bundle, unless the
-// pack records it missing.
+// checkDecisionSignature verifies the decision's signed bundle; one the
+// pack records missing is a failure.
 func checkDecisionSignature(m *Manifest, d *gate.Decision, listed map[string]Entry, sums map[string]fileSum, release subject.Digest, policies []verify.Policy) (*verify.Attestation, []string) {
 	const file = DecisionBundleFile
 	e, ok := listed[file]
 	switch {
 	case !ok:
 		return nil, []string{fmt.Sprintf("%s: expected the decision's signed bundle beside %s, found none listed in %s", file, DecisionFile, ManifestFile)}
-	case e.Missing != "" || !intact(e, sums):
-		return nil, nil // the pack says why; or the change is reported
+	case e.Missing != "":
+		// A decision nobody signed cannot be re-checked: whoever built the
+		// pack could have written it.
+		return nil, []string{fmt.Sprintf("%s: expected the decision's signed bundle, found it recorded missing: %s", file, safe.Text(e.Missing))}
+	case !intact(e, sums):
+		return nil, nil // the change is reported
 	}
 	entries, err := verify.ReadBundles(file, sums[file].data)
 	if err != nil {
