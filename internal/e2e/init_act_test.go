@@ -375,6 +375,8 @@ func (w *world) packHolds(t *testing.T, pack string) {
 	if out, err := exec.Command("tar", "-xzf", pack, "-C", dir).CombinedOutput(); err != nil {
 		t.Fatalf("tar: %v %s", err, out)
 	}
+	// The archive holds the pack's directory, release-evidence/.
+	dir = filepath.Join(dir, "release-evidence")
 	sbom := filepath.Join(dir, "04-attestations/sbom-attestation.jsonl")
 	if _, err := os.Stat(sbom); err != nil {
 		list, _ := exec.Command("tar", "-tzf", pack).CombinedOutput()
