@@ -43,6 +43,11 @@ rp_pinned() {
   fi
 }
 
+# rp_is_digest VALUE: VALUE is a digest, sha256:<64 hex>.
+rp_is_digest() {
+  [[ "$1" =~ ^sha256:[0-9a-f]{64}$ ]]
+}
+
 # rp_digest_of SUBJECT: print the sha256:HEX of a pinned subject.
 rp_digest_of() {
   [[ "$1" =~ (sha256:[0-9a-f]{64})$ ]] && echo "${BASH_REMATCH[1]}"
