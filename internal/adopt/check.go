@@ -113,17 +113,34 @@ func (c *checker) lines() []Line {
 // scanners are the vulnerability scanners' official actions and commands.
 var (
 	scannerActions = []string{"anchore/scan-action", "aquasecurity/trivy-action", "snyk/actions", "docker/scout-action"}
-	scannerRun     = regexp.MustCompile(`\b(grype|trivy|osv-scanner|snyk)\b`)
+	// A scanner run as a command, at the start of a line of the script.
+	scannerRun = regexp.MustCompile(`(?m)^\s*(grype|trivy|osv-scanner|snyk)\s`)
 )
+
+// relproof is where relproof's workflows and actions come from; a copy
+// elsewhere is someone else's code, whatever its file is called.
+const relproof = "relproof/relproof"
 
 func isRelproofWorkflow(uses, file string) bool {
 	name, _ := action(uses)
-	return strings.HasSuffix(name, "/.github/workflows/"+file)
+	return name == relproof+"/.github/workflows/"+file
 }
 
 func isRelproofAction(uses, a string) bool {
 	name, _ := action(uses)
-	return strings.HasSuffix(name, "/actions/"+a) && strings.Count(name, "/") == 3
+	return name == relproof+"/actions/"+a
+}
+
+// isFalse reads a boolean input as GitHub would, for a literal; ok is false
+// for an expression, which only a run can tell.
+func isFalse(v string) (yes, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "false":
+		return true, true
+	case "", "true":
+		return false, true
+	}
+	return false, false
 }
 
 // producers lists what makes evidence of type t.
@@ -171,6 +188,9 @@ func (c *checker) producers(t policy.AttestationType) []producer {
 // step's script or inputs) and says whether it is a scanner.
 func writer(w *Workflow, report string) (*Job, *Step, bool) {
 	base := path.Base(report)
+	var job *Job
+	var last *Step
+	// The last step that names the file is what is uploaded.
 	for _, j := range w.Jobs {
 		for _, s := range j.Steps {
 			mentions := strings.Contains(s.Run, base)
@@ -178,11 +198,14 @@ func writer(w *Workflow, report string) (*Job, *Step, bool) {
 				mentions = mentions || strings.Contains(v, base)
 			}
 			if mentions {
-				return j, s, isScanner(s)
+				job, last = j, s
 			}
 		}
 	}
-	return nil, nil, false
+	if last == nil {
+		return nil, nil, false
+	}
+	return job, last, isScanner(last)
 }
 
 func isScanner(s *Step) bool {
@@ -252,6 +275,11 @@ type gate struct {
 	// inEnvironment says the final gate's job runs in the environment.
 	inEnvironment bool
 	rollback      string
+	// flaw, when set, is why this gate does not hold as written.
+	flaw string
+	// signsInJob says the gate signs the approvals and the decision in the
+	// caller's own job (gate-environment's approvals: record there).
+	signsInJob bool
 }
 
 func (c *checker) gates() []gate {
@@ -260,18 +288,43 @@ func (c *checker) gates() []gate {
 	for _, w := range c.workflows {
 		var prepare *Job
 		for _, j := range w.Jobs {
-			if isRelproofWorkflow(j.Uses, "deploy-gate.yml") && j.With["environment"] == name {
-				prepare = j
-				if j.With["approve-job"] != "false" {
-					out = append(out, gate{w: w, job: j, prepare: j, reusable: true, inEnvironment: true, rollback: j.With["rollback-digest"]})
-				}
+			if !isRelproofWorkflow(j.Uses, "deploy-gate.yml") || j.With["environment"] != name {
+				continue
+			}
+			prepare = j
+			switch no, ok := isFalse(j.With["approve-job"]); {
+			case !ok:
+				out = append(out, gate{w: w, job: j, prepare: j, reusable: true, inEnvironment: true,
+					flaw: fmt.Sprintf("job %s gives deploy-gate.yml approve-job: %s, an expression: this check cannot tell whether its approve job holds the final gate", j.ID, j.With["approve-job"])})
+			case !no:
+				out = append(out, gate{w: w, job: j, prepare: j, reusable: true, inEnvironment: true, rollback: j.With["rollback-digest"]})
 			}
 		}
 		for _, j := range w.Jobs {
-			for _, s := range j.Steps {
-				if isRelproofAction(s.Uses, "gate-environment") && s.With["environment"] == name && (s.With["stage"] == "" || s.With["stage"] == "final") {
-					out = append(out, gate{w: w, job: j, prepare: prepare, inEnvironment: j.Environment == name, rollback: s.With["rollback-digest"]})
+			for i, s := range j.Steps {
+				if !isRelproofAction(s.Uses, "gate-environment") || s.With["environment"] != name || (s.With["stage"] != "" && s.With["stage"] != "final") {
+					continue
 				}
+				g := gate{w: w, job: j, prepare: prepare, inEnvironment: j.Environment == name, rollback: s.With["rollback-digest"],
+					signsInJob: s.With["approvals"] != "github"}
+				switch {
+				case s.If != "":
+					g.flaw = fmt.Sprintf("its final gate step %q runs only if: %s", s.Label(), s.If)
+				case s.ContinueOnError != "" && s.ContinueOnError != "false":
+					g.flaw = fmt.Sprintf("its final gate step %q has continue-on-error: %s, so a deny does not stop the job", s.Label(), s.ContinueOnError)
+				default:
+					// Nothing but setting up relproof, reading the policy
+					// and fetching files may run before the gate.
+					for _, before := range j.Steps[:i] {
+						name, _ := action(before.Uses)
+						if name == relproof || isRelproofAction(before.Uses, "policy") || name == "actions/checkout" || name == "actions/download-artifact" {
+							continue
+						}
+						g.flaw = fmt.Sprintf("step %q runs before its final gate step %q", before.Label(), s.Label())
+						break
+					}
+				}
+				out = append(out, g)
 			}
 		}
 	}
@@ -287,11 +340,17 @@ func (c *checker) gateLine(gates []gate) Line {
 	var says []string
 	for _, g := range gates {
 		switch {
+		case g.flaw != "":
+			l.Status = Missing
+			says = append(says, fmt.Sprintf("%s: job %s: %s", g.w.Path, g.job.ID, g.flaw))
 		case g.reusable:
 			says = append(says, fmt.Sprintf("%s: job %s calls deploy-gate.yml, whose approve job runs in %s and holds the final gate; deploy after it", g.w.Path, g.job.ID, c.env.Name))
 		case !g.inEnvironment:
 			l.Status = Missing
 			says = append(says, fmt.Sprintf("%s: job %s runs the final gate outside environment %s: no reviewer is asked for it and the environment's credentials are not held back; give the job environment: %s", g.w.Path, g.job.ID, c.env.Name, c.env.Name))
+		case g.signsInJob:
+			l.Status = Missing
+			says = append(says, fmt.Sprintf("%s: job %s signs the approvals and the decision itself (gate-environment approvals: record): every step of a caller's job signs as its workflow, so give the final gate approvals: github and let release-record.yml sign them", g.w.Path, g.job.ID))
 		default:
 			s := fmt.Sprintf("%s: job %s runs in %s and starts with the final gate, so its deploy steps run only when relproof allows", g.w.Path, g.job.ID, c.env.Name)
 			if g.prepare != nil {
@@ -311,7 +370,7 @@ func (c *checker) approvalsLine(gates []gate) Line {
 	l := Line{Requirement: "approvals", Status: OK}
 	var jobs []string
 	for _, g := range gates {
-		if g.inEnvironment {
+		if g.inEnvironment && g.flaw == "" {
 			jobs = append(jobs, g.job.ID)
 		}
 	}
@@ -352,16 +411,36 @@ func (c *checker) rollbackLine(gates []gate) Line {
 }
 
 // signerLines check that the jobs that sign the approvals and decisions
-// are signers the policy lists for them.
+// are signers the policy lists for them: deploy-gate.yml's approve job, or
+// release-record.yml after a caller's deploy job that held the gate.
 func (c *checker) signerLines(gates []gate) []Line {
 	var out []Line
-	for _, kind := range []policy.EvidenceKind{policy.KindApproval, policy.KindDecision} {
-		for _, g := range gates {
-			uri, ref := c.signerURI(g)
-			if uri == "" {
+	for _, g := range gates {
+		if g.flaw != "" || g.signsInJob {
+			continue
+		}
+		signer := g.job
+		if !g.reusable {
+			signer = nil
+			for _, j := range g.w.Jobs {
+				if isRelproofWorkflow(j.Uses, "release-record.yml") && j.With["environment"] == c.env.Name && j.With["decision-artifact"] == "" {
+					signer = j
+				}
+			}
+			if signer == nil {
+				out = append(out, Line{Requirement: "signers.approval", Status: Missing, Message: fmt.Sprintf(
+					"%s: job %s holds the final gate and signs nothing, and no job calls release-record.yml for %s without a decision-artifact, to record and sign the approvals and the decision", g.w.Path, g.job.ID, c.env.Name)})
 				continue
 			}
+		}
+		uri := signerURI(signer)
+		for _, kind := range []policy.EvidenceKind{policy.KindApproval, policy.KindDecision} {
 			l := Line{Requirement: "signers." + string(kind), Status: OK}
+			if c.repository == "" {
+				l.Status, l.Message = Missing, "whose runs sign is not known, so the signers cannot be checked: give --repository OWNER/REPO"
+				out = append(out, l)
+				continue
+			}
 			signers := c.env.SignersFor(kind)
 			var why []string
 			admitted := len(signers) == 0
@@ -370,10 +449,7 @@ func (c *checker) signerLines(gates []gate) []Line {
 					continue
 				}
 				cert := policy.Certificate{Issuer: sg.Issuer, SAN: uri, BuildSignerURI: uri, SourceRepositoryURI: "https://github.com/" + c.repository,
-					SourceRepositoryID: sg.SourceRepositoryID, SourceRepositoryRef: ref, RunnerEnvironment: string(sg.RunnerEnvironment)}
-				if sg.SourceRef == "" {
-					cert.SourceRepositoryRef = ""
-				}
+					SourceRepositoryID: sg.SourceRepositoryID, SourceRepositoryRef: sg.SourceRef, RunnerEnvironment: string(sg.RunnerEnvironment)}
 				if w := sg.Admits(cert); w == "" {
 					admitted = true
 				} else {
@@ -381,10 +457,10 @@ func (c *checker) signerLines(gates []gate) []Line {
 				}
 			}
 			if admitted {
-				l.Message = fmt.Sprintf("job %s signs them as %s, a signer the policy lists", g.job.ID, strings.TrimPrefix(uri, "https://"))
+				l.Message = fmt.Sprintf("job %s signs them as %s, a signer the policy lists", signer.ID, strings.TrimPrefix(uri, "https://"))
 			} else {
 				l.Status = Missing
-				l.Message = fmt.Sprintf("job %s signs them as %s, which no keyless signer of signers.%s admits (%s)", g.job.ID, strings.TrimPrefix(uri, "https://"), kind, strings.Join(why, "; "))
+				l.Message = fmt.Sprintf("job %s signs them as %s, which no keyless signer of signers.%s admits (%s)", signer.ID, strings.TrimPrefix(uri, "https://"), kind, strings.Join(why, "; "))
 			}
 			out = append(out, l)
 		}
@@ -394,24 +470,13 @@ func (c *checker) signerLines(gates []gate) []Line {
 
 var commitSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
-// signerURI is the Build Signer URI a gate's job signs with, and the ref
-// its run is for; "" when it cannot be told (no repository known).
-func (c *checker) signerURI(g gate) (uri, ref string) {
-	if c.repository == "" {
-		return "", ""
+// signerURI is the Build Signer URI of a job that calls one of relproof's
+// reusable workflows: the workflow at the ref the caller wrote (a tag as
+// refs/tags/REF, a commit as itself).
+func signerURI(j *Job) string {
+	name, r := action(j.Uses)
+	if !commitSHA.MatchString(r) {
+		r = "refs/tags/" + r
 	}
-	if len(g.w.Refs) > 0 {
-		ref = g.w.Refs[0]
-	}
-	if g.reusable {
-		name, r := action(g.job.Uses)
-		if !commitSHA.MatchString(r) {
-			r = "refs/tags/" + r
-		}
-		return "https://github.com/" + name + "@" + r, ref
-	}
-	if ref == "" {
-		return "", ""
-	}
-	return "https://github.com/" + c.repository + "/.github/workflows/" + path.Base(g.w.Path) + "@" + ref, ref
+	return "https://github.com/" + name + "@" + r
 }

@@ -69,14 +69,43 @@ func TestCheckFindsWhatIsMissing(t *testing.T) {
 			return strings.Replace(wf, "          stage: final\n          subject: ${{ needs.attest.outputs.subject }}\n          expected-digest: ${{ needs.gate-production.outputs.digest }}\n",
 				"          stage: final\n          subject: ${{ needs.attest.outputs.subject }}\n          expected-digest: ${{ needs.gate-production.outputs.digest }}\n          rollback-digest: none\n", 1)
 		}, "acme/app", "production", "rollback", "rollback-digest: none"},
-		{"the workflow runs on branches the signers do not name", func(t *testing.T, wf string) string {
-			return strings.Replace(wf, `    tags: ["v*"]`, `    branches: [main]`, 1)
-		}, "acme/app", "production", "signers.approval", "which no keyless signer of signers.approval admits"},
+		{"the deploy job signs the approvals itself", func(t *testing.T, wf string) string {
+			return strings.ReplaceAll(wf, "          approvals: github # read from GitHub by the gate; this job signs nothing\n", "")
+		}, "acme/app", "production", "gate", "signs the approvals and the decision itself"},
+		{"nothing signs the approvals after the deploy job", func(t *testing.T, wf string) string {
+			// release-record's call is the last for production.
+			i := strings.LastIndex(wf, "      environment: production\n      evidence-artifact:")
+			return wf[:i] + "      environment: prod\n" + wf[i+len("      environment: production\n"):]
+		}, "acme/app", "production", "signers.approval", "no job calls release-record.yml for production"},
+		{"build-attest from someone else's repository", func(t *testing.T, wf string) string {
+			return strings.Replace(wf, "uses: relproof/relproof/.github/workflows/build-attest.yml@v1", "uses: mallory/relproof/.github/workflows/build-attest.yml@v1", 1)
+		}, "acme/app", "production", "provenance", "required, and no workflow produces it"},
+		{"a final gate that may fail without stopping the job", func(t *testing.T, wf string) string {
+			return strings.Replace(wf, "        uses: relproof/relproof/actions/gate-environment@v1\n", "        uses: relproof/relproof/actions/gate-environment@v1\n        continue-on-error: true\n", 2)
+		}, "acme/app", "production", "gate", "continue-on-error: true, so a deny does not stop the job"},
+		{"a deploy step before the final gate", func(t *testing.T, wf string) string {
+			return strings.Replace(wf, "      - name: The policy, from the default branch\n", "      - name: Deploy early\n        run: ./deploy.sh\n\n      - name: The policy, from the default branch\n", 2)
+		}, "acme/app", "production", "gate", `step "Deploy early" runs before its final gate step`},
+		{"approve-job as an expression", func(t *testing.T, wf string) string {
+			return strings.Replace(wf, "      approve-job: false # deploy-production holds the final gate, in the environment\n", "      approve-job: ${{ false }}\n", 1)
+		}, "acme/app", "production", "gate", "an expression: this check cannot tell"},
+		{"a step that rewrites the report after the scanner", func(t *testing.T, wf string) string {
+			return strings.Replace(wf, "      - uses: actions/upload-artifact", "      - name: Tidy\n        run: echo '{\"matches\":[]}' >reports/vulnerabilities.json\n\n      - uses: actions/upload-artifact", 1)
+		}, "acme/app", "production", "vuln", `written by step "Tidy" of job build, which runs no scanner`},
+		{"a script that only names a scanner", func(t *testing.T, wf string) string {
+			wf = cut(t, wf, "      - name: Scan for vulnerabilities", "      - uses: actions/upload-artifact")
+			return strings.Replace(wf, "      - uses: actions/upload-artifact", "      - name: Pretend\n        run: echo trivy >reports/vulnerabilities.json\n\n      - uses: actions/upload-artifact", 1)
+		}, "acme/app", "production", "vuln", "which runs no scanner"},
+		{"whose runs sign is not known", func(t *testing.T, wf string) string { return wf },
+			"", "production", "signers.decision", "give --repository OWNER/REPO"},
 		{"another repository's copy of the workflow", func(t *testing.T, wf string) string { return wf },
 			"mallory/app", "production", "signers.decision", "which no keyless signer of signers.decision admits"},
 		{"deploy-gate's approve job signs, which the policy does not list", func(t *testing.T, wf string) string {
 			return strings.Replace(wf, "      approve-job: false # deploy-production holds the final gate, in the environment\n", "", 1)
 		}, "acme/app", "production", "signers.approval", "relproof/relproof/.github/workflows/deploy-gate.yml@refs/tags/v1, which no keyless signer"},
+		{"release-record at a commit the policy does not list", func(t *testing.T, wf string) string {
+			return strings.ReplaceAll(wf, "relproof/relproof/.github/workflows/release-record.yml@v1", "relproof/relproof/.github/workflows/release-record.yml@0123456789abcdef0123456789abcdef01234567")
+		}, "acme/app", "production", "signers.decision", "release-record.yml@0123456789abcdef0123456789abcdef01234567, which no keyless signer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

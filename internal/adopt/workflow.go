@@ -34,6 +34,8 @@ type Job struct {
 type Step struct {
 	Name, ID, Uses, Run string
 	With                map[string]string
+	// If and ContinueOnError are the step's own conditions, as written.
+	If, ContinueOnError string
 	Line                int
 }
 
@@ -122,6 +124,7 @@ func ParseWorkflow(path string, data []byte) (*Workflow, error) {
 				j.Steps = append(j.Steps, &Step{
 					Name: scalar(get(sn, "name")), ID: scalar(get(sn, "id")), Uses: scalar(get(sn, "uses")),
 					Run: scalar(get(sn, "run")), With: stringMap(get(sn, "with")), Line: sn.Line,
+					If: scalar(get(sn, "if")), ContinueOnError: scalar(get(sn, "continue-on-error")),
 				})
 			}
 		}

@@ -174,17 +174,49 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 	if err != nil {
 		return err
 	}
-	c, repo, err := githubClient(ctx, env, &o.gh)
+	x := actions(env, stderr)
+	rep, pred, denial, err := readRunApprovals(ctx, env, o, subj)
 	if err != nil {
 		return err
 	}
-	x := actions(env, stderr)
+	if pred == nil {
+		return rep.deny(w, x, g, o, denial)
+	}
+	predJSON, err := indentJSON(pred)
+	if err != nil {
+		return err
+	}
+	bundle, err := attest.SignPredicate(ctx, signer, subj, predicate.ApprovalType, pred)
+	if err != nil {
+		return err
+	}
+	if err := writeAll([]outFile{{o.out, predJSON}, {o.bundleOut, append(bundle, '\n')}}); err != nil {
+		return err
+	}
+	rep.Signer, rep.ApprovalFile, rep.BundleFile = signer.Identity(), o.out, o.bundleOut
+	if err := publish(x, []string{"approved", "digest", "approval-file", "bundle-file"},
+		map[string]string{"approved": "true", "digest": rep.Digest, "approval-file": o.out, "bundle-file": o.bundleOut}, rep.markdown()); err != nil {
+		return err
+	}
+	return g.report(w, rep, rep.text)
+}
+
+// readRunApprovals reads, from GitHub, the run's approvals of subj's digest
+// for the environment: the check run this run posted to show the digest,
+// the reviews given after it, who made or ran the change. It returns the
+// approval predicate when they approve, else why not (the report's Reason
+// and the denial); an error is a failed read.
+func readRunApprovals(ctx context.Context, env *Env, o *approvalRecordOptions, subj *subject.Subject) (approvalReport, *predicate.Approval, string, error) {
+	c, repo, err := githubClient(ctx, env, &o.gh)
+	if err != nil {
+		return approvalReport{}, nil, "", err
+	}
 	digest := subj.Digest.String()
 	rep := approvalReport{Subject: subj.String(), Digest: digest, Environment: o.environment, Repository: repo.String(), RunID: o.runID, Approvals: []approval.Verdict{}}
 
 	ra, err := c.RunApprovals(ctx, repo, o.runID)
 	if err != nil {
-		return err
+		return approvalReport{}, nil, "", err
 	}
 	rep.RunAttempt, rep.Actor, rep.TriggeringActor = ra.Run.Attempt, ra.Run.Actor, ra.Run.TriggeringActor
 	head := o.headSHA
@@ -196,22 +228,22 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 	}
 	cr, why, err := runCheckRun(ctx, c, repo, o, github.RunCheckRun{Environment: o.environment, HeadSHA: head, RunID: o.runID, Attempt: ra.Run.Attempt})
 	if err != nil {
-		return err
+		return approvalReport{}, nil, "", err
 	}
 	if why != "" {
 		rep.Reason = "denied: " + why
-		return rep.deny(w, x, g, o, rep.Reason)
+		return rep, nil, rep.Reason, nil
 	}
 	rep.CheckRun = cr
 	if shown := github.DigestOfTitle(cr.Title); shown != digest {
 		rep.Reason = fmt.Sprintf("denied: check run %d (%q) showed the reviewers %q, not %s", cr.ID, cr.Name, shown, digest)
-		return rep.deny(w, x, g, o, rep.Reason)
+		return rep, nil, rep.Reason, nil
 	}
 	// Who may not review their own change: read whatever the flag says, so
 	// that the predicate records it and the gate can recompute.
 	found, err := c.ChangeAuthors(ctx, repo, head, o.environment)
 	if err != nil {
-		return err
+		return approvalReport{}, nil, "", err
 	}
 	rep.Authors = addLogins(addLogins(nil, o.changeAuthors...), found.Logins...)
 	rep.AuthorsKnown, rep.AuthorsNote = found.Known, found.Note
@@ -229,11 +261,11 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 		PreventSelfReview: o.preventSelfReview, Minimum: o.minimum,
 	})
 	if err != nil {
-		return err
+		return approvalReport{}, nil, "", err
 	}
 	rep.Approvals, rep.Approved, rep.Reason = d.Approvals, d.Approved, d.Reason
 	if !d.Approved {
-		return rep.deny(w, x, g, o, d.Err().Error())
+		return rep, nil, d.Err().Error(), nil
 	}
 
 	pred := predicate.NewApproval(d, predicate.ApprovalInput{
@@ -242,25 +274,9 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 		ChangeAuthors: rep.Authors, ChangeAuthorsKnown: rep.AuthorsKnown, ChangeAuthorsNote: rep.AuthorsNote,
 	})
 	if err := pred.Validate(); err != nil {
-		return err
+		return approvalReport{}, nil, "", err
 	}
-	predJSON, err := indentJSON(pred)
-	if err != nil {
-		return err
-	}
-	bundle, err := attest.SignPredicate(ctx, signer, subj, predicate.ApprovalType, pred)
-	if err != nil {
-		return err
-	}
-	if err := writeAll([]outFile{{o.out, predJSON}, {o.bundleOut, append(bundle, '\n')}}); err != nil {
-		return err
-	}
-	rep.Signer, rep.ApprovalFile, rep.BundleFile = signer.Identity(), o.out, o.bundleOut
-	if err := publish(x, []string{"approved", "digest", "approval-file", "bundle-file"},
-		map[string]string{"approved": "true", "digest": digest, "approval-file": o.out, "bundle-file": o.bundleOut}, rep.markdown()); err != nil {
-		return err
-	}
-	return g.report(w, rep, rep.text)
+	return rep, pred, "", nil
 }
 
 // runCheckRun returns the check run this run posted to show the digest

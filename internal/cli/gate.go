@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/relproof/relproof/internal/attest/predicate"
 	"io"
 	"io/fs"
 	"os"
@@ -42,15 +43,18 @@ type gateOptions struct {
 	// rollbackFromDeployments takes the rollback digest from the
 	// environment's previous successful deployment on GitHub.
 	rollbackFromDeployments bool
-	breakGlass              string
-	decisionOut             string
-	summaryOut              string
-	trustedRoot             string
-	fromGitHub              bool
-	checkRun                bool
-	pending                 bool
-	gh                      githubFlags
-	signing                 signingOptions
+	// approvalsFromGitHub reads the run's approvals from GitHub in this
+	// process instead of from a signed approval attestation.
+	approvalsFromGitHub bool
+	breakGlass          string
+	decisionOut         string
+	summaryOut          string
+	trustedRoot         string
+	fromGitHub          bool
+	checkRun            bool
+	pending             bool
+	gh                  githubFlags
+	signing             signingOptions
 }
 
 func newGateCmd(env *Env, g *globalOptions) *cobra.Command {
@@ -94,6 +98,14 @@ release to the environment: the rollback check warns where the policy allows
 it (rollback.allowFirstRelease) and fails where it requires a rollback digest
 and does not.
 
+--approvals-from-github reads the run's environment approvals from GitHub in
+the gate's own process, exactly as approval record does (after the check run
+that showed the digest, nobody who made or ran the change), instead of from a
+signed attestation: for the final gate in a caller's deploy job, which runs in
+the environment (so GitHub held it for the reviewers) and must sign nothing,
+because every step of it shares its signing identity. The signed approval and
+decision are then made by release-record.yml.
+
 --break-glass JUSTIFICATION deploys despite failing checks where the policy
 allows it: recorded as such, every failing check still listed.
 
@@ -123,6 +135,7 @@ Exit 0 allow (or pending), 1 deny, 2 bad input (an invalid policy included).`,
 	f.StringVar(&o.expectedPolicy, "expected-policy-digest", "", "refuse a policy whose sha256 is not this (sha256:HEX)")
 	f.Int64Var(&o.runID, "run-id", 0, "the workflow run being gated: approvals recorded in another run do not count (default: GITHUB_RUN_ID in GitHub Actions)")
 	f.StringVar(&o.approvals, "approvals", "", "the signed approval attestation (approval.sigstore.json from relproof approval record --bundle-out)")
+	f.BoolVar(&o.approvalsFromGitHub, "approvals-from-github", false, "read this run's environment approvals from GitHub in this process, as approval record does, instead of from a signed attestation: for the final gate in a deploy job that runs in the environment and signs nothing")
 	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to; its provenance must verify")
 	f.BoolVar(&o.rollbackFromDeployments, "rollback-from-deployments", false, "take the rollback digest from the environment's most recent successful deployment of another digest (GitHub's deployments, as relproof deploy record makes them); none means a first release, which the policy's rollback.allowFirstRelease decides")
 	f.StringVar(&o.breakGlass, "break-glass", "", "deploy despite failing checks, with this justification, where the policy allows it")
@@ -140,6 +153,8 @@ Exit 0 allow (or pending), 1 deny, 2 bad input (an invalid policy included).`,
 	_ = cmd.MarkFlagRequired("policy")
 	cmd.MarkFlagsMutuallyExclusive("pending-approvals", "break-glass")
 	cmd.MarkFlagsMutuallyExclusive("rollback-digest", "rollback-from-deployments")
+	cmd.MarkFlagsMutuallyExclusive("approvals", "approvals-from-github")
+	cmd.MarkFlagsMutuallyExclusive("pending-approvals", "approvals-from-github")
 	return cmd
 }
 
@@ -220,20 +235,37 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 			}
 		}
 	}
+	var live *predicate.Approval
+	liveDenied := ""
+	if o.approvalsFromGitHub {
+		envPol, _ := pol.EffectiveEnvironment(o.environment)
+		if envPol.Approvals.Minimum > 0 {
+			if runID == 0 {
+				return usageErrorf("--approvals-from-github: no run: give --run-id N or set GITHUB_RUN_ID in GitHub Actions")
+			}
+			ao := &approvalRecordOptions{gh: o.gh, environment: o.environment, runID: runID, minimum: envPol.Approvals.Minimum,
+				preventSelfReview: envPol.Approvals.PreventSelfReview, policyDigest: pol.Digest}
+			if _, live, liveDenied, err = readRunApprovals(ctx, env, ao, subj); err != nil {
+				return err
+			}
+		}
+	}
 	d, err := decide.Decide(ctx, decide.Request{
-		Subject:          subj,
-		Policy:           pol,
-		PolicySource:     o.policySource,
-		Environment:      o.environment,
-		TrustedRoot:      tr,
-		Sources:          sources,
-		Rollback:         rollback,
-		FirstRelease:     firstRelease,
-		BreakGlass:       o.breakGlass != "",
-		Justification:    o.breakGlass,
-		PendingApprovals: o.pending,
-		RunID:            runID,
-		Now:              env.Now(),
+		Subject:             subj,
+		Policy:              pol,
+		PolicySource:        o.policySource,
+		Environment:         o.environment,
+		TrustedRoot:         tr,
+		Sources:             sources,
+		Rollback:            rollback,
+		FirstRelease:        firstRelease,
+		BreakGlass:          o.breakGlass != "",
+		Justification:       o.breakGlass,
+		PendingApprovals:    o.pending,
+		LiveApprovals:       live,
+		LiveApprovalsDenied: liveDenied,
+		RunID:               runID,
+		Now:                 env.Now(),
 	})
 	if errors.Is(err, decide.ErrInput) {
 		return usageError(err)

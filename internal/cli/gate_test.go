@@ -586,3 +586,63 @@ func TestGateRollbackFromDeployments(t *testing.T) {
 		}
 	})
 }
+
+// TestGateApprovalsFromGitHub: the final gate in a deploy job reads the
+// run's approvals from GitHub itself, as approval record does, and signs
+// nothing; who made or ran the change still cannot approve it.
+func TestGateApprovalsFromGitHub(t *testing.T) {
+	t.Parallel()
+	const pol = `apiVersion: relproof.dev/v1
+kind: Policy
+environments:
+  production:
+    require: []
+    approvals: {minimum: 1, preventSelfReview: true, tiedToEvidence: true}
+`
+	for _, tc := range []struct {
+		name   string
+		setup  func(w *ghWorld, s *fakegithub.State)
+		args   []string
+		status gate.Status
+		says   string
+	}{
+		{"the environment's reviewer approved after the digest was shown", nil, nil, gate.Pass, "approved for production by octocat"},
+		{"the run's actor approved", func(w *ghWorld, s *fakegithub.State) { w.rel.Run.Actor = "octocat" }, nil, gate.Fail,
+			"counts; 1 required; the run's approvals on GitHub: not approved for sha256:5a5a"},
+		{"nobody approved", func(w *ghWorld, s *fakegithub.State) { w.rel.Run.Approvals = nil }, nil, gate.Fail, "the run's approvals on GitHub: not approved"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newGHWorld(t)
+			if tc.setup != nil {
+				w.f.Update(func(s *fakegithub.State) { tc.setup(w, s) })
+			}
+			p := writeFile(t, w.dir, "policy.yaml", pol)
+			r := run(t, w.env, append([]string{"gate", w.digest, "--environment", "production", "--policy", p, "--approvals-from-github",
+				"--run-id", fmt.Sprint(w.rel.Run.ID), "--output", "json"}, tc.args...)...)
+			var d gate.Decision
+			if err := json.Unmarshal([]byte(r.stdout), &d); err != nil {
+				t.Fatalf("exit %d: %v\n%s\n%v", r.code, err, r.stdout, r.err)
+			}
+			// No provenance here: only the approvals check is looked at
+			// (and that nothing was bad input).
+			c, _ := checkStatus(&d, "approvals")
+			if r.code == 2 || c.Status != tc.status || !strings.Contains(c.Message, tc.says) {
+				t.Errorf("exit %d, approvals %+v; want %s saying %q", r.code, c, tc.status, tc.says)
+			}
+			noSecrets(t, r, w.dir)
+		})
+	}
+	t.Run("no run to read", func(t *testing.T) {
+		t.Parallel()
+		w := newGHWorld(t)
+		p := writeFile(t, w.dir, "policy.yaml", pol)
+		expect(t, run(t, w.env, "gate", w.digest, "--environment", "production", "--policy", p, "--approvals-from-github"), 2, "--approvals-from-github: no run")
+	})
+	t.Run("not with a signed attestation too", func(t *testing.T) {
+		t.Parallel()
+		w := newGHWorld(t)
+		p := writeFile(t, w.dir, "policy.yaml", pol)
+		expect(t, run(t, w.env, "gate", w.digest, "--environment", "production", "--policy", p, "--approvals-from-github", "--approvals", p), 2, "approvals")
+	})
+}

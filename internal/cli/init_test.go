@@ -41,7 +41,7 @@ func TestInitWritesAPairThatChecks(t *testing.T) {
 			t.Errorf("the workflow has no %q", want)
 		}
 	}
-	for _, want := range []string{`allowedRepositories: ["ghcr.io/acme/app"]`, "sourceRepository: Acme/App", "signerWorkflow: Acme/App/.github/workflows/release.yml@refs/tags/v*"} {
+	for _, want := range []string{`allowedRepositories: ["ghcr.io/acme/app"]`, "sourceRepository: Acme/App", "signerWorkflow: relproof/relproof/.github/workflows/release-record.yml@refs/tags/v1*"} {
 		if !strings.Contains(pol, want) {
 			t.Errorf("the policy has no %q", want)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/relproof/relproof/internal/attest/predicate"
 	"strings"
 	"time"
 
@@ -42,6 +43,15 @@ type Request struct {
 	BreakGlass       bool
 	Justification    string
 	PendingApprovals bool
+	// LiveApprovals are the run's approvals as this process read them from
+	// GitHub's API (relproof gate --approvals-from-github), in a job GitHub
+	// held for the environment's reviewers: counted like a signed approval
+	// attestation, which a job that must not sign (a caller's deploy job)
+	// cannot make. Nil reads approvals only from signed evidence.
+	LiveApprovals *predicate.Approval
+	// LiveApprovalsDenied says why the run's approvals read from GitHub
+	// did not approve, when they did not.
+	LiveApprovalsDenied string
 	// RunID, when set, is the workflow run being gated; approvals of other
 	// runs do not count.
 	RunID int64
@@ -75,6 +85,13 @@ func Decide(ctx context.Context, r Request) (*gate.Decision, error) {
 	}
 	signers := gate.Signers(env, r.TrustedRoot)
 	verified, unlisted, rejected := gate.SortEvidence(r.Subject, entries, signers, r.TrustedRoot)
+	if r.LiveApprovals != nil {
+		a, err := liveApprovals(r.Subject, r.LiveApprovals)
+		if err != nil {
+			return nil, err
+		}
+		verified = append(verified, a)
+	}
 	in := gate.Input{
 		Subject:          r.Subject,
 		Environment:      env,
@@ -85,6 +102,7 @@ func Decide(ctx context.Context, r Request) (*gate.Decision, error) {
 		BreakGlass:       r.BreakGlass,
 		Justification:    r.Justification,
 		PendingApprovals: r.PendingApprovals,
+		ApprovalsNote:    r.LiveApprovalsDenied,
 		FirstRelease:     r.FirstRelease,
 		RunID:            r.RunID,
 		Now:              r.Now,

@@ -328,13 +328,13 @@ func (d *e2eDecision) check(id string) (c struct{ ID, Status, Message string }) 
 	return c
 }
 
-// decision reads the signed decision the deploy job kept.
+// decision reads the signed decision release-record made and packed (the
+// deploy job signs nothing).
 func (r *release) decision(t *testing.T) *e2eDecision {
 	t.Helper()
-	p := filepath.Join(r.artifacts, "relproof-decision-production-"+strings.TrimPrefix(r.digest, "sha256:"), "decision.json")
-	b, err := os.ReadFile(p)
+	b, err := exec.Command("tar", "-xzOf", r.pack(t), "release-evidence/05-approvals/decision.json").Output()
 	if err != nil {
-		t.Fatalf("the deploy job kept no decision: %v\n%s", err, tail(r.log, 150))
+		t.Fatalf("the pack holds no decision: %v\n%s", err, tail(r.log, 150))
 	}
 	var d e2eDecision
 	if err := json.Unmarshal(b, &d); err != nil {

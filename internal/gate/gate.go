@@ -40,6 +40,9 @@ type Input struct {
 	// with no approval record, the approvals check is pending, not failed,
 	// and when nothing else fails the decision is "pending", never "allow".
 	PendingApprovals bool
+	// ApprovalsNote says why the run's approvals, read from GitHub by the
+	// gate's own process, did not approve; the approvals check quotes it.
+	ApprovalsNote string
 	// RunID, when set, is the workflow run being gated: an approval
 	// recorded in another run (a replay) does not count.
 	RunID int64
@@ -209,6 +212,9 @@ func (e *evaluation) approvals() {
 		msg := fmt.Sprintf("no signed approval of %s for %s; %d required%s", e.digest, e.env.Name, pol.Minimum, e.elsewhere(string(policy.KindApproval)))
 		if len(e.env.SignersFor(policy.KindApproval)) == 0 && len(e.env.Signers) > 0 {
 			msg += "; the policy lists no approval signers (signers.approval), so no approval can count"
+		}
+		if e.in.ApprovalsNote != "" {
+			msg = fmt.Sprintf("no approval of %s for %s counts; %d required; the run's approvals on GitHub: %s", e.digest, e.env.Name, pol.Minimum, e.in.ApprovalsNote)
 		}
 		e.add(Check{Question: QDigest, ID: "approvals", Status: Fail, Message: msg, Fix: fix})
 		return

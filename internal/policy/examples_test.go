@@ -55,16 +55,19 @@ func TestExamplePolicy(t *testing.T) {
 	}
 
 	// One list per kind: build-attest.yml signs the build's evidence, and
-	// the release workflow's deploy job the approvals and decisions, each
-	// only in acme/app's runs.
+	// release-record.yml the approvals and decisions, each only in
+	// acme/app's runs.
 	buildAttest := Certificate{
 		Issuer:              "https://token.actions.githubusercontent.com",
 		BuildSignerURI:      "https://github.com/relproof/relproof/.github/workflows/build-attest.yml@refs/tags/v1.4.0",
 		SourceRepositoryURI: "https://github.com/acme/app",
 		RunnerEnvironment:   "github-hosted",
 	}
-	// The release workflow's deploy job, in the environment, signs the
-	// approvals and the decision.
+	// release-record.yml, after the deploy job, signs the approvals and the
+	// decision; the deploy job itself (the caller's workflow) signs nothing
+	// the policy trusts.
+	releaseRecord := buildAttest
+	releaseRecord.BuildSignerURI = "https://github.com/relproof/relproof/.github/workflows/release-record.yml@refs/tags/v1.4.0"
 	deployJob := buildAttest
 	deployJob.BuildSignerURI = "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.4.0"
 	deployGate := buildAttest
@@ -87,9 +90,11 @@ func TestExamplePolicy(t *testing.T) {
 	}{
 		{"build-attest signs provenance", KindProvenance, buildAttest, true},
 		{"build-attest does not sign approvals", KindApproval, buildAttest, false},
-		{"the deploy job signs approvals", KindApproval, deployJob, true},
-		{"the deploy job signs decisions", KindDecision, deployJob, true},
-		{"the deploy job does not sign provenance", KindProvenance, deployJob, false},
+		{"release-record signs approvals", KindApproval, releaseRecord, true},
+		{"release-record signs decisions", KindDecision, releaseRecord, true},
+		{"release-record does not sign provenance", KindProvenance, releaseRecord, false},
+		{"the caller's own workflow does not sign approvals", KindApproval, deployJob, false},
+		{"the caller's own workflow does not sign decisions", KindDecision, deployJob, false},
 		{"deploy-gate's approve job is not the one this policy names", KindApproval, deployGate, false},
 		{"build-attest called from another repository", KindProvenance, fromElsewhere, false},
 	} {
