@@ -257,13 +257,13 @@ func TestGateDecisions(t *testing.T) {
 			w.env.Getenv = withVars(w.env.Getenv, map[string]string{"GITHUB_REPOSITORY": "mallory/app", "GITHUB_WORKFLOW_REF": "mallory/app/.github/workflows/release.yml@refs/heads/main"})
 			w.attest("provenance", "", "--builder-id", "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main")
 			return w.standard()
-		}, "deny", "source-repository", gate.Fail, "mallory/app", nil},
+		}, "deny", "source-repository", gate.Fail, "mallory/app", []string{"rollback"}},
 		{"unlisted ref", func(w *gateWorld) []string {
 			w.remove("provenance")
 			w.env.Getenv = withVars(w.env.Getenv, map[string]string{"GITHUB_REF": "refs/heads/feature-x"})
 			w.attest("provenance", "")
 			return w.standard()
-		}, "deny", "source-ref", gate.Fail, "refs/heads/feature-x", nil},
+		}, "deny", "source-ref", gate.Fail, "refs/heads/feature-x", []string{"rollback"}},
 		{"unlisted signer", func(w *gateWorld) []string {
 			w.remove("test")
 			mallory, _ := keys(w.t, w.env, w.dir, "mallory")
@@ -307,6 +307,15 @@ func TestGateDecisions(t *testing.T) {
 		{"rollback missing", func(w *gateWorld) []string {
 			return []string{"--approvals", w.approvals(nil, "alice")}
 		}, "deny", "rollback", gate.Fail, "no rollback digest", nil},
+		{"rollback to a build the policy would not admit", func(w *gateWorld) []string {
+			// Signed by the build key, but built from a feature branch.
+			getenv := w.env.Getenv
+			w.env.Getenv = withVars(getenv, map[string]string{"GITHUB_REF": "refs/heads/feature-x"})
+			prev := writeFile(w.t, w.dir, "app-branch.bin", "a branch build")
+			w.attestFor(prev, "provenance", "")
+			w.env.Getenv = getenv
+			return []string{"--approvals", w.approvals(nil, "alice"), "--rollback-digest", "sha256:" + sha256Hex("a branch build")}
+		}, "deny", "rollback", gate.Fail, "not a build the policy admits", nil},
 		{"rollback without provenance", func(w *gateWorld) []string {
 			return []string{"--approvals", w.approvals(nil, "alice"), "--rollback-digest", "sha256:" + strings.Repeat("0", 64)}
 		}, "deny", "rollback", gate.Fail, "has no provenance that verifies", nil},

@@ -112,7 +112,7 @@ func Decide(ctx context.Context, r Request) (*gate.Decision, error) {
 		if err != nil {
 			return nil, err
 		}
-		in.Rollback = checkRollback(rollback, rbEntries, signers, r.TrustedRoot)
+		in.Rollback = checkRollback(env, rollback, rbEntries, signers, r.TrustedRoot)
 	}
 	d := gate.Evaluate(in)
 	d.PolicySource = r.PolicySource
@@ -131,23 +131,30 @@ func rollbackSubject(s *subject.Subject, d subject.Digest) *subject.Subject {
 
 // checkRollback verifies the rollback digest's provenance under the
 // environment's provenance signers, as the subject's own is.
-func checkRollback(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPolicy, tr root.TrustedMaterial) *gate.Rollback {
+func checkRollback(env *policy.Environment, s *subject.Subject, entries []verify.Entry, signers []gate.SignerPolicy, tr root.TrustedMaterial) *gate.Rollback {
 	rb := &gate.Rollback{Digest: s.Digest.String()}
 	if len(entries) == 0 {
 		rb.Reason = "no evidence for it was found"
 		return rb
 	}
 	verified, _, rejected := gate.SortEvidence(s, entries, signers, tr)
+	var reasons []string
 	for _, a := range verified {
-		if gate.KindOf(a) == policy.KindProvenance {
-			rb.Verified = true
-			rb.Evidence = append(rb.Evidence, a.Digest)
+		if gate.KindOf(a) != policy.KindProvenance {
+			continue
 		}
+		// Signed by a build signer is not enough: the build must be one the
+		// policy admits (its source, ref and builder), as for a release.
+		if why := gate.ProvenanceAdmitted(env, a); why != "" {
+			reasons = append(reasons, a.Source+": not a build the policy admits: "+why)
+			continue
+		}
+		rb.Verified = true
+		rb.Evidence = append(rb.Evidence, a.Digest)
 	}
 	if rb.Verified {
 		return rb
 	}
-	var reasons []string
 	for _, r := range rejected {
 		if r.Type == string(policy.KindProvenance) {
 			reasons = append(reasons, r.Source+": "+r.Reason)

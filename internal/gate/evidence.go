@@ -359,3 +359,22 @@ func describedDigests(doc []byte) []string {
 	}
 	return out
 }
+
+// ProvenanceAdmitted says why a verified provenance does not show a build
+// the environment's policy admits — the source repository, ref and builder
+// the gate checks for the release itself — or "" when it does. A rollback
+// digest is held to it: rolling back to a build the policy would not let
+// through is no rollback.
+func ProvenanceAdmitted(env *policy.Environment, a verify.Attestation) string {
+	var why []string
+	if m := env.SourceRepositoryAllowed(sourceRepository(a)); !m.Allowed {
+		why = append(why, m.Message())
+	}
+	if m := env.RefAllowed(sourceRef(a)); !m.Allowed {
+		why = append(why, m.Message())
+	}
+	if m := env.BuilderAllowed(builderID(a)); !m.Allowed {
+		why = append(why, m.Message())
+	}
+	return strings.Join(why, "; ")
+}

@@ -107,9 +107,14 @@ type requestTime struct {
 // run asked.
 func (c *Client) reviewRequested(ctx context.Context, repo Repo, run *Run, env string) (requestTime, error) {
 	for _, sha := range []string{run.HeadSHA, ""} {
-		deps, err := c.listDeployments(ctx, repo, env, sha)
+		deps, truncated, err := c.listDeployments(ctx, repo, env, sha)
 		if err != nil {
 			return requestTime{}, err
+		}
+		// Newest first: when the listing stopped before a deployment older
+		// than the run, the first since the run began may not be among them.
+		if truncated && (len(deps) == 0 || !deps[len(deps)-1].GetCreatedAt().Before(run.CreatedAt)) {
+			return requestTime{basis: fmt.Sprintf("unknown: %s has more deployments since run %d began than relproof reads, and GitHub's review log carries no time", env, run.ID)}, nil
 		}
 		var since []*gh.Deployment
 		for _, d := range deps {
@@ -128,21 +133,26 @@ func (c *Client) reviewRequested(ctx context.Context, repo Repo, run *Run, env s
 	return requestTime{basis: fmt.Sprintf("unknown: no deployment to %s since run %d began, and GitHub's review log carries no time", env, run.ID)}, nil
 }
 
+// deploymentsPerPage is the page size deployments are listed with.
+const deploymentsPerPage = 100
+
 // listDeployments lists the environment's deployments (of sha, when given),
-// newest first.
-func (c *Client) listDeployments(ctx context.Context, repo Repo, env, sha string) ([]*gh.Deployment, error) {
-	opts := &gh.DeploymentsListOptions{Environment: env, SHA: sha, ListOptions: gh.ListOptions{PerPage: 100}}
+// newest first, up to maxPages pages; truncated says there were more.
+func (c *Client) listDeployments(ctx context.Context, repo Repo, env, sha string) ([]*gh.Deployment, bool, error) {
+	opts := &gh.DeploymentsListOptions{Environment: env, SHA: sha, ListOptions: gh.ListOptions{PerPage: deploymentsPerPage}}
 	var all []*gh.Deployment
-	for page := 0; page < maxPages; page++ {
+	for page := 0; ; page++ {
+		if page == maxPages {
+			return slices.Clip(all), true, nil
+		}
 		deps, resp, err := c.gh.Repositories.ListDeployments(ctx, repo.Owner, repo.Name, opts)
 		if err != nil {
-			return nil, c.fail(fmt.Sprintf("listing deployments to %s in %s", env, repo), err)
+			return nil, false, c.fail(fmt.Sprintf("listing deployments to %s in %s", env, repo), err)
 		}
 		all = append(all, deps...)
 		if resp.NextPage == 0 {
-			break
+			return slices.Clip(all), false, nil
 		}
 		opts.Page = resp.NextPage
 	}
-	return slices.Clip(all), nil
 }

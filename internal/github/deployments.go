@@ -106,7 +106,7 @@ func (c *Client) RollbackTarget(ctx context.Context, repo Repo, env, digest stri
 // lastSuccessful is the newest successful deployment to env with a digest
 // in its payload that keep accepts.
 func (c *Client) lastSuccessful(ctx context.Context, repo Repo, env string, keep func(id int64, digest string) bool) (*PreviousDeployment, error) {
-	deps, err := c.listDeployments(ctx, repo, env, "")
+	deps, truncated, err := c.listDeployments(ctx, repo, env, "")
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +123,11 @@ func (c *Client) lastSuccessful(ctx context.Context, repo Repo, env string, keep
 			continue
 		}
 		return &PreviousDeployment{ID: d.GetID(), URL: d.GetURL(), Digest: p.Digest, SHA: d.GetSHA(), CreatedAt: d.GetCreatedAt().UTC()}, nil
+	}
+	// None among all relproof reads is not none at all: never take a list
+	// cut short for an environment that was never deployed to.
+	if truncated {
+		return nil, fmt.Errorf("%w: %s has more deployments than the %d relproof read, and none of those succeeded with a digest; relproof does not take that for a first release", ErrIncomplete, env, len(deps))
 	}
 	return nil, nil
 }

@@ -22,6 +22,9 @@ var (
 	ErrTimeout      = errors.New("time budget exhausted")
 	ErrMalformed    = errors.New("malformed response")
 	ErrConfig       = errors.New("GitHub client configuration")
+	// ErrIncomplete: GitHub listed more than relproof reads, and what it
+	// read does not settle the question.
+	ErrIncomplete = errors.New("incomplete listing")
 )
 
 // Error is a failed GitHub call. Its text never contains a credential.

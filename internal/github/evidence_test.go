@@ -301,3 +301,44 @@ func b64(s string) string {
 }
 
 var _ = time.Second
+
+// More deployments than relproof reads, none of them a success with a
+// digest: not a first release, an error.
+func TestRollbackTargetOfALongHistory(t *testing.T) {
+	t.Parallel()
+	f, srv, _ := fake(t)
+	c := client(t, srv)
+	f.Update(func(s *fakegithub.State) {
+		r := s.Repo("octo-org/octo-repo")
+		for range maxPages*deploymentsPerPage + 1 {
+			r.Deployments = append(r.Deployments, &fakegithub.Deployment{ID: s.ID(), SHA: "main", Ref: "main", Task: "deploy", Environment: "busy",
+				Payload: []byte(`{"digest":"sha256:` + strings.Repeat("ef", 32) + `"}`)})
+		}
+	})
+	rb, err := c.RollbackTarget(context.Background(), octo, "busy", "sha256:"+strings.Repeat("ab", 32))
+	if !errors.Is(err, ErrIncomplete) || rb != nil {
+		t.Errorf("rollback target of %d failed deployments = %+v, %v; want ErrIncomplete", maxPages*deploymentsPerPage, rb, err)
+	}
+}
+
+// More deployments since the run began than relproof reads: the first of
+// them may be beyond what was read, so the review has no time.
+func TestReviewTimeOfALongListing(t *testing.T) {
+	t.Parallel()
+	f, srv, rel := fake(t)
+	c := client(t, srv)
+	f.Update(func(s *fakegithub.State) {
+		r := s.Repo("octo-org/octo-repo")
+		for i := range 50 {
+			at := rel.EnvDeployment.CreatedAt.Add(time.Duration(i+1) * time.Second)
+			r.Deployments = append(r.Deployments, &fakegithub.Deployment{ID: s.ID(), SHA: rel.Commit, Ref: "main", Task: "deploy", Environment: "production", CreatedAt: at, UpdatedAt: at})
+		}
+	})
+	ra, err := c.RunApprovals(context.Background(), octo, rel.Run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := ra.Approvals[0]; !a.Time.IsZero() || !strings.Contains(a.TimeBasis, "more deployments since run") {
+		t.Errorf("approval dated from a listing cut short: %+v", a)
+	}
+}
