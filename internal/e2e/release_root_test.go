@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -52,7 +53,7 @@ func releaseRoot(t *testing.T, root, bin string) (dir, url, ca string) {
 	// What a consumer's job reads of relproof/relproof: the actions, the
 	// reusable workflows, go.mod (the Go version) and the release files.
 	// act reads an action's files as they are, not through links: copies.
-	for _, p := range []string{"action.yml", "go.mod", "actions", ".github"} {
+	for _, p := range []string{"action.yml", "go.mod", "go.sum", "actions", ".github"} {
 		src, dst := filepath.Join(root, p), filepath.Join(action, p)
 		st, err := os.Stat(src)
 		if err != nil {
@@ -75,6 +76,12 @@ func releaseRoot(t *testing.T, root, bin string) (dir, url, ca string) {
 		"release/VERSION":                          e2eVersion + "\n",
 		"release/checksums/" + e2eVersion + ".txt": hex.EncodeToString(sum[:]) + "  " + asset + "\n",
 	}
+	// The source the release is of, as the release workflow records it.
+	src, err := exec.Command("bash", filepath.Join(root, "actions/lib/source-hash.sh"), action).Output()
+	if err != nil {
+		t.Fatalf("source-hash.sh: %v", err)
+	}
+	files["release/SOURCE"] = string(src)
 	for p, c := range files {
 		p = filepath.Join(action, p)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

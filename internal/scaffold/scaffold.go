@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Kind is what a release ships.
@@ -63,8 +65,8 @@ var templates embed.FS
 var (
 	repoPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$`)
 	namePattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	imagePattern = regexp.MustCompile(`^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+$`)
-	hostPattern  = regexp.MustCompile(`^[a-z0-9.-]+(:[0-9]+)?$`)
+	imagePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(/[a-z0-9._-]+)+$`)
+	hostPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*(:[0-9]+)?$`)
 )
 
 // OptionError is an option that cannot be used; Option names it.
@@ -78,6 +80,14 @@ func (e *OptionError) Unwrap() error { return e.Err }
 
 func optionErr(option, format string, a ...any) error {
 	return &OptionError{Option: option, Err: fmt.Errorf(format, a...)}
+}
+
+// plainName reports whether s is a name YAML reads as that same string:
+// true, null, 1.0 or 0x1F would be read as a boolean, nothing or a number
+// where the workflow and the policy put them, and mean something else.
+func plainName(s string) bool {
+	var v any
+	return namePattern.MatchString(s) && yaml.Unmarshal([]byte(s), &v) == nil && v == s
 }
 
 // withDefaults checks o and fills in what it leaves out. Every value goes
@@ -98,8 +108,8 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	seen := map[string]bool{}
 	for _, e := range o.Environments {
-		if !namePattern.MatchString(e) {
-			return o, optionErr("environment", "expected a name of letters, digits, '.', '-' and '_', found %q", e)
+		if !plainName(e) {
+			return o, optionErr("environment", "expected a name of letters, digits, '.', '-' and '_' that YAML reads as a name (not true, null or a number), found %q", e)
 		}
 		if seen[strings.ToLower(e)] {
 			return o, optionErr("environment", "%q is given twice", e)
@@ -138,8 +148,8 @@ func (o Options) withDefaults() (Options, error) {
 		if o.Name == "" {
 			o.Name = repo
 		}
-		if !namePattern.MatchString(o.Name) {
-			return o, optionErr("name", "expected a file name of letters, digits, '.', '-' and '_', found %q", o.Name)
+		if !plainName(o.Name) {
+			return o, optionErr("name", "expected a file name of letters, digits, '.', '-' and '_' that YAML reads as a name (not true, null or a number), found %q", o.Name)
 		}
 	}
 	return o, nil
