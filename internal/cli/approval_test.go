@@ -17,6 +17,21 @@ import (
 // co-authored the change approves it, or the change's authors cannot be
 // known. octocat is the scenario's reviewer; each case makes octocat one of
 // those who made or ran the change, or hides who did.
+// releaseAfter releases a commit n commits after the scenario's, as the
+// check run that showed the digest was posted on.
+func releaseAfter(w *ghWorld, r *fakegithub.Repo, n int) {
+	parent := w.rel.Commit
+	for i := range n {
+		parent = r.AddCommit(&fakegithub.Commit{SHA: fmt.Sprintf("%040x", 0xc0ffee000+i), Message: "x", AuthorLogin: "mona", Parents: []string{parent}}).SHA
+	}
+	w.vars["GITHUB_SHA"] = parent
+	for _, cr := range r.CheckRuns {
+		if cr.Name == "relproof / production" {
+			cr.HeadSHA = parent
+		}
+	}
+}
+
 func TestApprovalRecordSelfReviewAttacks(t *testing.T) {
 	t.Parallel()
 	// feature is the pull request's commit, in the range since the last
@@ -54,16 +69,7 @@ func TestApprovalRecordSelfReviewAttacks(t *testing.T) {
 		{"a first deployment of a history too long to read: the authors are unknown", func(w *ghWorld, s *fakegithub.State) {
 			r := s.Repo("octo-org/octo-repo")
 			r.Deployments = r.Deployments[1:]
-			parent := w.rel.Commit
-			for i := range 1001 {
-				parent = r.AddCommit(&fakegithub.Commit{SHA: fmt.Sprintf("%040x", 0xc0ffee000+i), Message: "x", AuthorLogin: "mona", Parents: []string{parent}}).SHA
-			}
-			w.vars["GITHUB_SHA"] = parent
-			for _, cr := range r.CheckRuns {
-				if cr.Name == "relproof / production" {
-					cr.HeadSHA = parent
-				}
-			}
+			releaseAfter(w, r, 1001)
 		}, []string{"self-review is not allowed and the change's authors are not known", "a first deployment to production brings every commit up to", "its history is longer than the 1000 commits read"}},
 		{"a commit author with no GitHub account: the authors are unknown", func(w *ghWorld, s *fakegithub.State) {
 			c := feature(w, s)
@@ -76,16 +82,7 @@ func TestApprovalRecordSelfReviewAttacks(t *testing.T) {
 		}, []string{"the change's authors are not known", "Co-authored-by trailers name someone GitHub matched to no account"}},
 		{"a range GitHub lists only in part: the authors are unknown", func(w *ghWorld, s *fakegithub.State) {
 			r := s.Repo("octo-org/octo-repo")
-			parent := w.rel.Commit
-			for i := range 1001 {
-				parent = r.AddCommit(&fakegithub.Commit{SHA: fmt.Sprintf("%040x", 0xc0ffee000+i), Message: "x", AuthorLogin: "mona", Parents: []string{parent}}).SHA
-			}
-			w.vars["GITHUB_SHA"] = parent
-			for _, cr := range r.CheckRuns {
-				if cr.Name == "relproof / production" {
-					cr.HeadSHA = parent
-				}
-			}
+			releaseAfter(w, r, 1001)
 		}, []string{"the change's authors are not known", "has 1003 commits and GitHub listed 1000"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
