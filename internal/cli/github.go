@@ -13,7 +13,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/relproof/relproof/internal/actionsio"
+	"github.com/relproof/relproof/internal/decide"
 	"github.com/relproof/relproof/internal/github"
+	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
 )
 
@@ -205,21 +207,14 @@ func githubEntries(ctx context.Context, env *Env, o *githubFlags, digest string)
 	if err != nil {
 		return nil, err
 	}
-	bundles, err := c.Attestations(ctx, repo, digest)
+	d, err := subject.ParseDigest(digest)
 	if err != nil {
 		return nil, err
 	}
-	var entries []verify.Entry
-	for i, b := range bundles {
-		source := fmt.Sprintf("github:%s/attestations/%s#%d", repo, digest, i+1)
-		e, err := verify.ReadBundles(source, b)
-		if err != nil {
-			entries = append(entries, verify.Entry{Source: source, Err: err})
-			continue
-		}
-		entries = append(entries, e...)
+	list := func(ctx context.Context, digest string) ([]json.RawMessage, error) {
+		return c.Attestations(ctx, repo, digest)
 	}
-	return entries, nil
+	return decide.Attestations("github:"+repo.String(), list).Entries(ctx, &subject.Subject{Digest: d})
 }
 
 // checkRunReport is what a command posts as its check run (`--check-run`).

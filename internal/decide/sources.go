@@ -2,6 +2,7 @@ package decide
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -103,4 +104,29 @@ func Gather(ctx context.Context, s *subject.Subject, sources ...Source) ([]verif
 		all = append(all, got[i]...)
 	}
 	return all, nil
+}
+
+// Attestations reads a store of Sigstore bundles by digest — a repository's
+// GitHub artifact attestations — through list, which returns the bundles
+// stored for a digest; where names the store in each entry's source. A
+// bundle that cannot be read is an entry that fails, as a file would.
+func Attestations(where string, list func(ctx context.Context, digest string) ([]json.RawMessage, error)) Source {
+	return SourceFunc(func(ctx context.Context, s *subject.Subject) ([]verify.Entry, error) {
+		digest := s.Digest.String()
+		bundles, err := list(ctx, digest)
+		if err != nil {
+			return nil, err
+		}
+		var entries []verify.Entry
+		for i, b := range bundles {
+			source := fmt.Sprintf("%s/attestations/%s#%d", where, digest, i+1)
+			e, err := verify.ReadBundles(source, b)
+			if err != nil {
+				entries = append(entries, verify.Entry{Source: source, Err: err})
+				continue
+			}
+			entries = append(entries, e...)
+		}
+		return entries, nil
+	})
 }
