@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // handler serves one endpoint with the state locked; repo is the request's
@@ -37,6 +38,9 @@ func (f *Fake) handle(pattern string, h handler) {
 func (f *Fake) routes() {
 	f.mux = http.NewServeMux()
 	const repo = "/repos/{owner}/{repo}"
+	f.handle("GET "+repo, func(w http.ResponseWriter, r *http.Request, s *State, repo *Repo) {
+		f.ok(w, http.StatusOK, repo.repository(base(r)))
+	})
 	// Source.
 	f.handle("GET "+repo+"/commits/{sha}/pulls", f.commitPulls)
 	f.handle("GET "+repo+"/pulls/{number}", f.getPull)
@@ -316,6 +320,9 @@ func (f *Fake) getContents(w http.ResponseWriter, r *http.Request, s *State, rep
 		return
 	}
 	text, ok := repo.Files[path]
+	if at, found := repo.RefFiles[ref][path]; found {
+		text, ok = at, true
+	}
 	if !ok {
 		f.notFound(w)
 		return
@@ -458,8 +465,28 @@ func (f *Fake) reviewProtectionRule(w http.ResponseWriter, r *http.Request, s *S
 		State           string `json:"state"`
 		Comment         string `json:"comment"`
 	}
-	if err := decode(r, &body); err != nil || body.EnvironmentName == "" || (body.State != "approved" && body.State != "rejected") {
-		f.error(w, http.StatusUnprocessableEntity, "Invalid request.\n\nenvironment_name and state (approved or rejected) are required.")
+	if err := decode(r, &body); err != nil || body.EnvironmentName == "" || (body.State != "" && body.State != "approved" && body.State != "rejected") {
+		f.error(w, http.StatusUnprocessableEntity, "Invalid request.\n\nenvironment_name is required, and state is approved or rejected.")
+		return
+	}
+	if utf8.RuneCountInString(body.Comment) > 1024 {
+		f.error(w, http.StatusUnprocessableEntity, "Invalid request.\n\ncomment is too long (maximum is 1024 characters).")
+		return
+	}
+	if body.State == "" {
+		// A status report: a comment, the rule still pending; at most 10.
+		n := 0
+		for _, sr := range repo.StatusReports {
+			if sr.RunID == run.ID && sr.Environment == body.EnvironmentName {
+				n++
+			}
+		}
+		if body.Comment == "" || n >= 10 {
+			f.error(w, http.StatusUnprocessableEntity, "Invalid request.\n\nA status report needs a comment, and a deployment takes at most 10.")
+			return
+		}
+		repo.StatusReports = append(repo.StatusReports, ProtectionRuleReview{RunID: run.ID, Environment: body.EnvironmentName, Comment: body.Comment})
+		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	repo.ProtectionRuleReviews = append(repo.ProtectionRuleReviews, ProtectionRuleReview{RunID: run.ID, Environment: body.EnvironmentName, State: body.State, Comment: body.Comment})

@@ -67,7 +67,10 @@ type Repo struct {
 	Branches      map[string]*Branch
 	Pulls         []*Pull
 	// Files are the repository's files, the same at every ref.
-	Files            map[string]string
+	Files map[string]string
+	// RefFiles are files as they are at one ref (as the request names it),
+	// over Files.
+	RefFiles         map[string]map[string]string
 	CodeownersErrors []CodeownersError
 	Runs             map[int64]*Run
 	Deployments      []*Deployment
@@ -76,7 +79,10 @@ type Repo struct {
 	// ProtectionRuleReviews are the answers given to custom deployment
 	// protection rules.
 	ProtectionRuleReviews []ProtectionRuleReview
-	Environments          map[string]int64 // name → id
+	// StatusReports are the comments posted on pending custom deployment
+	// protection rules without a state.
+	StatusReports []ProtectionRuleReview
+	Environments  map[string]int64 // name → id
 	// Installation is the GitHub App installation on the repository.
 	Installation int64
 	state        *State
