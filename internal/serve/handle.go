@@ -140,7 +140,9 @@ func (s *Server) decide(ctx context.Context, c *github.Client, r *request, run *
 	key := strings.Join([]string{d.String(), pol.Digest, strings.ToLower(r.Environment), rollback, fmt.Sprint(first)}, "|")
 	dec, ok := s.cache.get(key, s.cfg.Now())
 	if !ok {
-		list := func(ctx context.Context, digest string) ([]json.RawMessage, error) { return c.Attestations(ctx, r.Repo, digest) }
+		list := func(ctx context.Context, digest string) ([]json.RawMessage, error) {
+			return c.Attestations(ctx, r.Repo, digest)
+		}
 		dec, err = decide.Decide(ctx, decide.Request{
 			Subject: subj, Policy: pol, PolicySource: source, Environment: r.Environment, TrustedRoot: s.cfg.TrustedRoot,
 			Sources:  []decide.Source{decide.Registry(s.cfg.Remote...), decide.Attestations("github:"+r.Repo.String(), list)},
