@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	jwt "github.com/golang-jwt/jwt/v4"
 	gh "github.com/google/go-github/v62/github"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -79,6 +80,9 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if cfg.AppID <= 0 || len(cfg.AppKey) == 0 {
 		return nil, errors.New("serve: an App id and private key are required")
+	}
+	if _, err := jwt.ParseRSAPrivateKeyFromPEM(cfg.AppKey); err != nil {
+		return nil, fmt.Errorf("serve: the App's private key: expected an RSA private key in PEM, as GitHub issues it: %v", err)
 	}
 	if len(cfg.WebhookSecret) == 0 {
 		return nil, errors.New("serve: a webhook secret is required: an unsigned delivery could be anyone's")

@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/relproof/relproof/internal/serve"
+)
+
+type serveOptions struct {
+	listen        string
+	appID         int64
+	appKey        string
+	webhookSecret string
+	apiURL        string
+	policyPath    string
+	trustedRoot   string
+	workers       int
+}
+
+func newServeCmd(env *Env, g *globalOptions) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve --app-id N --app-key FILE --webhook-secret-file FILE [--listen ADDR]",
+		Short: "Run the custom deployment protection rule: the GitHub App's webhook server",
+		Long: `Run relproof as a GitHub App registered as a custom deployment protection rule:
+GitHub calls it before any job that targets a protected environment starts,
+whatever the workflow says, and only the App can approve it.
+
+For each deployment_protection_rule delivery (X-Hub-Signature-256 checked,
+replays refused) it answers 202 at once and decides in a bounded pool of
+workers: the digest the run will deploy is the one its check run
+"relproof / ENV" showed the reviewers (deploy-gate.yml's prepare job posts
+it); the policy is read from the repository's default branch, never from the
+ref being deployed; the evidence comes from the registry's referrers and the
+repository's artifact attestations, verified offline; the decision is made
+as relproof gate makes it, with approvals left to the environment's own
+reviewers. It posts a status report (the digest, where it came from, the
+evidence), then approves or rejects with the reason. Every error is a
+rejection that says why, never an approval. Each (run, environment,
+attempt) is answered once.
+
+GET /healthz and /readyz answer 200 when the server runs and its workers
+have started; /metrics is Prometheus's. Logs are JSON lines on stderr, with
+delivery, repository, run and digest, never a token.
+
+Every flag can come from the environment as RELPROOF_ and its name in
+capitals with _ for - (RELPROOF_APP_ID, RELPROOF_WEBHOOK_SECRET_FILE, …), so
+the container runs with no arguments.`,
+		Example: `  relproof serve --listen :8080 --app-id 123456 --app-key app.pem --webhook-secret-file secret.txt
+  RELPROOF_APP_ID=123456 RELPROOF_APP_KEY=/run/secrets/app.pem RELPROOF_WEBHOOK_SECRET_FILE=/run/secrets/webhook relproof serve`,
+		Args: exactArgs(0, "no arguments"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			return flagsFromEnv(cmd.Flags(), env.Getenv)
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), cmd.ErrOrStderr(), env, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", ":8080", "the address to listen on")
+	f.Int64Var(&o.appID, "app-id", 0, "the GitHub App's id")
+	f.StringVar(&o.appKey, "app-key", "", "the GitHub App's private key (PEM file)")
+	f.StringVar(&o.webhookSecret, "webhook-secret-file", "", "a file holding the App's webhook secret")
+	f.StringVar(&o.apiURL, "github-api-url", "https://api.github.com", "GitHub's REST API (https://HOST/api/v3 for GitHub Enterprise Server)")
+	f.StringVar(&o.policyPath, "policy-path", ".github/relproof/policy.yaml", "where the policy is on each repository's default branch")
+	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json for keyless evidence (default: Sigstore public-good, embedded)")
+	f.IntVar(&o.workers, "workers", 8, "decisions made at once")
+	return cmd
+}
+
+// flagsFromEnv sets every flag not given on the command line from
+// RELPROOF_NAME, as the flag's own value would be.
+func flagsFromEnv(fs *pflag.FlagSet, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(fl *pflag.Flag) {
+		if fl.Changed || err != nil {
+			return
+		}
+		name := "RELPROOF_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		if v := getenv(name); v != "" {
+			if e := fl.Value.Set(v); e != nil {
+				err = usageErrorf("%s %q: %v", name, v, e)
+			}
+		}
+	})
+	return err
+}
+
+func runServe(ctx context.Context, stderr io.Writer, env *Env, o *serveOptions) error {
+	if o.appID <= 0 {
+		return usageErrorf("--app-id (or RELPROOF_APP_ID): expected the GitHub App's id, found %d", o.appID)
+	}
+	if o.appKey == "" || o.webhookSecret == "" {
+		return usageErrorf("--app-key and --webhook-secret-file (or RELPROOF_APP_KEY, RELPROOF_WEBHOOK_SECRET_FILE): expected the App's private key and webhook secret files")
+	}
+	key, err := readKey(o.appKey, "--app-key")
+	if err != nil {
+		return err
+	}
+	secret, err := readKey(o.webhookSecret, "--webhook-secret-file")
+	if err != nil {
+		return err
+	}
+	secret = []byte(strings.TrimSpace(string(secret)))
+	tr, err := (&verifyOptions{trustedRoot: o.trustedRoot}).trustedRootMaterial()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	srv, err := serve.New(serve.Config{AppID: o.appID, AppKey: key, WebhookSecret: secret, APIURL: o.apiURL, PolicyPath: o.policyPath,
+		TrustedRoot: tr, Remote: env.Remote, Workers: o.workers, Logger: log})
+	if err != nil {
+		return usageError(err)
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return usageErrorf("--listen %s: %v", o.listen, err)
+	}
+	srv.Start(ctx)
+	defer srv.Close()
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	log.Info("serving", "address", ln.Addr().String(), "app", strconv.FormatInt(o.appID, 10), "api", o.apiURL)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(shut)
+		return nil
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("serving on %s: %w", o.listen, err)
+	}
+}
