@@ -485,11 +485,11 @@ func (f *Fake) reviewProtectionRule(w http.ResponseWriter, r *http.Request, s *S
 			f.error(w, http.StatusUnprocessableEntity, "Invalid request.\n\nA status report needs a comment, and a deployment takes at most 10.")
 			return
 		}
-		repo.StatusReports = append(repo.StatusReports, ProtectionRuleReview{RunID: run.ID, Environment: body.EnvironmentName, Comment: body.Comment})
+		repo.StatusReports = append(repo.StatusReports, ProtectionRuleReview{RunID: run.ID, Environment: body.EnvironmentName, Comment: body.Comment, At: time.Now()})
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	repo.ProtectionRuleReviews = append(repo.ProtectionRuleReviews, ProtectionRuleReview{RunID: run.ID, Environment: body.EnvironmentName, State: body.State, Comment: body.Comment})
+	repo.ProtectionRuleReviews = append(repo.ProtectionRuleReviews, ProtectionRuleReview{RunID: run.ID, Environment: body.EnvironmentName, State: body.State, Comment: body.Comment, At: time.Now()})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -376,4 +376,6 @@ type ProtectionRuleReview struct {
 	Environment string
 	State       string
 	Comment     string
+	// At is when the fake received it (its own clock, not WithClock's).
+	At time.Time
 }
