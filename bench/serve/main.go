@@ -209,8 +209,8 @@ func deliver(c *http.Client, hook, api string, run int64, sha string) int {
 		"action": "requested", "environment": env, "event": "push",
 		"deployment_callback_url": fmt.Sprintf("%s/repos/octo-org/octo-repo/actions/runs/%d/deployment_protection_rule", api, run),
 		"sha":                     sha, "ref": "main",
-		"repository":              map[string]any{"full_name": "octo-org/octo-repo"},
-		"installation":            map[string]any{"id": 4242},
+		"repository":   map[string]any{"full_name": "octo-org/octo-repo"},
+		"installation": map[string]any{"id": 4242},
 	}
 	body, _ := json.Marshal(p)
 	mac := hmac.New(sha256.New, []byte(secret))

@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	jwt "github.com/golang-jwt/jwt/v4"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	gh "github.com/google/go-github/v62/github"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
