@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,7 +30,7 @@ type serveOptions struct {
 	workers       int
 }
 
-func newServeCmd(env *Env, g *globalOptions) *cobra.Command {
+func newServeCmd(env *Env, _ *globalOptions) *cobra.Command {
 	o := &serveOptions{}
 	cmd := &cobra.Command{
 		Use:   "serve --app-id N --app-key FILE --webhook-secret-file FILE [--listen ADDR]",
@@ -77,6 +78,39 @@ the container runs with no arguments.`,
 	f.StringVar(&o.policyPath, "policy-path", ".github/relproof/policy.yaml", "where the policy is on each repository's default branch")
 	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json for keyless evidence (default: Sigstore public-good, embedded)")
 	f.IntVar(&o.workers, "workers", 8, "decisions made at once")
+	cmd.AddCommand(newServeManifestCmd())
+	return cmd
+}
+
+func newServeManifestCmd() *cobra.Command {
+	var name, url string
+	cmd := &cobra.Command{
+		Use:   "app-manifest --url URL [--name NAME]",
+		Short: "Print the GitHub App manifest to register the protection rule with",
+		Long: `Print the GitHub App manifest (JSON) for a relproof protection rule served at
+URL: the events it acts on (deployment_protection_rule) and the permissions it
+needs, read-only but for deployments (actions, checks, contents, attestations:
+read; deployments: write, to answer the rule). Register the App from it in one
+step with GitHub's manifest flow, install it on the repositories, and enable it
+on each protected environment.`,
+		Example: `  relproof serve app-manifest --url https://relproof.example.com --name acme-relproof`,
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !strings.HasPrefix(url, "https://") {
+				return usageErrorf("--url: expected the https:// URL the server is reached at, found %q", url)
+			}
+			m := serve.AppManifest(name, strings.TrimSuffix(url, "/"))
+			b, err := json.MarshalIndent(m, "", "  ")
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&url, "url", "", "the https:// URL the server is reached at (the webhook is URL/webhook)")
+	cmd.Flags().StringVar(&name, "name", "relproof", "the App's name")
+	_ = cmd.MarkFlagRequired("url")
 	return cmd
 }
 

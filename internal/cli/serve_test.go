@@ -100,3 +100,16 @@ func TestServeRunsFromTheEnvironment(t *testing.T) {
 		t.Errorf("log: %s", stderr.String())
 	}
 }
+
+func TestServeAppManifest(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t, nil)
+	r := run(t, env, "serve", "app-manifest", "--url", "https://relproof.example.com/")
+	expect(t, r, 0)
+	for _, want := range []string{`"url": "https://relproof.example.com/webhook"`, `"deployment_protection_rule"`, `"deployments": "write"`, `"contents": "read"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("manifest has no %s:\n%s", want, r.stdout)
+		}
+	}
+	expect(t, run(t, env, "serve", "app-manifest", "--url", "http://relproof.example.com"), 2, "expected the https:// URL")
+}
