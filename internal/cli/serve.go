@@ -28,6 +28,7 @@ type serveOptions struct {
 	policyPath    string
 	trustedRoot   string
 	workers       int
+	reconcile     time.Duration
 }
 
 func newServeCmd(env *Env, _ *globalOptions) *cobra.Command {
@@ -50,7 +51,9 @@ as relproof gate makes it, with approvals left to the environment's own
 reviewers. It posts a status report (the digest, where it came from, the
 evidence), then approves or rejects with the reason. Every error is a
 rejection that says why, never an approval. Each (run, environment,
-attempt) is answered once.
+attempt) is answered once. GitHub does not redeliver: at start and every
+--reconcile-every, it looks through every installation's waiting runs for
+environments still pending on the rule and answers those.
 
 GET /healthz and /readyz answer 200 when the server runs and its workers
 have started; /metrics is Prometheus's. Logs are JSON lines on stderr, with
@@ -78,6 +81,7 @@ the container runs with no arguments.`,
 	f.StringVar(&o.policyPath, "policy-path", ".github/relproof/policy.yaml", "where the policy is on each repository's default branch")
 	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json for keyless evidence (default: Sigstore public-good, embedded)")
 	f.IntVar(&o.workers, "workers", 8, "decisions made at once")
+	f.DurationVar(&o.reconcile, "reconcile-every", time.Minute, "how often to look for requests no delivery brought (GitHub does not redeliver); also at start")
 	cmd.AddCommand(newServeManifestCmd())
 	return cmd
 }
@@ -163,6 +167,10 @@ func runServe(ctx context.Context, stderr io.Writer, env *Env, o *serveOptions) 
 		return usageErrorf("--listen %s: %v", o.listen, err)
 	}
 	srv.Start(ctx)
+	if o.reconcile <= 0 {
+		return usageErrorf("--reconcile-every %s: expected a positive duration", o.reconcile)
+	}
+	srv.StartReconciler(ctx, o.reconcile)
 	defer srv.Close()
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	log.Info("serving", "address", ln.Addr().String(), "app", strconv.FormatInt(o.appID, 10), "api", o.apiURL)

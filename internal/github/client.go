@@ -48,6 +48,9 @@ type AppCredentials struct {
 	PrivateKey     []byte // PEM, RSA
 	InstallationID int64
 	Repo           Repo
+	// AppOnly acts as the App itself (a JWT), not as an installation: for
+	// listing its installations.
+	AppOnly bool
 }
 
 // Client reads and writes GitHub. It is safe for concurrent use.
@@ -146,6 +149,9 @@ func (c *Client) appTransport(ctx context.Context, app *AppCredentials, capped h
 		return nil, fmt.Errorf("%w: GitHub App %d private key: %s", ErrConfig, app.AppID, c.redact(err.Error()))
 	}
 	atr.BaseURL = strings.TrimSuffix(c.api.String(), "/")
+	if app.AppOnly {
+		return atr, nil
+	}
 	id := app.InstallationID
 	if id == 0 {
 		if app.Repo.Owner == "" {

@@ -80,6 +80,9 @@ func (s *Server) handle(ctx context.Context, r *request) {
 		verdict = "approved"
 	}
 	s.m.decisions.WithLabelValues(verdict, a.cause).Inc()
+	if r.reconciled {
+		s.m.reconciled.Inc()
+	}
 	s.m.latency.Observe(s.cfg.Now().Sub(r.Received).Seconds())
 	log.Info("answered", "verdict", verdict, "cause", a.cause, "comment", a.comment)
 }

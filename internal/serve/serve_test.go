@@ -36,16 +36,16 @@ const (
 // world is a fake GitHub with the release scenario, the App installed,
 // and the server in front of it on loopback.
 type world struct {
-	t       *testing.T
-	f       *fakegithub.Fake
-	api     string
-	rel     *fakegithub.Release
-	srv     *Server
-	hook    *httptest.Server
-	signer  *sign.KeySigner
-	pubPEM  []byte
-	digest  subject.Digest
-	retries github.RetryPolicy
+	t      *testing.T
+	f      *fakegithub.Fake
+	api    string
+	rel    *fakegithub.Release
+	srv    *Server
+	hook   *httptest.Server
+	signer *sign.KeySigner
+	pubPEM []byte
+	digest subject.Digest
+	cfg    Config
 }
 
 // policy is the repository's policy on its default branch: the build key
@@ -95,6 +95,7 @@ func newWorld(t *testing.T, opts ...func(*Config)) *world {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	w.cfg = cfg
 	if w.srv, err = New(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -333,4 +334,75 @@ func TestServeOperations(t *testing.T) {
 			t.Errorf("/metrics has no %q", want)
 		}
 	}
+}
+
+// addRuns adds n runs of the release workflow, each on its own commit with
+// the check run its prepare job posted, each waiting on the environment
+// for the rule; it returns their ids.
+func (w *world) addRuns(n int) []int64 {
+	var ids []int64
+	w.f.Update(func(s *fakegithub.State) {
+		r := s.Repo("octo-org/octo-repo")
+		for i := range n {
+			id := int64(40_000_000 + i)
+			sha := fmt.Sprintf("%040x", id)
+			r.AddCommit(&fakegithub.Commit{SHA: sha, Message: "release", AuthorLogin: "mona", Parents: []string{w.rel.Commit}})
+			cp := *w.rel.Run
+			cp.ID, cp.HeadSHA, cp.Status, cp.PendingEnvironments = id, sha, "waiting", []string{env}
+			r.Runs[id] = &cp
+			r.CheckRuns = append(r.CheckRuns, &fakegithub.CheckRun{ID: s.ID(), Name: github.CheckRunName(env), HeadSHA: sha, Status: "in_progress",
+				Title: github.CheckRunTitle(env, w.digest.String()), Summary: "awaiting approval", StartedAt: time.Now(), Writes: 1,
+				App: github.ActionsApp, ExternalID: github.CheckRunExternalID(id, 1, env)})
+			ids = append(ids, id)
+		}
+	})
+	return ids
+}
+
+// The server is killed in the middle of a burst; after a restart the
+// reconciler answers every request still pending, and each exactly once.
+func TestServeRestartAnswersEachPendingRequestOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, func(c *Config) { c.Workers = 1 })
+	ids := w.addRuns(40)
+	for _, id := range ids {
+		body := w.payload(func(p map[string]any) {
+			p["deployment_callback_url"] = fmt.Sprintf("%s/repos/octo-org/octo-repo/actions/runs/%d/deployment_protection_rule", w.api, id)
+			p["sha"] = fmt.Sprintf("%040x", id)
+		})
+		if resp := w.deliver("deployment_protection_rule", body, secret, ""); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("delivery: %d", resp.StatusCode)
+		}
+	}
+	w.answers(1)  // in the middle of the burst:
+	w.srv.Close() // killed; what was queued is gone, and GitHub does not redeliver
+	before := len(w.answers(0))
+	if before == len(ids) {
+		t.Fatalf("the first server answered all %d before it was killed: nothing to reconcile", before)
+	}
+
+	again, err := New(w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); again.Close() }()
+	again.Start(ctx)
+	again.StartReconciler(ctx, 50*time.Millisecond)
+	got := w.answers(len(ids))
+	time.Sleep(300 * time.Millisecond) // more reconciler rounds: nothing more is answered
+	got = w.answers(len(ids))
+	per := map[int64]int{}
+	for _, a := range got {
+		per[a.RunID]++
+	}
+	for _, id := range ids {
+		if per[id] != 1 {
+			t.Errorf("run %d answered %d times, want once", id, per[id])
+		}
+	}
+	if len(got) != len(ids) {
+		t.Errorf("%d answers for %d runs (%d before the restart)", len(got), len(ids), before)
+	}
+	t.Logf("%d answered before the kill, %d by the restarted server", before, len(got)-before)
 }

@@ -27,15 +27,18 @@ import (
 
 // Fake is the fake GitHub.
 type Fake struct {
-	mu       sync.Mutex
-	state    *State
-	now      func() time.Time
-	tokens   map[string]bool
-	app      *app
-	faults   []*Fault
-	requests []Request
-	mux      *http.ServeMux
-	pageSize int
+	mu     sync.Mutex
+	state  *State
+	now    func() time.Time
+	tokens map[string]bool
+	// tokenInstallation is the installation an installation token was
+	// minted for.
+	tokenInstallation map[string]int64
+	app               *app
+	faults            []*Fault
+	requests          []Request
+	mux               *http.ServeMux
+	pageSize          int
 }
 
 type app struct {
@@ -65,7 +68,7 @@ func WithClock(now func() time.Time) Option { return func(f *Fake) { f.now = now
 
 // New returns a fake GitHub.
 func New(opts ...Option) *Fake {
-	f := &Fake{state: &State{Repos: map[string]*Repo{}, Emails: map[string]string{}}, now: time.Now, tokens: map[string]bool{}, pageSize: 100}
+	f := &Fake{state: &State{Repos: map[string]*Repo{}, Emails: map[string]string{}}, now: time.Now, tokens: map[string]bool{}, tokenInstallation: map[string]int64{}, pageSize: 100}
 	for _, o := range opts {
 		o(f)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -80,6 +81,10 @@ func (f *Fake) routes() {
 	f.handle("GET "+repo+"/attestations/{digest}", f.listAttestations)
 	// GitHub Apps.
 	f.handle("GET "+repo+"/installation", f.repoInstallation)
+	f.handle("GET /app/installations", f.listInstallations)
+	f.handle("GET /installation/repositories", f.installationRepos)
+	f.handle("GET "+repo+"/actions/runs", f.listRuns)
+	f.handle("GET "+repo+"/actions/runs/{id}/pending_deployments", f.pendingDeployments)
 	f.handle("POST /app/installations/{id}/access_tokens", f.installationToken)
 }
 
@@ -1001,6 +1006,7 @@ func (f *Fake) installationToken(w http.ResponseWriter, r *http.Request, s *Stat
 	}
 	tok := fmt.Sprintf("ghs_%036d", s.ID())
 	f.tokens[tok] = true
+	f.tokenInstallation[tok] = id
 	f.ok(w, http.StatusCreated, obj{
 		"token": tok, "expires_at": f.now().Add(time.Hour).UTC().Format(time.RFC3339),
 		"permissions": obj{"checks": "write", "deployments": "write"}, "repository_selection": "selected",
@@ -1008,3 +1014,83 @@ func (f *Fake) installationToken(w http.ResponseWriter, r *http.Request, s *Stat
 }
 
 var _ = bytes.MinRead
+
+// --- what a protection rule's reconciler reads ---
+
+// listInstallations lists the App's installations, one per installation
+// id the repositories have.
+func (f *Fake) listInstallations(w http.ResponseWriter, r *http.Request, s *State, _ *Repo) {
+	seen := map[int64]bool{}
+	out := arr{}
+	for _, name := range slices.Sorted(maps.Keys(s.Repos)) {
+		repo := s.Repos[name]
+		if repo.Installation == 0 || seen[repo.Installation] {
+			continue
+		}
+		seen[repo.Installation] = true
+		out = append(out, obj{"id": repo.Installation, "app_id": f.app.id, "app_slug": "relproof", "target_type": "Organization",
+			"target_id": stableID("user", repo.Owner), "account": user(base(r), repo.Owner), "repository_selection": "selected",
+			"access_tokens_url": fmt.Sprintf("%s/app/installations/%d/access_tokens", api(r), repo.Installation),
+			"events":            arr{"deployment_protection_rule"}, "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z"})
+	}
+	f.ok(w, http.StatusOK, page(w, r, out))
+}
+
+// installationRepos lists the repositories of the installation whose
+// token the request carries.
+func (f *Fake) installationRepos(w http.ResponseWriter, r *http.Request, s *State, _ *Repo) {
+	_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	id := f.tokenInstallation[tok] // the state lock is held
+	if id == 0 {
+		f.error(w, http.StatusForbidden, "This endpoint can only be accessed with an installation token.")
+		return
+	}
+	out := arr{}
+	for _, name := range slices.Sorted(maps.Keys(s.Repos)) {
+		if repo := s.Repos[name]; repo.Installation == id {
+			out = append(out, repo.repository(base(r)))
+		}
+	}
+	f.ok(w, http.StatusOK, obj{"total_count": len(out), "repository_selection": "selected", "repositories": page(w, r, out)})
+}
+
+// listRuns lists the repository's runs, by ?status= when given.
+func (f *Fake) listRuns(w http.ResponseWriter, r *http.Request, s *State, repo *Repo) {
+	status := r.URL.Query().Get("status")
+	out := arr{}
+	for _, id := range slices.Sorted(maps.Keys(repo.Runs)) {
+		run := repo.Runs[id]
+		if status == "" || run.Status == status {
+			out = append(out, repo.run(base(r), run, run.Attempt))
+		}
+	}
+	f.ok(w, http.StatusOK, obj{"total_count": len(out), "workflow_runs": page(w, r, out)})
+}
+
+// pendingDeployments lists the environments a run waits for that no
+// protection rule answer has settled.
+func (f *Fake) pendingDeployments(w http.ResponseWriter, r *http.Request, s *State, repo *Repo) {
+	run, _, ok := f.findRun(w, r, repo)
+	if !ok {
+		return
+	}
+	out := arr{}
+	for _, env := range run.PendingEnvironments {
+		answered := false
+		for _, rv := range repo.ProtectionRuleReviews {
+			answered = answered || (rv.RunID == run.ID && strings.EqualFold(rv.Environment, env))
+		}
+		if answered {
+			continue
+		}
+		envAPI := repo.api(base(r)) + "/environments/" + env
+		out = append(out, obj{
+			"environment":              obj{"id": stableID("environment", repo.FullName()+"/"+env), "node_id": nodeID("Environment", stableID("environment", env)), "name": env, "url": envAPI, "html_url": repo.html() + "/deployments/activity_log?environments_filter=" + env},
+			"wait_timer":               0,
+			"wait_timer_started_at":    nil,
+			"current_user_can_approve": false,
+			"reviewers":                arr{},
+		})
+	}
+	f.ok(w, http.StatusOK, out)
+}

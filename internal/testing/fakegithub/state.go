@@ -272,6 +272,9 @@ type Run struct {
 	Approvals       []*EnvApproval
 	// Attempts holds earlier attempts' start times, by attempt number.
 	AttemptStarts map[int]time.Time
+	// PendingEnvironments are the environments whose deployment waits for
+	// the custom protection rule (until it answers).
+	PendingEnvironments []string
 }
 
 // Job is a job of a run attempt.
