@@ -67,7 +67,7 @@ func (s *Server) handle(ctx context.Context, r *request) {
 			log.Warn("status report not posted", "error", err.Error())
 		}
 	}
-	if err := c.ReviewDeploymentProtectionRule(ctx, r.Repo, r.RunID, r.Environment, a.approve, a.comment); err != nil {
+	if err := s.postAnswer(ctx, c, r, a); err != nil {
 		// Not answered: forget it, so the reconciler answers it.
 		s.answered.forget(key)
 		s.m.githubErrors.Inc()
@@ -85,6 +85,26 @@ func (s *Server) handle(ctx context.Context, r *request) {
 	}
 	s.m.latency.Observe(s.cfg.Now().Sub(r.Received).Seconds())
 	log.Info("answered", "verdict", verdict, "cause", a.cause, "comment", a.comment)
+}
+
+// postAnswer posts the answer, trying again within the request's
+// deadline: the decision is made, and GitHub will not ask again (a rate
+// limit on another call may hold this one back for a while).
+func (s *Server) postAnswer(ctx context.Context, c *github.Client, r *request, a answer) error {
+	wait := 100 * time.Millisecond
+	for {
+		err := c.ReviewDeploymentProtectionRule(ctx, r.Repo, r.RunID, r.Environment, a.approve, a.comment)
+		if err == nil {
+			return nil
+		}
+		s.m.githubErrors.Inc()
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 func reject(format string, args ...any) answer {

@@ -301,12 +301,29 @@ func TestServeRefusesWhatGitHubDidNotSend(t *testing.T) {
 // rejected: never approved.
 func TestServeRejectsWhenGitHubKeepsFailing(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.f.Inject(fakegithub.ServerErrors("/repos/octo-org/octo-repo/contents/.github/relproof/policy.yaml", 0))
-	w.deliver("deployment_protection_rule", w.payload(nil), secret, "")
-	got := w.answers(1)
-	if len(got) != 1 || got[0].State != "rejected" || !strings.Contains(got[0].Comment, "the policy") {
-		t.Fatalf("answers %+v; want one rejection saying the policy could not be read", got)
+	const policyPath = "/repos/octo-org/octo-repo/contents/.github/relproof/policy.yaml"
+	for _, tc := range []struct {
+		name  string
+		fault fakegithub.Fault
+		state string
+		says  string
+	}{
+		{"5xx, always", fakegithub.ServerErrors(policyPath, 0), "rejected", "the policy"},
+		{"rate limited, always", fakegithub.SecondaryRateLimit(policyPath, 0, "1"), "rejected", "the policy"},
+		// Within the retries: the decision is made.
+		{"5xx, twice", fakegithub.ServerErrors(policyPath, 2), "approved", "checks pass"},
+		{"rate limited, once", fakegithub.TooManyRequests(policyPath, 1, "0"), "approved", "checks pass"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.f.Inject(tc.fault)
+			w.deliver("deployment_protection_rule", w.payload(nil), secret, "")
+			got := w.answers(1)
+			if len(got) != 1 || got[0].State != tc.state || !strings.Contains(got[0].Comment, tc.says) {
+				t.Fatalf("answers %+v; want one %s saying %q", got, tc.state, tc.says)
+			}
+		})
 	}
 }
 
