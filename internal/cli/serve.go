@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/relproof/relproof/internal/serve"
+	"github.com/relproof/relproof/internal/sign/keyref"
 )
 
 type serveOptions struct {
@@ -75,7 +76,7 @@ the container runs with no arguments.`,
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", ":8080", "the address to listen on")
 	f.Int64Var(&o.appID, "app-id", 0, "the GitHub App's id")
-	f.StringVar(&o.appKey, "app-key", "", "the GitHub App's private key (PEM file)")
+	f.StringVar(&o.appKey, "app-key", "", "the GitHub App's private key: a PEM file, or a KMS key (awskms://, gcpkms://, azurekms://, hashivault://) that signs RS256")
 	f.StringVar(&o.webhookSecret, "webhook-secret-file", "", "a file holding the App's webhook secret")
 	f.StringVar(&o.apiURL, "github-api-url", "https://api.github.com", "GitHub's REST API (https://HOST/api/v3 for GitHub Enterprise Server)")
 	f.StringVar(&o.policyPath, "policy-path", ".github/relproof/policy.yaml", "where the policy is on each repository's default branch")
@@ -136,15 +137,21 @@ func flagsFromEnv(fs *pflag.FlagSet, getenv func(string) string) error {
 	return err
 }
 
-func runServe(ctx context.Context, stderr io.Writer, env *Env, o *serveOptions) error {
+func runServe(ctx context.Context, stderr io.Writer, env *Env, o *serveOptions) (err error) {
 	if o.appID <= 0 {
 		return usageErrorf("--app-id (or RELPROOF_APP_ID): expected the GitHub App's id, found %d", o.appID)
 	}
 	if o.appKey == "" || o.webhookSecret == "" {
 		return usageErrorf("--app-key and --webhook-secret-file (or RELPROOF_APP_KEY, RELPROOF_WEBHOOK_SECRET_FILE): expected the App's private key and webhook secret files")
 	}
-	key, err := readKey(o.appKey, "--app-key")
-	if err != nil {
+	var key []byte
+	var appSign func(context.Context, []byte) ([]byte, error)
+	if keyref.IsKMS(o.appKey) {
+		// The App key stays in the KMS: it signs the App's JWTs there.
+		if appSign, err = keyref.KMSMessageSigner(ctx, o.appKey); err != nil {
+			return usageError(err)
+		}
+	} else if key, err = readKey(o.appKey, "--app-key"); err != nil {
 		return err
 	}
 	secret, err := readKey(o.webhookSecret, "--webhook-secret-file")
@@ -157,7 +164,7 @@ func runServe(ctx context.Context, stderr io.Writer, env *Env, o *serveOptions) 
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	srv, err := serve.New(serve.Config{AppID: o.appID, AppKey: key, WebhookSecret: secret, APIURL: o.apiURL, PolicyPath: o.policyPath,
+	srv, err := serve.New(serve.Config{AppID: o.appID, AppKey: key, AppSign: appSign, WebhookSecret: secret, APIURL: o.apiURL, PolicyPath: o.policyPath,
 		TrustedRoot: tr, Remote: env.Remote, Workers: o.workers, Logger: log})
 	if err != nil {
 		return usageError(err)

@@ -2,7 +2,9 @@ package github
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	jwt "github.com/golang-jwt/jwt/v4"
 	"net"
 	"net/http"
 	"net/url"
@@ -51,6 +53,28 @@ type AppCredentials struct {
 	// AppOnly acts as the App itself (a JWT), not as an installation: for
 	// listing its installations.
 	AppOnly bool
+	// Sign, when set, signs the App's JWTs instead of PrivateKey: a key
+	// held in a KMS, which must sign as RS256 (RSA, PKCS #1 v1.5, SHA-256)
+	// because GitHub verifies App JWTs so.
+	Sign func(ctx context.Context, message []byte) ([]byte, error)
+}
+
+// rs256 signs App JWTs with AppCredentials.Sign.
+type rs256 struct {
+	ctx  context.Context
+	sign func(ctx context.Context, message []byte) ([]byte, error)
+}
+
+func (s rs256) Sign(claims jwt.Claims) (string, error) {
+	unsigned, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SigningString()
+	if err != nil {
+		return "", err
+	}
+	sig, err := s.sign(s.ctx, []byte(unsigned))
+	if err != nil {
+		return "", fmt.Errorf("signing the App's JWT: %w", err)
+	}
+	return unsigned + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
 
 // Client reads and writes GitHub. It is safe for concurrent use.
@@ -144,7 +168,13 @@ func (c *Client) appTransport(ctx context.Context, app *AppCredentials, capped h
 	if app.AppID <= 0 {
 		return nil, fmt.Errorf("%w: GitHub App id %d: expected a positive number", ErrConfig, app.AppID)
 	}
-	atr, err := ghinstallation.NewAppsTransport(capped, app.AppID, app.PrivateKey)
+	var atr *ghinstallation.AppsTransport
+	var err error
+	if app.Sign != nil {
+		atr, err = ghinstallation.NewAppsTransportWithOptions(capped, app.AppID, ghinstallation.WithSigner(rs256{ctx: context.WithoutCancel(ctx), sign: app.Sign}))
+	} else {
+		atr, err = ghinstallation.NewAppsTransport(capped, app.AppID, app.PrivateKey)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: GitHub App %d private key: %s", ErrConfig, app.AppID, c.redact(err.Error()))
 	}

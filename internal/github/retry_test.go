@@ -1,12 +1,16 @@
 package github
 
 import (
+	"bytes"
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/sigstore/sigstore/pkg/signature/options"
 	"net/http"
 	"strconv"
 	"strings"
@@ -280,5 +284,43 @@ func TestRedact(t *testing.T) {
 		if strings.Contains(got, s) {
 			t.Errorf("redact left %q: %s", s, got)
 		}
+	}
+}
+
+// An App key held elsewhere (a KMS) signs the App's JWTs through
+// AppCredentials.Sign, as RS256: here a key behind sigstore's signer
+// interface, as a KMS key is.
+func TestGitHubAppWithASigner(t *testing.T) {
+	t.Parallel()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, srv := fakegithub.Start(t, fakegithub.WithApp(1234, &key.PublicKey), fakegithub.WithToken("ghp_unused000000000000000000000000000000"))
+	var rel *fakegithub.Release
+	f.Update(func(s *fakegithub.State) { rel = fakegithub.Scenario(s, time.Now()) })
+	signerOf := func(k *rsa.PrivateKey) func(context.Context, []byte) ([]byte, error) {
+		sv, err := signature.LoadRSAPKCS1v15SignerVerifier(k, crypto.SHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return func(ctx context.Context, msg []byte) ([]byte, error) {
+			return sv.SignMessage(bytes.NewReader(msg), options.WithContext(ctx))
+		}
+	}
+	c, err := New(context.Background(), Options{APIURL: srv.URL, App: &AppCredentials{AppID: 1234, Sign: signerOf(key), InstallationID: 4242}, Retry: fastRetries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Run(context.Background(), octo, rel.Run.ID); err != nil {
+		t.Fatalf("with a signer: %v", err)
+	}
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	c, err = New(context.Background(), Options{APIURL: srv.URL, App: &AppCredentials{AppID: 1234, Sign: signerOf(other), InstallationID: 4242}, Retry: fastRetries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Run(context.Background(), octo, rel.Run.ID); err == nil || !strings.Contains(err.Error(), "401 Unauthorized") {
+		t.Errorf("with another key's signer: %v; want 401 Unauthorized", err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 // queue or a failed answer is found here. It returns how many it queued.
 func (s *Server) Reconcile(ctx context.Context) (int, error) {
 	app, err := github.New(ctx, github.Options{APIURL: s.cfg.APIURL, Retry: s.cfg.Retry, Transport: s.cfg.Transport, Now: s.cfg.Now,
-		App: &github.AppCredentials{AppID: s.cfg.AppID, PrivateKey: s.cfg.AppKey, AppOnly: true}})
+		App: &github.AppCredentials{AppID: s.cfg.AppID, PrivateKey: s.cfg.AppKey, Sign: s.cfg.AppSign, AppOnly: true}})
 	if err != nil {
 		return 0, err
 	}

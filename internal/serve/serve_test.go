@@ -3,6 +3,7 @@ package serve
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
@@ -12,6 +13,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"github.com/sigstore/sigstore/pkg/signature"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -422,4 +424,27 @@ func TestServeRestartAnswersEachPendingRequestOnce(t *testing.T) {
 		t.Errorf("%d answers for %d runs (%d before the restart)", len(got), len(ids), before)
 	}
 	t.Logf("%d answered before the kill, %d by the restarted server", before, len(got)-before)
+}
+
+// The App key can stay in a KMS: AppSign signs the App's JWTs (here a key
+// behind sigstore's signer interface, as a KMS key is).
+func TestServeWithAnAppKeyElsewhere(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, func(c *Config) {
+		block, _ := pem.Decode(c.AppKey)
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sv, err := signature.LoadRSAPKCS1v15SignerVerifier(k, crypto.SHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.AppKey = nil
+		c.AppSign = func(ctx context.Context, msg []byte) ([]byte, error) { return sv.SignMessage(bytes.NewReader(msg)) }
+	})
+	w.deliver("deployment_protection_rule", w.payload(nil), secret, "")
+	if got := w.answers(1); len(got) != 1 || got[0].State != "approved" {
+		t.Fatalf("answers %+v; want one approval", got)
+	}
 }

@@ -26,9 +26,11 @@ import (
 // Config is what the server runs with.
 type Config struct {
 	// AppID and AppKey (PEM, RSA) are the GitHub App's; the server acts as
-	// each installation with tokens minted from them.
-	AppID  int64
-	AppKey []byte
+	// each installation with tokens minted from them. AppSign, instead of
+	// AppKey, signs the App's JWTs with a key held elsewhere (a KMS).
+	AppID   int64
+	AppKey  []byte
+	AppSign func(ctx context.Context, message []byte) ([]byte, error)
 	// WebhookSecret checks X-Hub-Signature-256.
 	WebhookSecret []byte
 	// APIURL is GitHub's REST API (default https://api.github.com).
@@ -78,11 +80,13 @@ type Server struct {
 
 // New checks cfg and returns a server that has not started its workers.
 func New(cfg Config) (*Server, error) {
-	if cfg.AppID <= 0 || len(cfg.AppKey) == 0 {
+	if cfg.AppID <= 0 || (len(cfg.AppKey) == 0 && cfg.AppSign == nil) {
 		return nil, errors.New("serve: an App id and private key are required")
 	}
-	if _, err := jwt.ParseRSAPrivateKeyFromPEM(cfg.AppKey); err != nil {
-		return nil, fmt.Errorf("serve: the App's private key: expected an RSA private key in PEM, as GitHub issues it: %v", err)
+	if cfg.AppSign == nil {
+		if _, err := jwt.ParseRSAPrivateKeyFromPEM(cfg.AppKey); err != nil {
+			return nil, fmt.Errorf("serve: the App's private key: expected an RSA private key in PEM, as GitHub issues it: %v", err)
+		}
 	}
 	if len(cfg.WebhookSecret) == 0 {
 		return nil, errors.New("serve: a webhook secret is required: an unsigned delivery could be anyone's")
@@ -278,7 +282,7 @@ func (s *Server) client(ctx context.Context, installation int64, repo github.Rep
 		return c, nil
 	}
 	c, err := github.New(ctx, github.Options{APIURL: s.cfg.APIURL, Retry: s.cfg.Retry, Transport: s.cfg.Transport, Now: s.cfg.Now,
-		App: &github.AppCredentials{AppID: s.cfg.AppID, PrivateKey: s.cfg.AppKey, InstallationID: installation, Repo: repo}})
+		App: &github.AppCredentials{AppID: s.cfg.AppID, PrivateKey: s.cfg.AppKey, Sign: s.cfg.AppSign, InstallationID: installation, Repo: repo}})
 	if err != nil {
 		return nil, err
 	}

@@ -4,9 +4,11 @@
 package keyref
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"fmt"
+	"github.com/sigstore/sigstore/pkg/signature/options"
 	"strings"
 
 	"github.com/sigstore/sigstore/pkg/signature/kms"
@@ -44,4 +46,17 @@ func NewKMSSigner(ctx context.Context, ref string) (*sign.KeySigner, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// KMSMessageSigner signs messages with a key held in a KMS, as the key's own
+// algorithm signs (an RSA key made for PKCS #1 v1.5 with SHA-256 signs
+// RS256 JWTs: a GitHub App's key). The key never leaves the KMS.
+func KMSMessageSigner(ctx context.Context, ref string) (func(context.Context, []byte) ([]byte, error), error) {
+	sv, err := kms.Get(ctx, ref, crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("%w: KMS key %s: %s", sign.ErrBadKey, sign.RedactKeyRef(ref), sign.Redact(err.Error(), ref))
+	}
+	return func(ctx context.Context, msg []byte) ([]byte, error) {
+		return sv.SignMessage(bytes.NewReader(msg), options.WithContext(ctx))
+	}, nil
 }
