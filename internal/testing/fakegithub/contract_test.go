@@ -27,7 +27,10 @@ func TestContract(t *testing.T) {
 	at := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	f, srv := fakegithub.Start(t, fakegithub.WithClock(func() time.Time { return at }))
 	var rel *fakegithub.Release
-	f.Update(func(s *fakegithub.State) { rel = fakegithub.Scenario(s, at) })
+	f.Update(func(s *fakegithub.State) {
+		rel = fakegithub.Scenario(s, at)
+		rel.Run.PendingEnvironments = []string{"production"} // waiting on a protection rule
+	})
 	repo := srv.URL + "/repos/octo-org/octo-repo"
 
 	// Writes first, so that the reads see what the writes made.
@@ -59,6 +62,7 @@ func TestContract(t *testing.T) {
 		{"cli-cli/rulesetCheck.json", get(t, repo+"/rules/branches/main")},
 		{"get-workflow-run-approvals.200.environment-approvals-items.json", get(t, fmt.Sprintf("%s/actions/runs/%d/approvals", repo, rel.Run.ID))},
 		{"get-workflow-run.200.workflow-run.json", get(t, fmt.Sprintf("%s/actions/runs/%d", repo, rel.Run.ID))},
+		{"get-pending-deployments-for-run.200.pending-deployment-items.json", get(t, fmt.Sprintf("%s/actions/runs/%d/pending_deployments", repo, rel.Run.ID))},
 		{"get-workflow-run.200.workflow-run.json", get(t, fmt.Sprintf("%s/actions/runs/%d/attempts/1", repo, rel.Run.ID))},
 		{"list-check-runs-for-ref.200.check-run-paginated.json", get(t, repo+"/commits/"+rel.Feature+"/check-runs?check_name=relproof+%2F+production")},
 		{"list-codeowners-errors.200.codeowners-errors.json", get(t, repo+"/codeowners/errors?ref="+rel.Commit)},

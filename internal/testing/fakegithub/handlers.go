@@ -1087,9 +1087,9 @@ func (f *Fake) pendingDeployments(w http.ResponseWriter, r *http.Request, s *Sta
 		out = append(out, obj{
 			"environment":              obj{"id": stableID("environment", repo.FullName()+"/"+env), "node_id": nodeID("Environment", stableID("environment", env)), "name": env, "url": envAPI, "html_url": repo.html() + "/deployments/activity_log?environments_filter=" + env},
 			"wait_timer":               0,
-			"wait_timer_started_at":    nil,
+			"wait_timer_started_at":    run.CreatedAt.UTC().Format(time.RFC3339),
 			"current_user_can_approve": false,
-			"reviewers":                arr{},
+			"reviewers":                arr{obj{"type": "User", "reviewer": user(base(r), "octocat")}}, // the environment's required reviewer
 		})
 	}
 	f.ok(w, http.StatusOK, out)
