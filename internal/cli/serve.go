@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/relproof/relproof/internal/github"
 	"github.com/relproof/relproof/internal/serve"
 	"github.com/relproof/relproof/internal/sign/keyref"
 )
@@ -27,6 +29,7 @@ type serveOptions struct {
 	webhookSecret string
 	apiURL        string
 	policyPath    string
+	policySource  string
 	trustedRoot   string
 	workers       int
 	reconcile     time.Duration
@@ -79,6 +82,7 @@ the container runs with no arguments.`,
 	f.StringVar(&o.appKey, "app-key", "", "the GitHub App's private key: a PEM file, or a KMS key (awskms://, gcpkms://, azurekms://, hashivault://) that signs RS256")
 	f.StringVar(&o.webhookSecret, "webhook-secret-file", "", "a file holding the App's webhook secret")
 	f.StringVar(&o.apiURL, "github-api-url", "https://api.github.com", "GitHub's REST API (https://HOST/api/v3 for GitHub Enterprise Server)")
+	f.StringVar(&o.policySource, "policy-source", "default-branch", "where the policy is read: default-branch (each repository's, at --policy-path) or an organization's policy repository, OWNER/REPO@REF:PATH (REF a tag or a commit)")
 	f.StringVar(&o.policyPath, "policy-path", ".github/relproof/policy.yaml", "where the policy is on each repository's default branch")
 	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json for keyless evidence (default: Sigstore public-good, embedded)")
 	f.IntVar(&o.workers, "workers", 8, "decisions made at once")
@@ -118,6 +122,9 @@ on each protected environment.`,
 	_ = cmd.MarkFlagRequired("url")
 	return cmd
 }
+
+// policySourcePattern reads OWNER/REPO@REF:PATH.
+var policySourcePattern = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+)@([A-Za-z0-9_./-]+):([A-Za-z0-9_./-]+)$`)
 
 // flagsFromEnv sets every flag not given on the command line from
 // RELPROOF_NAME, as the flag's own value would be.
@@ -163,8 +170,20 @@ func runServe(ctx context.Context, stderr io.Writer, env *Env, o *serveOptions) 
 	if err != nil {
 		return err
 	}
+	var policyRepo github.Repo
+	policyRef, policyPath := "", o.policyPath
+	if o.policySource != "default-branch" {
+		m := policySourcePattern.FindStringSubmatch(o.policySource)
+		if m == nil || strings.Contains(m[3], "..") || strings.Contains(m[2], "..") {
+			return usageErrorf("--policy-source %q: expected default-branch or OWNER/REPO@REF:PATH", o.policySource)
+		}
+		if policyRepo, err = github.ParseRepo(m[1]); err != nil {
+			return usageErrorf("--policy-source %q: %v", o.policySource, err)
+		}
+		policyRef, policyPath = m[2], m[3]
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	srv, err := serve.New(serve.Config{AppID: o.appID, AppKey: key, AppSign: appSign, WebhookSecret: secret, APIURL: o.apiURL, PolicyPath: o.policyPath,
+	srv, err := serve.New(serve.Config{AppID: o.appID, AppKey: key, AppSign: appSign, WebhookSecret: secret, APIURL: o.apiURL, PolicyPath: policyPath, PolicyRepo: policyRepo, PolicyRef: policyRef,
 		TrustedRoot: tr, Remote: env.Remote, Workers: o.workers, Logger: log})
 	if err != nil {
 		return usageError(err)

@@ -30,6 +30,8 @@ func TestServeRefusesBadInput(t *testing.T) {
 		{"a bad key", []string{"--app-id", "1", "--app-key", key, "--webhook-secret-file", secret, "--listen", "127.0.0.1:0"}, nil, "private key"},
 		{"a key pasted for a path", []string{"--app-id", "1", "--app-key", "-----BEGIN RSA PRIVATE KEY-----\nMIIE", "--webhook-secret-file", secret}, nil, "expected a file path"},
 		{"an app id from the environment that is no number", nil, map[string]string{"RELPROOF_APP_ID": "twelve"}, `RELPROOF_APP_ID "twelve"`},
+		{"a policy source that is no repository", []string{"--app-id", "1", "--app-key", key, "--webhook-secret-file", secret, "--policy-source", "acme/policies:policy.yaml"}, nil, `--policy-source "acme/policies:policy.yaml": expected default-branch or OWNER/REPO@REF:PATH`},
+		{"a policy source out of its repository", []string{"--app-id", "1", "--app-key", key, "--webhook-secret-file", secret, "--policy-source", "acme/policies@v1:../x.yaml"}, nil, "expected default-branch or OWNER/REPO@REF:PATH"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

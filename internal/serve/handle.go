@@ -235,26 +235,36 @@ func clip(s string) string {
 }
 
 // policy reads the policy from the repository's default branch — never the
-// ref being deployed — and the files it names, from the same commit.
+// ref being deployed — or from the organization's policy repository at its
+// pinned ref, and the files it names, from the same commit.
 func (s *Server) policy(ctx context.Context, c *github.Client, repo github.Repo) (*policy.Policy, string, error) {
-	branch, err := c.DefaultBranch(ctx, repo)
-	if err != nil {
-		return nil, "", fmt.Errorf("the policy: %w", err)
+	from, ref := repo, s.cfg.PolicyRef
+	if s.cfg.PolicyRepo.Owner != "" {
+		from = s.cfg.PolicyRepo
+	} else {
+		branch, err := c.DefaultBranch(ctx, repo)
+		if err != nil {
+			return nil, "", fmt.Errorf("the policy: %w", err)
+		}
+		ref = "refs/heads/" + branch
 	}
-	ref := "refs/heads/" + branch
-	data, _, err := c.File(ctx, repo, s.cfg.PolicyPath, ref)
+	data, _, err := c.File(ctx, from, s.cfg.PolicyPath, ref)
 	if err != nil {
-		return nil, "", fmt.Errorf("the policy %s on %s's default branch: %w", s.cfg.PolicyPath, repo, err)
+		where := fmt.Sprintf("%s's default branch", repo)
+		if from != repo {
+			where = fmt.Sprintf("%s at %s", from, ref)
+		}
+		return nil, "", fmt.Errorf("the policy %s on %s: %w", s.cfg.PolicyPath, where, err)
 	}
 	read := func(name string) ([]byte, error) {
-		b, _, err := c.File(ctx, repo, path.Clean(name), ref)
+		b, _, err := c.File(ctx, from, path.Clean(name), ref)
 		return b, err
 	}
 	pol, err := policy.Parse(s.cfg.PolicyPath, data, read)
 	if err != nil {
 		return nil, "", err
 	}
-	return pol, fmt.Sprintf("%s@%s:%s", repo, ref, s.cfg.PolicyPath), nil
+	return pol, fmt.Sprintf("%s@%s:%s", from, ref, s.cfg.PolicyPath), nil
 }
 
 // decisionCache keeps decisions by (digest, policy, environment,

@@ -448,3 +448,28 @@ func TestServeWithAnAppKeyElsewhere(t *testing.T) {
 		t.Fatalf("answers %+v; want one approval", got)
 	}
 }
+
+// An organization's policy repository, at its pinned ref, gates every
+// repository the App is installed on: the deployed repository's own policy
+// is not read.
+func TestServeReadsTheOrganizationsPolicy(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, func(c *Config) {
+		c.PolicyRepo, c.PolicyRef, c.PolicyPath = github.Repo{Owner: "octo-org", Name: "policies"}, "refs/heads/main", "release/policy.yaml"
+	})
+	w.f.Update(func(s *fakegithub.State) {
+		// The repository's own policy would deny; the organization's allows.
+		s.Repo("octo-org/octo-repo").Files[".github/relproof/policy.yaml"] = strings.Replace(policyYAML, "require: [provenance]", "require: [provenance, sbom]", 1)
+		p := s.Repo("octo-org/policies")
+		p.Installation = 4242
+		p.AddCommit(&fakegithub.Commit{SHA: strings.Repeat("9", 40), Message: "policies", AuthorLogin: "octocat"})
+		p.Branches["main"] = &fakegithub.Branch{Name: "main", HeadSHA: strings.Repeat("9", 40)}
+		p.Files["release/policy.yaml"] = policyYAML
+		p.Files["release/build.pub"] = string(w.pubPEM)
+	})
+	w.deliver("deployment_protection_rule", w.payload(nil), secret, "")
+	got := w.answers(1)
+	if len(got) != 1 || got[0].State != "approved" || !strings.Contains(got[0].Comment, "octo-org/policies@refs/heads/main:release/policy.yaml") {
+		t.Fatalf("answers %+v; want an approval under octo-org/policies' policy", got)
+	}
+}

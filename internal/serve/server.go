@@ -36,8 +36,14 @@ type Config struct {
 	// APIURL is GitHub's REST API (default https://api.github.com).
 	APIURL string
 	// PolicyPath is where the policy is in each repository's default
-	// branch (default .github/relproof/policy.yaml).
+	// branch (default .github/relproof/policy.yaml), or in PolicyRepo.
 	PolicyPath string
+	// PolicyRepo and PolicyRef, when set, name an organization's policy
+	// repository and the ref (a tag, a commit) to read the policy at,
+	// instead of each repository's default branch; the App's installation
+	// must cover it.
+	PolicyRepo github.Repo
+	PolicyRef  string
 	// TrustedRoot verifies keyless evidence (nil: Sigstore public-good).
 	TrustedRoot root.TrustedMaterial
 	// Remote configures registry access for the evidence among referrers.
