@@ -38,7 +38,7 @@ type serveOptions struct {
 func newServeCmd(env *Env, _ *globalOptions) *cobra.Command {
 	o := &serveOptions{}
 	cmd := &cobra.Command{
-		Use:   "serve --app-id N --app-key FILE --webhook-secret-file FILE [--listen ADDR]",
+		Use:   "serve [--app-id N --app-key FILE|KMS-URI --webhook-secret-file FILE (or RELPROOF_…)] [--listen ADDR]",
 		Short: "Run the custom deployment protection rule: the GitHub App's webhook server",
 		Long: `Run relproof as a GitHub App registered as a custom deployment protection rule:
 GitHub calls it before any job that targets a protected environment starts,
