@@ -160,7 +160,7 @@ func (s *Server) decide(ctx context.Context, c *github.Client, r *request, run *
 	default:
 		rollback = prev.Digest
 	}
-	key := strings.Join([]string{d.String(), pol.Digest, strings.ToLower(r.Environment), rollback, fmt.Sprint(first)}, "|")
+	key := cacheKey(r.Repo, subj.String(), pol.Digest, r.Environment, rollback, first)
 	dec, ok := s.cache.get(key, s.cfg.Now())
 	if !ok {
 		list := func(ctx context.Context, digest string) ([]json.RawMessage, error) {
@@ -180,6 +180,14 @@ func (s *Server) decide(ctx context.Context, c *github.Client, r *request, run *
 		s.cache.put(key, dec, s.cfg.Now())
 	}
 	return verdict(dec, source)
+}
+
+// cacheKey is what a decision depends on besides the trust root (one per
+// process): the evidence is read from this repository's attestations too,
+// and the subject names its image, so a decision is reused only for the
+// same repository, subject, policy, environment and rollback.
+func cacheKey(repo github.Repo, subject, policyDigest, environment, rollback string, first bool) string {
+	return strings.Join([]string{strings.ToLower(repo.String()), subject, policyDigest, strings.ToLower(environment), rollback, fmt.Sprint(first)}, "|")
 }
 
 // verdict reads a decision: every check but the approvals (the

@@ -473,3 +473,20 @@ func TestServeReadsTheOrganizationsPolicy(t *testing.T) {
 		t.Fatalf("answers %+v; want an approval under octo-org/policies' policy", got)
 	}
 }
+
+func TestCacheKeyKeepsDecisionsApart(t *testing.T) {
+	t.Parallel()
+	repo := github.Repo{Owner: "octo-org", Name: "octo-repo"}
+	base := cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "production", "", true)
+	for name, other := range map[string]string{
+		"another repository":  cacheKey(github.Repo{Owner: "octo-org", Name: "other"}, "oci://r/a@sha256:aa", "sha256:p", "production", "", true),
+		"another image":       cacheKey(repo, "oci://r/b@sha256:aa", "sha256:p", "production", "", true),
+		"another policy":      cacheKey(repo, "oci://r/a@sha256:aa", "sha256:q", "production", "", true),
+		"another environment": cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "staging", "", true),
+		"a rollback digest":   cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "production", "sha256:bb", false),
+	} {
+		if other == base {
+			t.Errorf("%s shares the cached decision", name)
+		}
+	}
+}
