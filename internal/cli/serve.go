@@ -148,6 +148,9 @@ func runServe(ctx context.Context, stderr io.Writer, env *Env, o *serveOptions) 
 	if o.appID <= 0 {
 		return usageErrorf("--app-id (or RELPROOF_APP_ID): expected the GitHub App's id, found %d", o.appID)
 	}
+	if o.reconcile <= 0 {
+		return usageErrorf("--reconcile-every %s: expected a positive duration", o.reconcile)
+	}
 	if o.appKey == "" || o.webhookSecret == "" {
 		return usageErrorf("--app-key and --webhook-secret-file (or RELPROOF_APP_KEY, RELPROOF_WEBHOOK_SECRET_FILE): expected the App's private key and webhook secret files")
 	}
@@ -193,10 +196,7 @@ func runServe(ctx context.Context, stderr io.Writer, env *Env, o *serveOptions) 
 		return usageErrorf("--listen %s: %v", o.listen, err)
 	}
 	srv.Start(ctx)
-	if o.reconcile <= 0 {
-		return usageErrorf("--reconcile-every %s: expected a positive duration", o.reconcile)
-	}
-	srv.StartReconciler(ctx, o.reconcile)
+	srv.StartReconciler(o.reconcile)
 	defer srv.Close()
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	log.Info("serving", "address", ln.Addr().String(), "app", strconv.FormatInt(o.appID, 10), "api", o.apiURL)

@@ -70,7 +70,11 @@ func (s rs256) Sign(claims jwt.Claims) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sig, err := s.sign(s.ctx, []byte(unsigned))
+	// A KMS that does not answer must not hold the installation's token
+	// (ghinstallation signs under its lock) for ever.
+	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+	defer cancel()
+	sig, err := s.sign(ctx, []byte(unsigned))
 	if err != nil {
 		return "", fmt.Errorf("signing the App's JWT: %w", err)
 	}

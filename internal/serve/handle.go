@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"path"
 	"regexp"
 	"strings"
@@ -34,6 +35,7 @@ type answer struct {
 // handle decides one request and answers it, once per (run, environment,
 // attempt): a restarted or duplicated server never answers twice.
 func (s *Server) handle(ctx context.Context, r *request) {
+	defer s.release(r)
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Deadline)
 	defer cancel()
 	log := s.log.With("delivery", r.Delivery, "repository", r.Repo.String(), "run", r.RunID, "environment", r.Environment)
@@ -61,13 +63,28 @@ func (s *Server) handle(ctx context.Context, r *request) {
 		a = s.decide(ctx, c, r, run)
 	}
 	log = log.With("digest", a.digest)
+	// The answer and the status report are posted whatever the decision
+	// took of the deadline: a rejection that cannot be posted is silence.
+	post, cancelPost := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
+	defer cancelPost()
 	if a.report != "" {
-		if err := c.StatusReport(ctx, r.Repo, r.RunID, r.Environment, a.report); err != nil {
+		if err := c.StatusReport(post, r.Repo, r.RunID, r.Environment, a.report); err != nil {
+			if settled(err) {
+				// GitHub takes no report: the rule is not pending for this
+				// App (answered before, by this or another process, or not
+				// this App's rule). Nothing is answered.
+				log.Info("not pending for this rule; not answered", "error", err.Error())
+				return
+			}
 			s.m.githubErrors.Inc()
 			log.Warn("status report not posted", "error", err.Error())
 		}
 	}
-	if err := s.postAnswer(ctx, c, r, a); err != nil {
+	if err := s.postAnswer(post, c, r, a); err != nil {
+		if settled(err) {
+			log.Info("not pending for this rule; not answered", "error", err.Error())
+			return
+		}
 		// Not answered: forget it, so the reconciler answers it.
 		s.answered.forget(key)
 		s.m.githubErrors.Inc()
@@ -87,15 +104,27 @@ func (s *Server) handle(ctx context.Context, r *request) {
 	log.Info("answered", "verdict", verdict, "cause", a.cause, "comment", a.comment)
 }
 
-// postAnswer posts the answer, trying again within the request's
-// deadline: the decision is made, and GitHub will not ask again (a rate
-// limit on another call may hold this one back for a while).
+// answerTimeout bounds posting a status report and an answer, apart from
+// the decision's deadline.
+const answerTimeout = 30 * time.Second
+
+// settled reports whether GitHub refused a report or an answer because the
+// rule is not pending for this App (422): posting again cannot help.
+func settled(err error) bool {
+	var ge *github.Error
+	return errors.As(err, &ge) && ge.Status == http.StatusUnprocessableEntity
+}
+
+// postAnswer posts the answer, trying again within its timeout: the
+// decision is made, and GitHub will not ask again (a rate limit met by an
+// earlier call may hold this one back for a while). A refusal because the
+// rule is not pending is final.
 func (s *Server) postAnswer(ctx context.Context, c *github.Client, r *request, a answer) error {
 	wait := 100 * time.Millisecond
 	for {
 		err := c.ReviewDeploymentProtectionRule(ctx, r.Repo, r.RunID, r.Environment, a.approve, a.comment)
-		if err == nil {
-			return nil
+		if err == nil || settled(err) {
+			return err
 		}
 		s.m.githubErrors.Inc()
 		select {
@@ -108,7 +137,7 @@ func (s *Server) postAnswer(ctx context.Context, c *github.Client, r *request, a
 }
 
 func reject(format string, args ...any) answer {
-	return answer{cause: "error", comment: clip("relproof: not approved: " + safe.Text(fmt.Sprintf(format, args...)))}
+	return answer{cause: "error", comment: clip("relproof: not approved: " + safe.Markdown(fmt.Sprintf(format, args...)))}
 }
 
 // imageInSummary finds the image a check run's summary names for digest.
@@ -132,9 +161,20 @@ func (s *Server) decide(ctx context.Context, c *github.Client, r *request, run *
 	if err != nil {
 		return reject("check run %d (%q) names no digest in its title %q", cr.ID, cr.Name, cr.Title)
 	}
+	pol, source, err := s.policy(ctx, c, r.Repo)
+	if err != nil {
+		return answer{cause: "error", digest: d.String(), comment: clip("relproof: not approved: " + safe.Markdown(err.Error()))}
+	}
+	env, err := pol.EffectiveEnvironment(r.Environment)
+	if err != nil {
+		return answer{cause: "error", digest: d.String(), comment: clip(fmt.Sprintf("relproof: not approved: the policy (%s) has no environment %s", safe.Markdown(source), safe.Code(r.Environment)))}
+	}
+	// The image the summary names is read from its registry only when the
+	// policy names the registries it allows: the summary is the workflow's
+	// to write, and the server will not fetch from wherever it says.
 	input := d.String()
 	for _, m := range imageInSummary.FindAllStringSubmatch(cr.Summary, -1) {
-		if m[2] == d.String() {
+		if allowed := env.SubjectRepositoryAllowed(m[1]); m[2] == d.String() && allowed.Allowed && !allowed.Unrestricted {
 			input = "oci://" + m[1] + "@" + m[2]
 			break
 		}
@@ -143,18 +183,11 @@ func (s *Server) decide(ctx context.Context, c *github.Client, r *request, run *
 	if err != nil {
 		return reject("the subject %s: %v", input, err)
 	}
-	pol, source, err := s.policy(ctx, c, r.Repo)
-	if err != nil {
-		return answer{cause: "error", digest: d.String(), comment: clip("relproof: not approved: " + safe.Text(err.Error()))}
-	}
-	if _, err := pol.EffectiveEnvironment(r.Environment); err != nil {
-		return answer{cause: "error", digest: d.String(), comment: clip(fmt.Sprintf("relproof: not approved: the policy (%s) has no environment %q", source, r.Environment))}
-	}
 	rollback, first := "", false
 	prev, err := c.RollbackTarget(ctx, r.Repo, r.Environment, d.String())
 	switch {
 	case err != nil:
-		return answer{cause: "error", digest: d.String(), comment: clip("relproof: not approved: the rollback digest: " + safe.Text(err.Error()))}
+		return answer{cause: "error", digest: d.String(), comment: clip("relproof: not approved: the rollback digest: " + safe.Markdown(err.Error()))}
 	case prev == nil:
 		first = true
 	default:
@@ -175,7 +208,7 @@ func (s *Server) decide(ctx context.Context, c *github.Client, r *request, run *
 			PendingApprovals: true, RunID: r.RunID, Now: s.cfg.Now(),
 		})
 		if err != nil {
-			return answer{cause: "error", digest: d.String(), comment: clip("relproof: not approved: " + safe.Text(err.Error()))}
+			return answer{cause: "error", digest: d.String(), comment: clip("relproof: not approved: " + safe.Markdown(err.Error()))}
 		}
 		s.cache.put(key, dec, s.cfg.Now())
 	}
@@ -198,23 +231,23 @@ func verdict(d *gate.Decision, source string) answer {
 	if len(failed) == 0 {
 		a.approve = true
 		a.comment = clip(fmt.Sprintf("relproof: %s may go to %s under the policy at %s (%s): %d checks pass; the environment's reviewers decide the approvals.",
-			d.Digest, d.Environment, safe.Text(source), d.PolicyDigest, len(d.Checks)))
+			d.Digest, safe.Code(d.Environment), safe.Markdown(source), d.PolicyDigest, len(d.Checks)))
 		return a
 	}
 	var why []string
 	for _, c := range failed {
-		why = append(why, c.ID+": "+safe.Text(c.Message))
+		why = append(why, safe.Markdown(c.ID)+": "+safe.Markdown(c.Message))
 	}
-	a.comment = clip(fmt.Sprintf("relproof: %s may not go to %s under the policy at %s: %s", d.Digest, d.Environment, safe.Text(source), strings.Join(why, "; ")))
+	a.comment = clip(fmt.Sprintf("relproof: %s may not go to %s under the policy at %s: %s", d.Digest, safe.Code(d.Environment), safe.Markdown(source), strings.Join(why, "; ")))
 	return a
 }
 
 // statusReport shows the reviewers what they are asked to approve.
 func statusReport(d *gate.Decision) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "relproof: deploying %s to %s.", d.Digest, d.Environment)
+	fmt.Fprintf(&b, "relproof: deploying %s to %s.", d.Digest, safe.Code(d.Environment))
 	if src := d.Source; src != nil {
-		fmt.Fprintf(&b, " Built from %s at %s (%s) by %s.", safe.Text(src.Repository), safe.Text(src.Ref), safe.Text(src.Commit), safe.Text(src.Builder))
+		fmt.Fprintf(&b, " Built from %s at %s (%s) by %s.", safe.Markdown(src.Repository), safe.Markdown(src.Ref), safe.Markdown(src.Commit), safe.Markdown(src.Builder))
 	}
 	counts := map[string]int{}
 	for _, e := range d.Evidence {

@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/relproof/relproof/internal/github"
@@ -49,10 +51,14 @@ func (s *Server) Reconcile(ctx context.Context) (int, error) {
 				for _, env := range envs {
 					r := &request{Delivery: "reconciler", Repo: repo, Environment: env, SHA: run.HeadSHA, RunID: run.ID,
 						Installation: id, Received: s.cfg.Now(), reconciled: true}
+					if !s.claim(r) {
+						continue // queued or deciding already
+					}
 					select {
 					case s.queue <- r:
 						queued++
 					case <-ctx.Done():
+						s.release(r)
 						return queued, ctx.Err()
 					}
 				}
@@ -62,9 +68,11 @@ func (s *Server) Reconcile(ctx context.Context) (int, error) {
 	return queued, nil
 }
 
-// StartReconciler reconciles at once and then every period, until ctx
-// ends; each failure is logged and tried again at the next period.
-func (s *Server) StartReconciler(ctx context.Context, every time.Duration) {
+// StartReconciler reconciles at once and then every period, until the
+// server is closed; each failure is logged and tried again at the next
+// period. Call it after Start.
+func (s *Server) StartReconciler(every time.Duration) {
+	ctx := s.ctx
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -85,4 +93,28 @@ func (s *Server) StartReconciler(ctx context.Context, every time.Duration) {
 			}
 		}
 	}()
+}
+
+// inflightKey names a request queued or being decided.
+func inflightKey(r *request) string {
+	return fmt.Sprintf("%s#%d#%s", strings.ToLower(r.Repo.String()), r.RunID, strings.ToLower(r.Environment))
+}
+
+// claim marks r queued; false when it is queued or being decided already.
+func (s *Server) claim(r *request) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := inflightKey(r)
+	if s.inflight[k] {
+		return false
+	}
+	s.inflight[k] = true
+	return true
+}
+
+// release unmarks r once it is decided (or dropped).
+func (s *Server) release(r *request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.inflight, inflightKey(r))
 }

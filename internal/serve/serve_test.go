@@ -283,6 +283,16 @@ func TestServeRefusesWhatGitHubDidNotSend(t *testing.T) {
 			t.Errorf("delivery: %d, want 202", resp.StatusCode)
 		}
 	}
+	resp, err := http.Get(w.hook.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m bytes.Buffer
+	_, _ = m.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(m.String(), `relproof_deliveries_total{event="deployment_protection_rule",outcome="replayed"} 2`) {
+		t.Errorf("the replays are not refused as replays:\n%s", m.String())
+	}
 	// And the same run and environment, delivered again under another id,
 	// is answered once too.
 	w.deliver("deployment_protection_rule", body, secret, "another-delivery")
@@ -407,7 +417,7 @@ func TestServeRestartAnswersEachPendingRequestOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer func() { cancel(); again.Close() }()
 	again.Start(ctx)
-	again.StartReconciler(ctx, 50*time.Millisecond)
+	again.StartReconciler(50 * time.Millisecond)
 	got := w.answers(len(ids))
 	time.Sleep(300 * time.Millisecond) // more reconciler rounds: nothing more is answered
 	got = w.answers(len(ids))
@@ -488,5 +498,31 @@ func TestCacheKeyKeepsDecisionsApart(t *testing.T) {
 		if other == base {
 			t.Errorf("%s shares the cached decision", name)
 		}
+	}
+}
+
+// The check run's summary is the workflow's to write: the registry it
+// names is read only when the policy names the registries it allows.
+func TestServeReadsNoRegistryThePolicyDoesNotName(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	registry := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.NotFound(w, r)
+	}))
+	defer registry.Close()
+	w := newWorld(t)
+	host := strings.TrimPrefix(registry.URL, "http://")
+	w.f.Update(func(s *fakegithub.State) {
+		for _, cr := range s.Repo("octo-org/octo-repo").CheckRuns {
+			cr.Summary = "deploying oci://" + host + "/evil/app@" + w.digest.String()
+		}
+	})
+	w.deliver("deployment_protection_rule", w.payload(nil), secret, "")
+	if got := w.answers(1); len(got) != 1 || got[0].State != "approved" {
+		t.Fatalf("answers %+v; want the decision made from the attestations", got)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the server made %d requests to a registry the policy does not name", n)
 	}
 }

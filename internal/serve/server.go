@@ -77,11 +77,13 @@ type Server struct {
 	answered *seen // (run, environment, attempt) answered
 	cache    *decisionCache
 
-	mu      sync.Mutex
-	clients map[int64]*github.Client
-	wg      sync.WaitGroup
-	ready   chan struct{}
-	stop    context.CancelFunc
+	mu       sync.Mutex
+	clients  map[int64]*github.Client
+	inflight map[string]bool // (repository, run, environment) queued or deciding
+	ctx      context.Context
+	wg       sync.WaitGroup
+	ready    chan struct{}
+	stop     context.CancelFunc
 }
 
 // New checks cfg and returns a server that has not started its workers.
@@ -122,7 +124,7 @@ func New(cfg Config) (*Server, error) {
 		cfg: cfg, log: cfg.Logger, reg: cfg.Registry, m: newMetrics(cfg.Registry),
 		queue:  make(chan *request, cfg.Queue),
 		dedupe: newSeen(100_000, 24*time.Hour), answered: newSeen(100_000, 24*time.Hour),
-		cache: newDecisionCache(4096, 5*time.Minute), clients: map[int64]*github.Client{}, ready: make(chan struct{}),
+		cache: newDecisionCache(4096, 5*time.Minute), clients: map[int64]*github.Client{}, inflight: map[string]bool{}, ready: make(chan struct{}),
 	}
 	return s, nil
 }
@@ -130,6 +132,7 @@ func New(cfg Config) (*Server, error) {
 // Start runs the workers until ctx ends or Close.
 func (s *Server) Start(ctx context.Context) {
 	ctx, s.stop = context.WithCancel(ctx)
+	s.ctx = ctx
 	for range s.cfg.Workers {
 		s.wg.Add(1)
 		go func() {
@@ -147,7 +150,8 @@ func (s *Server) Start(ctx context.Context) {
 	close(s.ready)
 }
 
-// Close stops the workers, letting those deciding finish.
+// Close stops the workers and the reconciler; a worker deciding stops
+// deciding, and still posts an answer it has.
 func (s *Server) Close() {
 	if s.stop != nil {
 		s.stop()
@@ -205,15 +209,21 @@ type payload struct {
 var callbackPath = regexp.MustCompile(`/repos/([^/]+)/([^/]+)/actions/runs/([0-9]+)/deployment_protection_rule$`)
 
 func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
-	event := gh.WebHookType(r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	body, err := gh.ValidatePayload(r, s.cfg.WebhookSecret)
+	var body []byte
+	err := errors.New("no X-Hub-Signature-256 header")
+	// Only the SHA-256 signature: ValidatePayload would take the SHA-1 one.
+	if r.Header.Get(gh.SHA256SignatureHeader) != "" {
+		body, err = gh.ValidatePayload(r, s.cfg.WebhookSecret)
+	}
 	if err != nil {
-		s.m.deliveries.WithLabelValues(event, "bad-signature").Inc()
-		s.log.Warn("refused a delivery", "delivery", gh.DeliveryID(r), "event", event, "why", err.Error())
+		// Nothing of an unverified delivery names a metric.
+		s.m.deliveries.WithLabelValues("unverified", "bad-signature").Inc()
+		s.log.Warn("refused a delivery", "why", err.Error())
 		http.Error(w, "signature does not verify", http.StatusUnauthorized)
 		return
 	}
+	event := gh.WebHookType(r)
 	delivery := gh.DeliveryID(r)
 	if event != "deployment_protection_rule" {
 		s.m.deliveries.WithLabelValues(event, "ignored").Inc()
@@ -244,12 +254,19 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if !s.claim(req) {
+		// The reconciler queued it already.
+		s.m.deliveries.WithLabelValues(event, "accepted").Inc()
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
 	select {
 	case s.queue <- req:
 		s.m.deliveries.WithLabelValues(event, "accepted").Inc()
 		w.WriteHeader(http.StatusAccepted)
 	default:
 		// Full: GitHub does not redeliver, the reconciler finds it later.
+		s.release(req)
 		s.m.deliveries.WithLabelValues(event, "overloaded").Inc()
 		s.dedupe.forget(delivery)
 		s.log.Error("queue full; the reconciler will answer", "delivery", delivery, "repository", req.Repo.String(), "run", req.RunID)

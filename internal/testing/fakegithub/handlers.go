@@ -478,6 +478,18 @@ func (f *Fake) reviewProtectionRule(w http.ResponseWriter, r *http.Request, s *S
 		f.error(w, http.StatusUnprocessableEntity, "Invalid request.\n\ncomment is too long (maximum is 1024 characters).")
 		return
 	}
+	// A run that lists the environments waiting on the rule takes a status
+	// report or an answer only while the rule has not answered for it.
+	if run.PendingEnvironments != nil {
+		pending := slices.ContainsFunc(run.PendingEnvironments, func(e string) bool { return strings.EqualFold(e, body.EnvironmentName) })
+		for _, rv := range repo.ProtectionRuleReviews {
+			pending = pending && !(rv.RunID == run.ID && strings.EqualFold(rv.Environment, body.EnvironmentName))
+		}
+		if !pending {
+			f.error(w, http.StatusUnprocessableEntity, "No pending deployment protection rule for this app in environment "+body.EnvironmentName+".")
+			return
+		}
+	}
 	if body.State == "" {
 		// A status report: a comment, the rule still pending; at most 10.
 		n := 0
@@ -1067,22 +1079,16 @@ func (f *Fake) listRuns(w http.ResponseWriter, r *http.Request, s *State, repo *
 	f.ok(w, http.StatusOK, obj{"total_count": len(out), "workflow_runs": page(w, r, out)})
 }
 
-// pendingDeployments lists the environments a run waits for that no
-// protection rule answer has settled.
+// pendingDeployments lists the environments a run waits for.
 func (f *Fake) pendingDeployments(w http.ResponseWriter, r *http.Request, s *State, repo *Repo) {
 	run, _, ok := f.findRun(w, r, repo)
 	if !ok {
 		return
 	}
 	out := arr{}
+	// As GitHub lists them: an environment stays pending while it waits on
+	// anything, its reviewers after the rule answered included.
 	for _, env := range run.PendingEnvironments {
-		answered := false
-		for _, rv := range repo.ProtectionRuleReviews {
-			answered = answered || (rv.RunID == run.ID && strings.EqualFold(rv.Environment, env))
-		}
-		if answered {
-			continue
-		}
 		envAPI := repo.api(base(r)) + "/environments/" + env
 		out = append(out, obj{
 			"environment":              obj{"id": stableID("environment", repo.FullName()+"/"+env), "node_id": nodeID("Environment", stableID("environment", env)), "name": env, "url": envAPI, "html_url": repo.html() + "/deployments/activity_log?environments_filter=" + env},
