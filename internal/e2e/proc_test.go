@@ -73,7 +73,10 @@ func socketInode(ip net.IP, port uint16) (string, error) {
 		}
 		for _, line := range strings.Split(string(b), "\n")[1:] {
 			f := strings.Fields(line)
-			if len(f) > 9 && strings.EqualFold(f[1], want) {
+			// An earlier connection from the same port may linger in
+			// TIME_WAIT, owned by no process (inode 0): the live one is
+			// the one to find.
+			if len(f) > 9 && strings.EqualFold(f[1], want) && f[9] != "0" {
 				return f[9], nil
 			}
 		}
