@@ -257,24 +257,24 @@ func actionName(uses string) string {
 // The step classifiers. They read what the workflow file shows: a make
 // target or a script's contents are not looked into.
 var (
-	publishRunRe = regexp.MustCompile(`(?m)\b(docker|podman|buildah|nerdctl)\s+(image\s+)?push\b|\bdocker\s+buildx\s+build\b[^\n]*--push\b|\bbuildx\s+imagetools\s+create\b|\bcrane\s+(push|copy|cp|append|mutate)\b|\bskopeo\s+copy\b|\boras\s+push\b|\bflux\s+push\s+artifact\b|\bko\s+(build|publish|resolve|apply)\b|\b(npm|pnpm|yarn|npx|lerna)\s+(run\s+)?[\w:-]*publish\b|\byarn\s+npm\s+publish\b|\btwine\s+upload\b|\b(poetry|uv|flit|hatch|pdm)\s+publish\b|\b(dotnet\s+)?nuget\s+push\b|\bcargo\s+publish\b|\bgem\s+push\b|\bsnapcraft\s+(upload|push)\b|\baws\s+s3\s+(cp|sync)\b|\bwrangler\s+r2\b|\baz\s+acr\s+build\b|\bgcloud\s+builds\s+submit\b|\bjib\b|\bgradlew?\b[^\n]*\bpublish|\bmvn\b[^\n]*\bdeploy\b`)
+	publishRunRe    = regexp.MustCompile(`(?m)\b(docker|podman|buildah|nerdctl)\s+(image\s+)?push\b|\bdocker\s+buildx\s+build\b[^\n]*--push\b|\bbuildx\s+imagetools\s+create\b|\bcrane\s+(push|copy|cp|append|mutate)\b|\bskopeo\s+copy\b|\boras\s+push\b|\bflux\s+push\s+artifact\b|\bko\s+(build|publish|resolve|apply)\b|\b(npm|pnpm|yarn|npx|lerna)\s+(run\s+)?[\w:-]*publish\b|\byarn\s+npm\s+publish\b|\btwine\s+upload\b|\b(poetry|uv|flit|hatch|pdm)\s+publish\b|\b(dotnet\s+)?nuget\s+push\b|\bcargo\s+publish\b|\bgem\s+push\b|\bsnapcraft\s+(upload|push)\b|\baws\s+s3\s+(cp|sync)\b|\bwrangler\s+r2\b|\baz\s+acr\s+build\b|\bgcloud\s+builds\s+submit\b|\bjib\b|\bgradlew?\b[^\n]*\bpublish|\bmvn\b[^\n]*\bdeploy\b`)
 	publishActionRe = regexp.MustCompile(`^(pypa/gh-action-pypi-publish|js-devtools/npm-publish|ksxgithub/github-actions-deploy-aur|mislav/bump-homebrew-formula-action|dawidd6/action-homebrew-bump-formula|snapcore/action-publish|rubygems/release-gem|changesets/action|jakejarvis/s3-sync-action|ryand56/r2-upload-action|cloudflare/wrangler-action)$`)
 	deployRunRe     = regexp.MustCompile(`(?m)\bkubectl\b[^\n]*\b(apply|set\s+image|rollout\s+restart|create|replace|patch)\b|\bhelm\s+(upgrade|install)\b|\bhelmfile\b[^\n]*\b(apply|sync)\b|\bterraform\s+apply\b|\bpulumi\s+up\b|\b(serverless|sls)\s+deploy\b|\baws\s+(ecs\s+update-service|lambda\s+update-function|deploy\b|cloudformation\s+deploy|elasticbeanstalk)|\baz\s+(webapp|functionapp|containerapp|vm\s+run-command|aks)\b|\bgcloud\s+(run\s+deploy|app\s+deploy|functions\s+deploy|container\s+clusters)|\bfirebase\s+deploy\b|\bvercel\b[^\n]*--prod\b|\bnetlify\s+deploy\b[^\n]*--prod\b|\bfly(ctl)?\s+deploy\b|\bheroku\b|^\s*(ssh|scp)\s|\brsync\b[^\n]*@|\bdocker\s+(stack\s+deploy|compose\b[^\n]*\bup\b)|\bflux\s+tag\s+artifact\b|\bargocd\s+app\s+(sync|set)\b`)
 	deployActionRe  = regexp.MustCompile(`^(appleboy/ssh-action|appleboy/scp-action|easingthemes/ssh-deploy|burnett01/rsync-deployments|aws-actions/amazon-ecs-deploy-task-definition|aws-actions/aws-cloudformation-github-deploy|azure/webapps-deploy|azure/functions-action|azure/k8s-deploy|azure/container-apps-deploy-action|azure/aks-set-context|google-github-actions/deploy-cloudrun|google-github-actions/deploy-appengine|google-github-actions/deploy-cloud-functions|amondnet/vercel-action|peaceiris/actions-gh-pages|actions/deploy-pages|superfly/flyctl-actions|akhileshns/heroku-deploy|einaregilsson/beanstalk-deploy)$`)
 	deployNameRe    = regexp.MustCompile(`(?i)^\s*(deploy|promote|roll\s*out|rollout)\b|\bdeployment\s*$|^\s*(auto(matic)?|prod(uction)?)\s+deploy`)
 	// A GitOps promotion: a manifest's image is rewritten, then pushed.
-	gitopsEditRe = regexp.MustCompile(`\b(sed|yq)\b[^\n]*(image:|newTag|image\.tag|\.image\b)|kustomize\s+edit\s+set\s+image`)
-	gitPushRe    = regexp.MustCompile(`\bgit\s+push\b`)
-	publishNameRe   = regexp.MustCompile(`(?i)publish|nuget|npm|pypi`)
-	notPublishRe    = regexp.MustCompile(`(?i)test|result|report|coverage|docs|pages|comment|unit|summary|artifact`)
-	signRunRe       = regexp.MustCompile(`\bcosign\s+(sign|sign-blob|attest|attest-blob)\b|\bnotation\s+sign\b|\bgpg\b[^\n]*--(detach-)?sign\b|\bgh\s+attestation\s+create\b`)
-	signActionRe    = regexp.MustCompile(`^(actions/attest-build-provenance|actions/attest|actions/attest-sbom|sigstore/gh-action-sigstore-python|slsa-framework/slsa-github-generator/.*)$`)
-	verifyRe        = regexp.MustCompile(`\bcosign\s+verify(-attestation|-blob|-blob-attestation)?\b|\bgh\s+attestation\s+verify\b|\bslsa-verifier\b|\brelproof\s+(verify|gate)\b|\bnotation\s+verify\b|relproof/relproof/(verify-provenance|gate-environment)`)
-	buildRunRe      = regexp.MustCompile(`\bdocker\s+(buildx\s+)?build\b|\b(podman|buildah)\s+(build|bud)\b|\bgoreleaser\b|\bko\s+build\b|\baz\s+acr\s+build\b`)
-	buildActionRe   = regexp.MustCompile(`^(docker/build-push-action|docker/bake-action|goreleaser/goreleaser-action|ko-build/setup-ko|actions/upload-pages-artifact|redhat-actions/buildah-build)$`)
-	loginRunRe      = regexp.MustCompile(`\b(docker|podman|buildah|helm\s+registry|oras|crane\s+auth|skopeo)\s+login\b`)
-	loginActionRe   = regexp.MustCompile(`^(docker/login-action|aws-actions/amazon-ecr-login|azure/docker-login|redhat-actions/podman-login)$`)
-	stagingRe       = regexp.MustCompile(`\b(staging|stage|stg|dev|develop|development|test|testing|preview|qa|sandbox|review)\b|-(dev|stg|staging)\b`)
+	gitopsEditRe  = regexp.MustCompile(`\b(sed|yq)\b[^\n]*(image:|newTag|image\.tag|\.image\b)|kustomize\s+edit\s+set\s+image`)
+	gitPushRe     = regexp.MustCompile(`\bgit\s+push\b`)
+	publishNameRe = regexp.MustCompile(`(?i)publish|nuget|npm|pypi`)
+	notPublishRe  = regexp.MustCompile(`(?i)test|result|report|coverage|docs|pages|comment|unit|summary|artifact`)
+	signRunRe     = regexp.MustCompile(`\bcosign\s+(sign|sign-blob|attest|attest-blob)\b|\bnotation\s+sign\b|\bgpg\b[^\n]*--(detach-)?sign\b|\bgh\s+attestation\s+create\b`)
+	signActionRe  = regexp.MustCompile(`^(actions/attest-build-provenance|actions/attest|actions/attest-sbom|sigstore/gh-action-sigstore-python|slsa-framework/slsa-github-generator/.*)$`)
+	verifyRe      = regexp.MustCompile(`\bcosign\s+verify(-attestation|-blob|-blob-attestation)?\b|\bgh\s+attestation\s+verify\b|\bslsa-verifier\b|\brelproof\s+(verify|gate)\b|\bnotation\s+verify\b|relproof/relproof/(verify-provenance|gate-environment)`)
+	buildRunRe    = regexp.MustCompile(`\bdocker\s+(buildx\s+)?build\b|\b(podman|buildah)\s+(build|bud)\b|\bgoreleaser\b|\bko\s+build\b|\baz\s+acr\s+build\b`)
+	buildActionRe = regexp.MustCompile(`^(docker/build-push-action|docker/bake-action|goreleaser/goreleaser-action|ko-build/setup-ko|actions/upload-pages-artifact|redhat-actions/buildah-build)$`)
+	loginRunRe    = regexp.MustCompile(`\b(docker|podman|buildah|helm\s+registry|oras|crane\s+auth|skopeo)\s+login\b`)
+	loginActionRe = regexp.MustCompile(`^(docker/login-action|aws-actions/amazon-ecr-login|azure/docker-login|redhat-actions/podman-login)$`)
+	stagingRe     = regexp.MustCompile(`\b(staging|stage|stg|dev|develop|development|test|testing|preview|qa|sandbox|review)\b|-(dev|stg|staging)\b`)
 )
 
 func classifyStep(st *step) {
