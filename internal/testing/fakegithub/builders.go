@@ -200,6 +200,9 @@ func (repo *Repo) protection(r apiBase, branch string, p *Protection) obj {
 			"require_code_owner_reviews":      p.RequireCodeOwnerReviews,
 			"required_approving_review_count": p.RequiredApprovingReviews,
 			"require_last_push_approval":      p.RequireLastPushApproval,
+			"bypass_pull_request_allowances": obj{
+				"users": users(r, p.BypassUsers), "teams": teams(r, repo.Owner, p.BypassTeams), "apps": integrations(r, p.BypassApps),
+			},
 		},
 		"restrictions": obj{
 			"url": u + "/restrictions", "users_url": u + "/restrictions/users", "teams_url": u + "/restrictions/teams", "apps_url": u + "/restrictions/apps",

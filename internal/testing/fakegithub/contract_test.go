@@ -18,6 +18,10 @@ import (
 
 const corpus = "../../../testdata/corpus/github_rest_api"
 
+// auditExamples holds GitHub's documented examples the corpus lacks (its
+// README says where each came from).
+const auditExamples = "../../audit/testdata/github/"
+
 // TestContract checks that the fake is true to GitHub: for every real
 // example response of an endpoint relproof uses, each field of the example
 // is in the fake's response for the same endpoint, with the same JSON type,
@@ -30,6 +34,7 @@ func TestContract(t *testing.T) {
 	f.Update(func(s *fakegithub.State) {
 		rel = fakegithub.Scenario(s, at)
 		rel.Run.PendingEnvironments = []string{"production"} // waiting on a protection rule
+		fakegithub.SettingsScenario(s)
 	})
 	repo := srv.URL + "/repos/octo-org/octo-repo"
 
@@ -73,12 +78,29 @@ func TestContract(t *testing.T) {
 		{"list-jobs-for-workflow-run.200.job-paginated.json", get(t, fmt.Sprintf("%s/actions/runs/%d/attempts/1/jobs", repo, rel.Run.ID))},
 		{"list-pull-request-reviews.200.pull-request-review-items.json", get(t, repo+"/pulls/1347/reviews")},
 		{"list-repo-attestations.200.list-attestations.json", get(t, repo+"/attestations/"+digest)},
+		// What relproof audit reads of a repository's settings.
+		{"get-environment.200.environment.json", get(t, repo+"/environments/production")},
+		{"list-environments.200.environments.json", get(t, repo+"/environments")},
+		{"list-deployment-branch-policies.200.deployment-branch-policies-list.json", get(t, repo+"/environments/production/deployment-branch-policies")},
+		{"get-all-deployment-protection-rules.200.inline-default.json", get(t, repo+"/environments/production/deployment_protection_rules")},
+		{"list-environment-secrets.200.actions-secret-paginated.json", get(t, repo+"/environments/production/secrets")},
+		{"list-repo-actions-secrets.200.actions-secret-paginated.json", get(t, repo+"/actions/secrets")},
+		{"list-repo-rulesets.200.repository-ruleset-items.json", get(t, repo+"/rulesets")},
+		// The examples' first rule is a pattern rule, as ruleset 73's is.
+		{"get-repo-ruleset.200.repository-ruleset.json", get(t, repo+"/rulesets/73?includes_parents=true")},
+		{"cli-cli/rulesetViewRepo.json", get(t, repo+"/rulesets/73")},
+		{auditExamples + "get-github-actions-permissions-repository.200.actions-repository-permissions.json", get(t, repo+"/actions/permissions")},
+		{auditExamples + "get-github-actions-default-workflow-permissions-repository.200.actions-default-workflow-permissions.json", get(t, repo+"/actions/permissions/workflow")},
 		// A simple pull request is a pull request without the merge facts.
 		{"get-pull-request.200.pull-request.json#simple", first(t, get(t, repo+"/commits/"+rel.Commit+"/pulls"))},
 	} {
 		t.Run(tc.example, func(t *testing.T) {
 			name, variant, _ := strings.Cut(tc.example, "#")
-			real := readJSON(t, filepath.Join(corpus, name))
+			path := filepath.Join(corpus, name)
+			if strings.HasPrefix(name, auditExamples) {
+				path = filepath.FromSlash(name)
+			}
+			real := readJSON(t, path)
 			if variant == "simple" {
 				for _, k := range []string{"merged", "mergeable", "rebaseable", "mergeable_state", "merged_by", "comments", "review_comments", "maintainer_can_modify", "commits", "additions", "deletions", "changed_files"} {
 					delete(real.(map[string]any), k)

@@ -86,6 +86,7 @@ func (f *Fake) routes() {
 	f.handle("GET "+repo+"/actions/runs", f.listRuns)
 	f.handle("GET "+repo+"/actions/runs/{id}/pending_deployments", f.pendingDeployments)
 	f.handle("POST /app/installations/{id}/access_tokens", f.installationToken)
+	f.settingsRoutes(repo)
 }
 
 func base(r *http.Request) apiBase { return apiBase(api(r)) }

@@ -85,7 +85,10 @@ type Repo struct {
 	Environments  map[string]int64 // name → id
 	// Installation is the GitHub App installation on the repository.
 	Installation int64
-	state        *State
+	// Settings are the repository settings relproof audit reads
+	// (settings.go).
+	Settings Settings
+	state    *State
 }
 
 // FullName returns "owner/name".
@@ -192,6 +195,8 @@ type Protection struct {
 	PushUsers, PushTeams, PushApps []string
 	// DismissalUsers, DismissalTeams, DismissalApps may dismiss reviews.
 	DismissalUsers, DismissalTeams, DismissalApps []string
+	// BypassUsers, BypassTeams, BypassApps may push without a pull request.
+	BypassUsers, BypassTeams, BypassApps []string
 }
 
 // Rule is a ruleset rule that applies to a branch.
