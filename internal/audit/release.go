@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -187,20 +188,29 @@ var (
 	nameTagLatest = regexp.MustCompile(`(?i)\btag\b[^\n]*\b` + floating + `\b|\b(promote|move)\b[^\n]*\b` + floating + `\b`)
 )
 
-// checkTagPromotion: tag-promotion.
+// checkTagPromotion: tag-promotion. In a job gated by an environment, the
+// reviewers approved a tag: the finding says "deployment approved by tag
+// only".
 func (c *checker) checkTagPromotion() {
 	for _, j := range c.jobs {
+		add := func(line int, format string, args ...any) {
+			msg := fmt.Sprintf(format, args...)
+			if j.env != "" {
+				msg = fmt.Sprintf("deployment approved by tag only: environment %s approves job %s, whose %s", j.env, j.id, msg)
+			}
+			c.add("tag-promotion", line, j, "%s", msg)
+		}
 		for _, st := range j.steps {
 			if st.run != nil {
 				for i, l := range strings.Split(st.run.Value, "\n") {
 					line := c.scriptLine(st.run, i, l)
 					switch {
 					case floatingPush.MatchString(l):
-						c.add("tag-promotion", line, j, "step %q pushes or moves a floating tag", stepLabel(st))
+						add(line, "step %q pushes or moves a floating tag", stepLabel(st))
 					case signByTag.MatchString(l) && !byDigest.MatchString(l):
-						c.add("tag-promotion", line, j, "step %q signs an image by tag, not by digest", stepLabel(st))
+						add(line, "step %q signs an image by tag, not by digest", stepLabel(st))
 					case st.deploys && deployByTag.MatchString(l) && !byDigest.MatchString(l):
-						c.add("tag-promotion", line, j, "step %q deploys an image by tag, not by digest", stepLabel(st))
+						add(line, "step %q deploys an image by tag, not by digest", stepLabel(st))
 					}
 				}
 			}
@@ -208,21 +218,21 @@ func (c *checker) checkTagPromotion() {
 				for i, l := range strings.Split(tags.Value, "\n") {
 					switch {
 					case floatingTag.MatchString(l):
-						c.add("tag-promotion", c.scriptLine(tags, i, l), j, "step %q pushes the floating tag in %q", stepLabel(st), strings.TrimSpace(l))
+						add(c.scriptLine(tags, i, l), "step %q pushes the floating tag in %q", stepLabel(st), strings.TrimSpace(l))
 					case c.fixedTag(j, st, l) != "":
-						c.add("tag-promotion", c.scriptLine(tags, i, l), j, "step %q pushes the fixed tag %s on every run, moving it to each new build", stepLabel(st), c.fixedTag(j, st, l))
+						add(c.scriptLine(tags, i, l), "step %q pushes the fixed tag %s on every run, moving it to each new build", stepLabel(st), c.fixedTag(j, st, l))
 					}
 				}
 			}
 			if st.deploys && st.action != "" {
 				for k, v := range st.with {
 					if tagInputs.MatchString(k) && !byDigest.MatchString(v.Value) {
-						c.add("tag-promotion", v.Pos.Line, j, "step %q deploys by the tag given in %s, not by digest", stepLabel(st), k)
+						add(v.Pos.Line, "step %q deploys by the tag given in %s, not by digest", stepLabel(st), k)
 					}
 				}
 			}
 			if st.s.Name != nil && nameTagLatest.MatchString(st.name) && (st.publishes || st.deploys || j.publishes || st.run != nil) {
-				c.add("tag-promotion", st.s.Name.Pos.Line, j, "step %q moves a floating tag", st.name)
+				add(st.s.Name.Pos.Line, "step %q moves a floating tag", st.name)
 			}
 		}
 	}
@@ -350,7 +360,7 @@ func (c *checker) checkAttestVerified() {
 	for _, j := range c.jobs {
 		if j.j.WorkflowCall != nil && j.signs {
 			if c.followedBy(j, -1) {
-				c.add("attest-not-verified", j.j.WorkflowCall.Uses.Pos.Line, j, "job %s generates provenance that no job verifies before the artifact is published or deployed", j.id)
+				c.add("attest-not-verified", j.j.WorkflowCall.Uses.Pos.Line, j, "provenance generated but not checked at deployment: job %s makes provenance, and jobs after it publish or deploy with nothing verifying it", j.id)
 				return
 			}
 		}
@@ -369,7 +379,7 @@ func (c *checker) checkAttestVerified() {
 					}
 				}
 			}
-			c.add("attest-not-verified", line, j, "step %q signs or attests, and the artifact is then published or deployed with nothing verifying it", stepLabel(st))
+			c.add("attest-not-verified", line, j, "provenance generated but not checked at deployment: step %q signs or attests, and the artifact is then published or deployed with nothing verifying it", stepLabel(st))
 			return
 		}
 	}
