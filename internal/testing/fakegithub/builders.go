@@ -227,14 +227,21 @@ func rule(ru Rule) obj {
 	return o
 }
 
+// maxContentSize is the largest file the contents API returns the content
+// of: above it, GitHub answers with encoding "none" and no content.
+const maxContentSize = 1 << 20
+
 func (repo *Repo) content(r apiBase, path, ref, text string) obj {
 	a := repo.api(r)
 	sha := fmt.Sprintf("%040x", stableID("blob", text))
-	enc := base64Lines(text)
+	enc, encoding := base64Lines(text), "base64"
+	if len(text) > maxContentSize {
+		enc, encoding = "", "none"
+	}
 	self := a + "/contents/" + path + "?ref=" + queryEscape(ref)
 	return obj{
 		"type":         "file",
-		"encoding":     "base64",
+		"encoding":     encoding,
 		"size":         len(text),
 		"name":         path[strings.LastIndex(path, "/")+1:],
 		"path":         path,
@@ -246,6 +253,57 @@ func (repo *Repo) content(r apiBase, path, ref, text string) obj {
 		"download_url": "https://raw.githubusercontent.com/" + repo.FullName() + "/" + ref + "/" + path,
 		"_links":       obj{"git": a + "/git/blobs/" + sha, "self": self, "html": repo.html() + "/blob/" + ref + "/" + path},
 	}
+}
+
+// entry is an item of a directory listing (or a symlink or submodule
+// served alone): type, size, name, path, sha, the URLs and _links.
+func (repo *Repo) entry(r apiBase, typ, path, ref, sha string, size int, gitURL, htmlURL, download any) obj {
+	self := repo.api(r) + "/contents/" + path + "?ref=" + queryEscape(ref)
+	return obj{
+		"type": typ, "size": size, "name": path[strings.LastIndex(path, "/")+1:], "path": path, "sha": sha,
+		"url": self, "git_url": gitURL, "html_url": htmlURL, "download_url": download,
+		"_links": obj{"self": self, "git": gitURL, "html": htmlURL},
+	}
+}
+
+func (repo *Repo) fileEntry(r apiBase, path, ref, text string) obj {
+	sha := fmt.Sprintf("%040x", stableID("blob", text))
+	return repo.entry(r, "file", path, ref, sha, len(text), repo.api(r)+"/git/blobs/"+sha,
+		repo.html()+"/blob/"+ref+"/"+path, "https://raw.githubusercontent.com/"+repo.FullName()+"/"+ref+"/"+path)
+}
+
+func (repo *Repo) dirEntry(r apiBase, path, ref string) obj {
+	sha := fmt.Sprintf("%040x", stableID("tree", repo.FullName()+"/"+ref+"/"+path))
+	return repo.entry(r, "dir", path, ref, sha, 0, repo.api(r)+"/git/trees/"+sha, repo.html()+"/tree/"+ref+"/"+path, nil)
+}
+
+func (repo *Repo) symlinkEntry(r apiBase, path, ref, target string) obj {
+	sha := fmt.Sprintf("%040x", stableID("blob", "link "+target))
+	return repo.entry(r, "symlink", path, ref, sha, len(target), repo.api(r)+"/git/blobs/"+sha,
+		repo.html()+"/blob/"+ref+"/"+path, "https://raw.githubusercontent.com/"+repo.FullName()+"/"+ref+"/"+path)
+}
+
+// symlink is a symlink served alone: its entry and its target.
+func (repo *Repo) symlink(r apiBase, path, ref, target string) obj {
+	o := repo.symlinkEntry(r, path, ref, target)
+	o["target"] = target
+	return o
+}
+
+// submoduleEntry is a submodule in a directory listing, where GitHub types
+// it "file" (for backwards compatibility, its documentation says).
+func (repo *Repo) submoduleEntry(r apiBase, path, ref, url string) obj {
+	sha := fmt.Sprintf("%040x", stableID("commit", url))
+	name := strings.TrimSuffix(url[strings.LastIndex(url, "/")+1:], ".git")
+	return repo.entry(r, "file", path, ref, sha, 0, fmt.Sprintf("%s/repos/%s/%s/git/trees/%s", r, repo.Owner, name, sha),
+		fmt.Sprintf("%s/%s/%s/tree/%s", web, repo.Owner, name, sha), nil)
+}
+
+// submodule is a submodule served alone.
+func (repo *Repo) submodule(r apiBase, path, ref, url string) obj {
+	o := repo.submoduleEntry(r, path, ref, url)
+	o["type"], o["submodule_git_url"] = "submodule", url
+	return o
 }
 
 func (repo *Repo) run(r apiBase, run *Run, attempt int) obj {

@@ -35,6 +35,9 @@ func TestContract(t *testing.T) {
 		rel = fakegithub.Scenario(s, at)
 		rel.Run.PendingEnvironments = []string{"production"} // waiting on a protection rule
 		fakegithub.SettingsScenario(s)
+		r := s.Repo("octo-org/octo-repo")
+		r.Symlinks = map[string]string{"bin/some-symlink": "/path/to/symlink/target"}
+		r.Submodules = map[string]string{"test/qunit": "git://github.com/jquery/qunit.git"}
 	})
 	repo := srv.URL + "/repos/octo-org/octo-repo"
 
@@ -91,6 +94,14 @@ func TestContract(t *testing.T) {
 		{"cli-cli/rulesetViewRepo.json", get(t, repo+"/rulesets/73")},
 		{auditExamples + "get-github-actions-permissions-repository.200.actions-repository-permissions.json", get(t, repo+"/actions/permissions")},
 		{auditExamples + "get-github-actions-default-workflow-permissions-repository.200.actions-default-workflow-permissions.json", get(t, repo+"/actions/permissions/workflow")},
+		// What relproof audit reads of workflows and organizations: a
+		// directory, a symlink and a submodule as the contents API serves
+		// them, and an organization's repositories, which are repository
+		// objects as GitHub's pull request example shows one (its head.repo).
+		{"get-repo-content.200.content-file-response-if-content-is-a-directory.json", get(t, repo+"/contents/.github?ref="+rel.Commit)},
+		{"get-repo-content.200.content-file-response-if-content-is-a-symlink.json", get(t, repo+"/contents/bin/some-symlink")},
+		{"get-repo-content.200.content-file-response-if-content-is-a-submodule.json", get(t, repo+"/contents/test/qunit")},
+		{"get-pull-request.200.pull-request.json#head.repo", first(t, get(t, srv.URL+"/orgs/octo-org/repos"))},
 		// A simple pull request is a pull request without the merge facts.
 		{"get-pull-request.200.pull-request.json#simple", first(t, get(t, repo+"/commits/"+rel.Commit+"/pulls"))},
 	} {
@@ -101,6 +112,9 @@ func TestContract(t *testing.T) {
 				path = filepath.FromSlash(name)
 			}
 			real := readJSON(t, path)
+			if variant == "head.repo" {
+				real = real.(map[string]any)["head"].(map[string]any)["repo"]
+			}
 			if variant == "simple" {
 				for _, k := range []string{"merged", "mergeable", "rebaseable", "mergeable_state", "merged_by", "comments", "review_comments", "maintainer_can_modify", "commits", "additions", "deletions", "changed_files"} {
 					delete(real.(map[string]any), k)

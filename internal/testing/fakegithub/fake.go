@@ -39,6 +39,8 @@ type Fake struct {
 	requests          []Request
 	mux               *http.ServeMux
 	pageSize          int
+	// windows are the rate limit windows, by resource (core, graphql).
+	windows map[string]*rateWindow
 }
 
 type app struct {
@@ -68,7 +70,7 @@ func WithClock(now func() time.Time) Option { return func(f *Fake) { f.now = now
 
 // New returns a fake GitHub.
 func New(opts ...Option) *Fake {
-	f := &Fake{state: &State{Repos: map[string]*Repo{}, Emails: map[string]string{}}, now: time.Now, tokens: map[string]bool{}, tokenInstallation: map[string]int64{}, pageSize: 100}
+	f := &Fake{state: &State{Repos: map[string]*Repo{}, Emails: map[string]string{}}, now: time.Now, tokens: map[string]bool{}, tokenInstallation: map[string]int64{}, pageSize: 100, windows: map[string]*rateWindow{}}
 	for _, o := range opts {
 		o(f)
 	}
@@ -126,6 +128,43 @@ func (f *Fake) Count(method, path string) int {
 		}
 	}
 	return n
+}
+
+// Calls counts the requests the fake served, by repository ("owner/name" as
+// the fake's state spells it) for paths under /repos/{owner}/{repo}, by
+// "org:NAME" for paths under /orgs/{org}, and "" for the rest (GraphQL, the
+// App's endpoints, job log downloads). Faults and refusals count: GitHub
+// counts them too.
+func (f *Fake) Calls() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]int{}
+	for _, r := range f.requests {
+		out[f.callKey(r.Path)]++
+	}
+	return out
+}
+
+// TotalCalls is how many requests the fake served.
+func (f *Fake) TotalCalls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.requests)
+}
+
+// callKey is the key Calls counts a request path under; f.mu is held.
+func (f *Fake) callKey(path string) string {
+	parts := strings.SplitN(strings.TrimPrefix(path, "/"), "/", 4)
+	switch {
+	case len(parts) >= 3 && parts[0] == "repos":
+		if repo, ok := f.state.Repos[strings.ToLower(parts[1]+"/"+parts[2])]; ok {
+			return repo.FullName()
+		}
+		return parts[1] + "/" + parts[2]
+	case len(parts) >= 2 && parts[0] == "orgs":
+		return "org:" + parts[1]
+	}
+	return ""
 }
 
 // Fault makes matching requests fail. A fault applies Times times (0:
@@ -228,6 +267,14 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	f.mu.Lock()
 	ft := f.fault(r.Method, path)
+	if !strings.HasPrefix(path, "/_blobs/") { // blob storage is another host
+		resource := "core"
+		if path == "/graphql" {
+			resource = "graphql"
+		}
+		used, reset := f.spend(resource)
+		f.rateHeaders(rec, resource, used, reset)
+	}
 	f.mu.Unlock()
 	defer func() {
 		f.mu.Lock()
@@ -282,12 +329,10 @@ func (f *Fake) serveFault(w http.ResponseWriter, ft *Fault) bool {
 	if ft.RetryAfter != "" {
 		w.Header().Set("Retry-After", ft.RetryAfter)
 	}
-	remaining := "4999"
-	reset := f.now().Add(time.Hour)
 	if ft.RateLimitReset > 0 {
-		remaining, reset = "0", f.now().Add(ft.RateLimitReset)
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(f.now().Add(ft.RateLimitReset).Unix(), 10))
 	}
-	f.rateHeaders(w, remaining, reset)
 	msg, doc := ft.Message, docsURL
 	switch {
 	case msg != "":
@@ -309,12 +354,41 @@ func (f *Fake) serveFault(w http.ResponseWriter, ft *Fault) bool {
 	return true
 }
 
-func (f *Fake) rateHeaders(w http.ResponseWriter, remaining string, reset time.Time) {
+// RateLimit is the primary rate limit the fake reports: GitHub's for a
+// token or an installation, requests per hour.
+const RateLimit = 5000
+
+// rateWindow is an hour of a resource's rate limit.
+type rateWindow struct {
+	used  int
+	reset time.Time
+}
+
+// spend counts a request against the resource's window. The fake never runs
+// out on its own (a test that wants a primary rate limit injects one): a
+// window about to be used up starts over, so that X-RateLimit-Remaining
+// stays above 0 and go-github does not refuse requests before sending them.
+// Calls tells a bench how many requests it made.
+func (f *Fake) spend(resource string) (used int, reset time.Time) {
+	now := f.now()
+	w := f.windows[resource]
+	if w == nil || !now.Before(w.reset) || w.used >= RateLimit-1 {
+		w = &rateWindow{reset: now.Add(time.Hour)}
+		f.windows[resource] = w
+	}
+	w.used++
+	return w.used, w.reset
+}
+
+// rateHeaders sets GitHub's rate limit headers, as it sends them on every
+// API response.
+func (f *Fake) rateHeaders(w http.ResponseWriter, resource string, used int, reset time.Time) {
 	h := w.Header()
-	h.Set("X-RateLimit-Limit", "5000")
-	h.Set("X-RateLimit-Remaining", remaining)
+	h.Set("X-RateLimit-Limit", strconv.Itoa(RateLimit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(RateLimit-used))
+	h.Set("X-RateLimit-Used", strconv.Itoa(used))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
-	h.Set("X-RateLimit-Resource", "core")
+	h.Set("X-RateLimit-Resource", resource)
 	h.Set("X-GitHub-Request-Id", "0000:00000:0000000:0000000:00000000")
 }
 
@@ -379,15 +453,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// ok writes a successful JSON response with GitHub's rate limit headers.
+// ok writes a successful JSON response (ServeHTTP set the rate limit
+// headers).
 func (f *Fake) ok(w http.ResponseWriter, status int, v any) {
-	f.rateHeaders(w, "4999", f.now().Add(time.Hour))
 	writeJSON(w, status, v)
 }
 
 // error writes GitHub's error body.
 func (f *Fake) error(w http.ResponseWriter, status int, msg string) {
-	f.rateHeaders(w, "4999", f.now().Add(time.Hour))
 	writeJSON(w, status, obj{"message": msg, "documentation_url": docsURL, "status": strconv.Itoa(status)})
 }
 

@@ -87,6 +87,8 @@ func (f *Fake) routes() {
 	f.handle("GET "+repo+"/actions/runs/{id}/pending_deployments", f.pendingDeployments)
 	f.handle("POST /app/installations/{id}/access_tokens", f.installationToken)
 	f.settingsRoutes(repo)
+	// Organizations.
+	f.handle("GET /orgs/{org}/repos", f.orgRepos)
 }
 
 func base(r *http.Request) apiBase { return apiBase(api(r)) }
@@ -325,15 +327,126 @@ func (f *Fake) getContents(w http.ResponseWriter, r *http.Request, s *State, rep
 		f.error(w, http.StatusNotFound, "No commit found for the ref "+ref)
 		return
 	}
-	text, ok := repo.Files[path]
-	if at, found := repo.RefFiles[ref][path]; found {
-		text, ok = at, true
-	}
-	if !ok {
-		f.notFound(w)
+	path = strings.Trim(path, "/")
+	if target, ok := repo.Symlinks[path]; ok {
+		// GitHub serves the file a symlink points to, when it is one.
+		if to := resolveLink(path, target); to != "" {
+			if text, ok := repo.fileAt(ref, to); ok {
+				f.ok(w, http.StatusOK, repo.content(base(r), to, ref, text))
+				return
+			}
+		}
+		f.ok(w, http.StatusOK, repo.symlink(base(r), path, ref, target))
 		return
 	}
-	f.ok(w, http.StatusOK, repo.content(base(r), path, ref, text))
+	if url, ok := repo.Submodules[path]; ok {
+		f.ok(w, http.StatusOK, repo.submodule(base(r), path, ref, url))
+		return
+	}
+	if text, ok := repo.fileAt(ref, path); ok {
+		f.ok(w, http.StatusOK, repo.content(base(r), path, ref, text))
+		return
+	}
+	if entries := repo.dirEntries(base(r), path, ref); len(entries) > 0 {
+		f.ok(w, http.StatusOK, entries)
+		return
+	}
+	f.notFound(w)
+}
+
+// fileAt returns a file's text at ref: RefFiles over Files.
+func (repo *Repo) fileAt(ref, path string) (string, bool) {
+	if text, ok := repo.RefFiles[ref][path]; ok {
+		return text, true
+	}
+	text, ok := repo.Files[path]
+	return text, ok
+}
+
+// resolveLink returns the repository path a symlink at path points to, ""
+// when it points out of the repository.
+func resolveLink(path, target string) string {
+	if strings.HasPrefix(target, "/") {
+		return ""
+	}
+	dir := ""
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		dir = path[:i]
+	}
+	parts := strings.Split(dir, "/")
+	if dir == "" {
+		parts = nil
+	}
+	for _, p := range strings.Split(target, "/") {
+		switch p {
+		case "", ".":
+		case "..":
+			if len(parts) == 0 {
+				return ""
+			}
+			parts = parts[:len(parts)-1]
+		default:
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// dirEntries lists the directory dir at ref ("" is the root) as GitHub's
+// contents API does: its files, symlinks, submodules (typed "file", as
+// GitHub lists them) and subdirectories, in git's tree order. It is empty
+// when dir is no directory.
+func (repo *Repo) dirEntries(r apiBase, dir, ref string) arr {
+	prefix := dir + "/"
+	if dir == "" {
+		prefix = ""
+	}
+	type entry struct {
+		name string
+		obj  obj
+	}
+	seen := map[string]bool{}
+	var entries []entry
+	add := func(path string, build func(name string) obj) {
+		rest, ok := strings.CutPrefix(path, prefix)
+		if !ok || rest == "" {
+			return
+		}
+		name, _, sub := strings.Cut(rest, "/")
+		key := name
+		if sub {
+			key += "/" // git orders a tree by its name and a slash
+		}
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		if sub {
+			entries = append(entries, entry{key, repo.dirEntry(r, prefix+name, ref)})
+			return
+		}
+		entries = append(entries, entry{key, build(name)})
+	}
+	files := maps.Clone(repo.Files)
+	if files == nil {
+		files = map[string]string{}
+	}
+	maps.Copy(files, repo.RefFiles[ref])
+	for path, text := range files {
+		add(path, func(string) obj { return repo.fileEntry(r, path, ref, text) })
+	}
+	for path, target := range repo.Symlinks {
+		add(path, func(string) obj { return repo.symlinkEntry(r, path, ref, target) })
+	}
+	for path, url := range repo.Submodules {
+		add(path, func(string) obj { return repo.submoduleEntry(r, path, ref, url) })
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.name, b.name) })
+	out := arr{}
+	for _, e := range entries {
+		out = append(out, e.obj)
+	}
+	return out
 }
 
 func (f *Fake) codeownersErrors(w http.ResponseWriter, r *http.Request, s *State, repo *Repo) {

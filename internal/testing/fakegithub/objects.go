@@ -142,6 +142,13 @@ func integrations(r apiBase, slugs []string) arr {
 	return out
 }
 
+func visibility(private bool) string {
+	if private {
+		return "private"
+	}
+	return "public"
+}
+
 // repository is a full repository object.
 func (repo *Repo) repository(r apiBase) obj {
 	full := repo.FullName()
@@ -156,7 +163,7 @@ func (repo *Repo) repository(r apiBase) obj {
 		"private":            repo.Private,
 		"html_url":           web + "/" + full,
 		"description":        nilIfEmpty(repo.Description),
-		"fork":               false,
+		"fork":               repo.Fork,
 		"url":                repoAPI,
 		"archive_url":        repoAPI + "/{archive_format}{/ref}",
 		"assignees_url":      repoAPI + "/assignees{/user}",
@@ -214,7 +221,9 @@ func (repo *Repo) repository(r apiBase) obj {
 		"has_pages":          false,
 		"has_downloads":      true,
 		"has_discussions":    false,
-		"archived":           false,
+		"archived":           repo.Archived,
+		"is_template":        false,
+		"visibility":         visibility(repo.Private),
 		"disabled":           false,
 		"pushed_at":          created,
 		"created_at":         created,

@@ -61,6 +61,8 @@ type Repo struct {
 	ID            int64
 	DefaultBranch string
 	Private       bool
+	Archived      bool
+	Fork          bool
 	Description   string
 	Homepage      string
 	Commits       map[string]*Commit
@@ -70,7 +72,13 @@ type Repo struct {
 	Files map[string]string
 	// RefFiles are files as they are at one ref (as the request names it),
 	// over Files.
-	RefFiles         map[string]map[string]string
+	RefFiles map[string]map[string]string
+	// Symlinks are symbolic links, path → target (relative to the link's
+	// directory, as git stores it), and Submodules are submodules, path →
+	// URL; both at every ref. The contents API lists and serves them as
+	// GitHub does.
+	Symlinks         map[string]string
+	Submodules       map[string]string
 	CodeownersErrors []CodeownersError
 	Runs             map[int64]*Run
 	Deployments      []*Deployment
