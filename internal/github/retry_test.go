@@ -9,11 +9,14 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/sigstore/sigstore/pkg/signature/options"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -322,5 +325,34 @@ func TestGitHubAppWithASigner(t *testing.T) {
 	}
 	if _, err := c.Run(context.Background(), octo, rel.Run.ID); err == nil || !strings.Contains(err.Error(), "401 Unauthorized") {
 		t.Errorf("with another key's signer: %v; want 401 Unauthorized", err)
+	}
+}
+
+// TestLastRequestOfTheHourDoesNotBlockTheNext: a success that used the
+// last request of the hour (Remaining 0, Reset in an hour) must not make
+// go-github refuse the next request on its own; that request goes out, and
+// the retry layer decides on GitHub's answer.
+func TestLastRequestOfTheHourDoesNotBlockTheNext(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
+		fmt.Fprint(w, `{"name":"r","full_name":"o/r","default_branch":"main"}`)
+	}))
+	defer srv.Close()
+	c, err := New(context.Background(), Options{APIURL: srv.URL, Token: "t", Retry: fastRetries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, err := c.DefaultBranch(context.Background(), Repo{Owner: "o", Name: "r"}); err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+	}
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("the server saw %d requests, want 2", n)
 	}
 }

@@ -84,7 +84,10 @@ func (t budgetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		// The retry layer is the one rate limit policy. A success that used
 		// the last request must not make go-github refuse the next request
 		// on its own: that request goes out, and a 403 is waited for.
+		// go-github reads a missing Remaining as 0, and with a Reset to
+		// come it would refuse all the same: both go.
 		resp.Header.Del("X-RateLimit-Remaining")
+		resp.Header.Del("X-RateLimit-Reset")
 	}
 	return resp, nil
 }
