@@ -191,7 +191,12 @@ func (c *Client) appTransport(ctx context.Context, app *AppCredentials, capped h
 		if app.Repo.Owner == "" {
 			return nil, fmt.Errorf("%w: GitHub App %d: no installation id, and no repository to find it for", ErrConfig, app.AppID)
 		}
-		inst, _, err := newGH(wrap(atr)).Apps.FindRepositoryInstallation(ctx, app.Repo.Owner, app.Repo.Name)
+		apps := newGH(wrap(atr)).Apps
+		inst, _, err := apps.FindRepositoryInstallation(ctx, app.Repo.Owner, app.Repo.Name)
+		if app.Repo.Name == "" {
+			// An organization (relproof audit --org): its installation.
+			inst, _, err = apps.FindOrganizationInstallation(ctx, app.Repo.Owner)
+		}
 		if err != nil {
 			return nil, c.fail(fmt.Sprintf("finding GitHub App %d's installation on %s", app.AppID, app.Repo), err)
 		}
