@@ -54,8 +54,38 @@ func CheckDir(dir, base string) ([]Finding, error) {
 // workflow at all is an error naming it; a workflow it reads with
 // complaints (a key GitHub added after it, say) is still checked.
 func CheckWorkflow(path string, src []byte) ([]Finding, error) {
+	c, err := analyze(path, src)
+	if err != nil {
+		return nil, err
+	}
+	return c.findings, nil
+}
+
+// File is a workflow file: its path in the repository and its bytes.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// CheckFiles checks workflow files and gathers what the build-isolation
+// control is rated on.
+func CheckFiles(files []File) ([]Finding, *WorkflowFacts, error) {
+	facts := &WorkflowFacts{Files: len(files)}
+	var out []Finding
+	for _, f := range files {
+		c, err := analyze(f.Path, f.Data)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, c.findings...)
+		c.facts(facts)
+	}
+	return out, facts, nil
+}
+
+func analyze(path string, src []byte) (*checker, error) {
 	w, errs := actionlint.Parse(src)
-	if w == nil || (len(w.Jobs) == 0 && len(errs) > 0) {
+	if w == nil || (len(w.Jobs) == 0 && len(errs) > 0) || len(w.Jobs) == 0 {
 		msg := "no jobs"
 		if len(errs) > 0 {
 			msg = fmt.Sprintf("line %d: %s", errs[0].Line, errs[0].Message)
@@ -64,7 +94,7 @@ func CheckWorkflow(path string, src []byte) ([]Finding, error) {
 	}
 	c := newChecker(path, src, w)
 	c.run()
-	return c.findings, nil
+	return c, nil
 }
 
 // checker holds one workflow while the rules run over it.

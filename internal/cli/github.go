@@ -67,13 +67,21 @@ func githubClient(ctx context.Context, env *Env, o *githubFlags) (*github.Client
 	if err != nil {
 		return nil, github.Repo{}, usageError(err)
 	}
+	c, err := githubClientFor(ctx, env, o, repo)
+	return c, repo, err
+}
+
+// githubClientFor builds the GitHub client for repo, or for an
+// organization when repo has only an Owner.
+func githubClientFor(ctx context.Context, env *Env, o *githubFlags, repo github.Repo) (*github.Client, error) {
+	var err error
 	opts := github.Options{APIURL: env.Getenv(GitHubAPIURLEnv), Now: env.Now, UserAgent: "relproof"}
 	if opts.Retry, err = retryPolicy(env); err != nil {
-		return nil, github.Repo{}, err
+		return nil, err
 	}
 	app, err := appCredentials(env, o, repo)
 	if err != nil {
-		return nil, github.Repo{}, err
+		return nil, err
 	}
 	switch token := env.Getenv(GitHubTokenEnv); {
 	case app != nil:
@@ -81,16 +89,16 @@ func githubClient(ctx context.Context, env *Env, o *githubFlags) (*github.Client
 	case token != "":
 		opts.Token = token
 	default:
-		return nil, github.Repo{}, usageErrorf("no GitHub credentials: set %s, or give --github-app-id and --github-app-key", GitHubTokenEnv)
+		return nil, usageErrorf("no GitHub credentials: set %s, or give --github-app-id and --github-app-key", GitHubTokenEnv)
 	}
 	c, err := github.New(ctx, opts)
 	if err != nil {
 		if errors.Is(err, github.ErrConfig) {
-			return nil, github.Repo{}, usageError(err)
+			return nil, usageError(err)
 		}
-		return nil, github.Repo{}, err
+		return nil, err
 	}
-	return c, repo, nil
+	return c, nil
 }
 
 func appCredentials(env *Env, o *githubFlags, repo github.Repo) (*github.AppCredentials, error) {

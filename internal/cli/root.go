@@ -91,6 +91,7 @@ Exit codes: 0 success or verified, 1 verification failed or denied,
 		newPackCmd(env, g),
 		newInitCmd(env, g),
 		newPolicyCmd(env, g),
+		newAuditCmd(env, g),
 		newServeCmd(env, g),
 		newVersionCmd(env, g),
 	)
