@@ -50,6 +50,16 @@ func ParseSeverity(s string) (Severity, error) {
 // MarshalText writes the severity's name.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a severity's name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
 // Finding is one anti-pattern at one line of one file.
 type Finding struct {
 	Rule     string   `json:"rule"`
@@ -92,6 +102,17 @@ func (l Level) String() string {
 
 // MarshalText writes the level's name.
 func (l Level) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// UnmarshalText reads a level's name.
+func (l *Level) UnmarshalText(b []byte) error {
+	for _, v := range []Level{BelowMinimum, Minimum, Better, Strong} {
+		if string(b) == v.String() {
+			*l = v
+			return nil
+		}
+	}
+	return fmt.Errorf("level %q: want below-minimum, minimum, better or strong", b)
+}
 
 // Area is the part of the control matrix a control belongs to.
 type Area string

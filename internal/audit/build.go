@@ -29,9 +29,11 @@ type WorkflowFacts struct {
 	WideTokens []string `json:"wideTokens,omitempty"`
 }
 
-// builderRe: reusable workflows that build in their own job and sign the
-// provenance with their own identity (SLSA Build L3).
-var builderRe = regexp.MustCompile(`(?i)^slsa-framework/slsa-github-generator/\.github/workflows/|^relproof/relproof/\.github/workflows/build-attest\.ya?ml@`)
+// builderRe: reusable workflows that sign the provenance with their own
+// identity, not the caller's (SLSA Build L3): slsa-github-generator's, and
+// relproof's build-attest.yml (called locally in relproof's own
+// repository).
+var builderRe = regexp.MustCompile(`(?i)^slsa-framework/slsa-github-generator/\.github/workflows/|^relproof/relproof/\.github/workflows/build-attest\.ya?ml@|^\./\.github/workflows/build-attest\.ya?ml$`)
 
 func (c *checker) facts(f *WorkflowFacts) {
 	for _, j := range c.jobs {
@@ -76,6 +78,9 @@ func (c *checker) facts(f *WorkflowFacts) {
 //     relproof's build-attest.yml: the builder's identity, not the
 //     caller's, signs — SLSA Build L3), and every release job's token is
 //     narrowed by permissions:.
+//
+// Reusable workflows of another repository are followed no further: a
+// workflow that only calls them has no release job of its own.
 func RateBuild(f *WorkflowFacts) Control {
 	c := Control{ID: ControlBuildIsolation, Area: AreaBuild, Title: "Build isolation"}
 	if f == nil || len(f.ReleaseJobs) == 0 {

@@ -9,7 +9,7 @@ import (
 )
 
 // secretRef is a ${{ secrets.NAME }} in the workflow.
-var secretRef = regexp.MustCompile(`\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)`)
+var secretRef = regexp.MustCompile(`\bsecrets\.([A-Za-z_][A-Za-z0-9_-]*)`)
 
 // Secret names, upper-cased, that are long-lived credentials for signing,
 // publishing or deploying whatever step reads them.
@@ -43,7 +43,18 @@ type use struct {
 }
 
 // checkSecrets: long-lived-secret.
+//
+// A reusable workflow's own secrets (on.workflow_call.secrets) are its
+// parameters: the credential is read, and found, in the caller's job.
 func (c *checker) checkSecrets() {
+	params := map[string]bool{}
+	for _, e := range c.w.On {
+		if wc, ok := e.(*actionlint.WorkflowCallEvent); ok {
+			for name := range wc.Secrets {
+				params[strings.ToLower(name)] = true
+			}
+		}
+	}
 	wfEnv := c.workflowEnvSecrets()
 	for _, j := range c.jobs {
 		if j.env != "" {
@@ -51,7 +62,7 @@ func (c *checker) checkSecrets() {
 		}
 		first := map[string]bool{}
 		for _, u := range c.secretUses(j) {
-			if first[u.name] || !c.longLived(j, u) {
+			if first[u.name] || params[strings.ToLower(u.name)] || !c.longLived(j, u) {
 				continue
 			}
 			first[u.name] = true
@@ -59,7 +70,7 @@ func (c *checker) checkSecrets() {
 		}
 		if j.releasePath() {
 			for _, u := range wfEnv {
-				if !first[u.name] && c.longLived(j, u) {
+				if !first[u.name] && !params[strings.ToLower(u.name)] && c.longLived(j, u) {
 					first[u.name] = true
 					c.add("long-lived-secret", u.line, j, "workflow env gives secret %s, a long-lived credential, to job %s, which has no environment", u.name, j.id)
 				}
@@ -327,19 +338,33 @@ func (c *checker) checkScans() {
 	for _, j := range c.jobs {
 		for _, st := range j.steps {
 			if in, ok := scanActions[st.action]; ok {
-				if ref, ok := st.with[in]; ok && !byDigest.MatchString(ref.Value) && !isLocal(ref.Value) {
+				if ref, ok := st.with[in]; ok && byTag(ref.Value) {
 					c.add("scan-not-by-digest", ref.Pos.Line, j, "step %q scans %s by tag, not by the pushed digest", stepLabel(st), strings.TrimSpace(ref.Value))
 				}
 			}
 			if st.run != nil {
 				for i, l := range strings.Split(st.run.Value, "\n") {
-					if m := scanRun.FindStringSubmatch(l); m != nil && !byDigest.MatchString(l) && !isLocal(m[7]) {
-						c.add("scan-not-by-digest", c.scriptLine(st.run, i, l), j, "step %q scans %s by tag, not by the pushed digest", stepLabel(st), m[7])
+					if m := scanRun.FindStringSubmatch(l); m != nil && !byDigest.MatchString(l) && byTag(m[8]) {
+						c.add("scan-not-by-digest", c.scriptLine(st.run, i, l), j, "step %q scans %s by tag, not by the pushed digest", stepLabel(st), m[8])
 					}
 				}
 			}
 		}
 	}
+}
+
+// byTag says an image reference names a tag (or none, which is latest),
+// not a digest. A reference that is one expression and nothing else says
+// neither, unless the expression's name says it is a tag.
+func byTag(ref string) bool {
+	r := strings.TrimSpace(ref)
+	if r == "" || byDigest.MatchString(r) || isLocal(r) {
+		return false
+	}
+	if m := exprRe.FindStringIndex(r); m != nil && m[0] == 0 && m[1] == len(r) {
+		return strings.Contains(strings.ToLower(r), "tag")
+	}
+	return true
 }
 
 func isLocal(ref string) bool {
@@ -351,6 +376,9 @@ func isLocal(ref string) bool {
 // the first signing step that a publication or deployment follows.
 func (c *checker) checkAttestVerified() {
 	for _, j := range c.jobs {
+		if wc := j.j.WorkflowCall; wc != nil && wc.Uses != nil && verifyRe.MatchString(wc.Uses.Value) {
+			return
+		}
 		for _, st := range j.steps {
 			if st.verifies {
 				return

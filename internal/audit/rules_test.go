@@ -375,3 +375,37 @@ func TestHostileWorkflows(t *testing.T) {
 		}
 	}
 }
+
+// TestRelproofsOwnVerification: relproof's gate-environment action and
+// deploy-gate.yml verify the evidence before a deployment; a scan of an
+// image named by an expression alone is not taken for a scan by tag.
+func TestRelproofsOwnVerification(t *testing.T) {
+	src := `on: push
+permissions: {}
+jobs:
+  attest:
+    uses: relproof/relproof/.github/workflows/build-attest.yml@v1
+  scan:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/build-push-action@0123456789abcdef0123456789abcdef01234567
+        id: push
+        with:
+          push: true
+      - uses: anchore/scan-action@0123456789abcdef0123456789abcdef01234567
+        with:
+          image: ${{ steps.push.outputs.image }}
+  deploy:
+    needs: [attest]
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - uses: relproof/relproof/actions/gate-environment@v1
+      - run: kubectl apply -f k8s/
+`
+	fs := check(t, src)
+	wantLines(t, fs, "attest-not-verified")
+	wantLines(t, fs, "scan-not-by-digest")
+	fs = check(t, strings.Replace(src, "      - uses: relproof/relproof/actions/gate-environment@v1\n", "", 1))
+	wantLines(t, fs, "attest-not-verified", 5)
+}

@@ -299,7 +299,7 @@ var (
 	notPublishRe  = regexp.MustCompile(`(?i)test|result|report|coverage|docs|pages|comment|unit|summary|artifact`)
 	signRunRe     = regexp.MustCompile(`\bcosign\s+(sign|sign-blob|attest|attest-blob)\b|\bnotation\s+sign\b|\bgpg\b[^\n]*--(detach-)?sign\b|\bgh\s+attestation\s+create\b`)
 	signActionRe  = regexp.MustCompile(`^(actions/attest-build-provenance|actions/attest|actions/attest-sbom|sigstore/gh-action-sigstore-python|slsa-framework/slsa-github-generator/.*)$`)
-	verifyRe      = regexp.MustCompile(`\bcosign\s+verify(-attestation|-blob|-blob-attestation)?\b|\bgh\s+attestation\s+verify\b|\bslsa-verifier\b|\brelproof\s+(verify|gate)\b|\bnotation\s+verify\b|relproof/relproof/(verify-provenance|gate-environment)`)
+	verifyRe      = regexp.MustCompile(`\bcosign\s+verify(-attestation|-blob|-blob-attestation)?\b|\bgh\s+attestation\s+verify\b|\bslsa-verifier\b|\brelproof\s+(verify|gate)\b|\bnotation\s+verify\b|relproof/relproof/(actions/)?(verify-provenance|gate-environment)\b|relproof/relproof/\.github/workflows/deploy-gate\.ya?ml`)
 	buildRunRe    = regexp.MustCompile(`\bdocker\s+(buildx\s+)?build\b|\b(podman|buildah)\s+(build|bud)\b|\bgoreleaser\b|\bko\s+build\b|\baz\s+acr\s+build\b`)
 	buildActionRe = regexp.MustCompile(`^(docker/build-push-action|docker/bake-action|goreleaser/goreleaser-action|ko-build/setup-ko|actions/upload-pages-artifact|redhat-actions/buildah-build)$`)
 	loginRunRe    = regexp.MustCompile(`\b(docker|podman|buildah|helm\s+registry|oras|crane\s+auth|skopeo)\s+login\b`)
@@ -323,10 +323,15 @@ func classifyStep(st *step) {
 	st.builds = buildRunRe.MatchString(run) || buildActionRe.MatchString(st.action) || strings.HasSuffix(st.action, "buildah-action")
 }
 
-// pushes says the step is a build action told to push.
+// imageActionRe: actions that build or copy images, whose push input
+// publishes them (an attestation action's push input publishes evidence,
+// not the release).
+var imageActionRe = regexp.MustCompile(`build|push|docker|buildah|podman|image|bake|\bko\b|jib|kaniko`)
+
+// pushes says the step is an image action told to push.
 func pushes(st *step) bool {
 	p, ok := st.with["push"]
-	if !ok {
+	if !ok || !imageActionRe.MatchString(st.action) {
 		return false
 	}
 	v := strings.Trim(strings.ToLower(p.Value), `'" `)
