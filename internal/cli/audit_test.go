@@ -203,9 +203,9 @@ func (w *auditWorld) audit(t *testing.T) map[string]audit.Control {
 func runClaims(repo, jobWorkflow string) fakesigstore.Claims {
 	return fakesigstore.Claims{
 		Repository: repo, Ref: "refs/tags/v1.1.0", SHA: strings.Repeat("ab", 20),
-		WorkflowRef:       repo + "/.github/workflows/release.yml@refs/tags/v1.1.0",
-		JobWorkflowRef:    jobWorkflow,
-		EventName:         "push", RunnerEnvironment: "github-hosted", RunID: "77", RunAttempt: "1",
+		WorkflowRef:    repo + "/.github/workflows/release.yml@refs/tags/v1.1.0",
+		JobWorkflowRef: jobWorkflow,
+		EventName:      "push", RunnerEnvironment: "github-hosted", RunID: "77", RunAttempt: "1",
 	}
 }
 
