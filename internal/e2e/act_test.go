@@ -29,6 +29,7 @@ var doubles = map[string]string{
 	"actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02":   "upload-artifact",
 	"actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": "download-artifact",
 	"anchore/scan-action@1638637db639e0ade3258b51db49a9a137574c3e":       "scan-action",
+	"github/codeql-action@5d4e8d1aca955e8d8589aabd499c5cae939e33c7":      "codeql-action",
 }
 
 const (
@@ -272,6 +273,9 @@ func (w *world) run(t *testing.T, sc scenario) *result {
 
 // actRun is one run of a workflow with act.
 type actRun struct {
+	// workflow is the workflow file to run (default
+	// .github/workflows/release.yml).
+	workflow        string
 	repo, eventName string
 	event           map[string]any
 	claims          fakesigstore.Claims
@@ -292,9 +296,13 @@ func (w *world) runAct(t *testing.T, r actRun) (string, error) {
 	if err := os.WriteFile(eventFile, event, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	workflow := r.workflow
+	if workflow == "" {
+		workflow = ".github/workflows/release.yml"
+	}
 	args := []string{r.eventName,
 		"-e", eventFile,
-		"-W", ".github/workflows/release.yml",
+		"-W", workflow,
 		"-P", "ubuntu-latest=-self-hosted",
 		"--defaultbranch", "main",
 		"--no-cache-server", "--action-offline-mode",
