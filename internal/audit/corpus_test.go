@@ -131,3 +131,25 @@ func TestCorpusPrecisionRecall(t *testing.T) {
 		t.Errorf("overall precision %.3f, recall %.3f; want at least 0.95 and 0.9", all.precision(), all.recall())
 	}
 }
+
+// BenchmarkCorpus checks the 30 corpus workflows in one process:
+//
+//	go test ./internal/audit -run '^$' -bench Corpus
+func BenchmarkCorpus(b *testing.B) {
+	root := filepath.Join("..", "..", "testdata", "audit-corpus")
+	var files []File
+	m, _ := filepath.Glob(filepath.Join(root, "workflows", "*"))
+	for _, p := range m {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, File{Path: filepath.Base(p), Data: data})
+	}
+	for b.Loop() {
+		if _, _, err := CheckFiles(files); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(len(files)), "µs/file")
+}

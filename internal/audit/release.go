@@ -92,7 +92,7 @@ func (c *checker) longLived(j *job, u use) bool {
 		// to a registry or a deployment.
 		build := strings.EqualFold(u.key, "build-args") || strings.EqualFold(u.key, "secrets")
 		active = !build && (u.step.publishes || u.step.signs || isRegistryLogin(u.step) ||
-			deployActionRe.MatchString(u.step.action) || (u.step.run != nil && deployRunRe.MatchString(u.step.run.Value)) ||
+			u.step.deployRun ||
 			(credentialInput.MatchString(u.key) && u.step.action != "actions/checkout"))
 	case j.j.WorkflowCall != nil:
 		active = registry
@@ -216,6 +216,8 @@ func (c *checker) checkTagPromotion() {
 				for i, l := range strings.Split(st.run.Value, "\n") {
 					line := c.scriptLine(st.run, i, l)
 					switch {
+					case !strings.Contains(l, "push") && !strings.Contains(l, "tag") && !strings.Contains(l, "imagetools") && !strings.Contains(l, "sign") && !st.deploys:
+						// Nothing on this line can push, tag, sign or deploy.
 					case floatingPush.MatchString(l):
 						add(line, "step %q pushes or moves a floating tag", stepLabel(st))
 					case signByTag.MatchString(l) && !byDigest.MatchString(l):

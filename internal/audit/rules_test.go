@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -408,4 +409,28 @@ jobs:
 	wantLines(t, fs, "scan-not-by-digest")
 	fs = check(t, strings.Replace(src, "      - uses: relproof/relproof/actions/gate-environment@v1\n", "", 1))
 	wantLines(t, fs, "attest-not-verified", 5)
+}
+
+// TestSplitKeyed: each alternative of the step classifiers is keyed by the
+// words it starts with, and the split matches exactly what the whole
+// expression matches.
+func TestSplitKeyed(t *testing.T) {
+	for _, re := range []*regexp.Regexp{publishRunRe, deployRunRe, signRunRe, buildRunRe} {
+		ks := splitKeyed(re)
+		if len(ks) < 4 {
+			t.Errorf("%s split into %d alternatives", re, len(ks))
+		}
+		for _, k := range ks {
+			if k.keys == nil {
+				t.Logf("unkeyed alternative %s", k.re)
+			}
+		}
+	}
+	for _, s := range []string{"docker push x/y:1", "podman push x", "helm upgrade --install a .", "  ssh host deploy", "kubectl -n x set image d/a a=b", "npm run publish:all", "cosign sign --yes x", "go test ./...", "echo hello", "az vm run-command invoke", "flux tag artifact oci://x --tag latest"} {
+		for _, re := range []*regexp.Regexp{publishRunRe, deployRunRe, signRunRe, buildRunRe} {
+			if got, want := splitKeyed(re).MatchString(s), re.MatchString(s); got != want {
+				t.Errorf("%q: split %v, whole %v for %s", s, got, want, re)
+			}
+		}
+	}
 }

@@ -139,6 +139,9 @@ type step struct {
 	text string
 	// publishes, deploys, signs, verifies: what the step does.
 	publishes, deploys, signs, verifies, builds bool
+	// login: logs in to a registry; deployRun: deploys by a command or an
+	// action (not only by its name).
+	login, deployRun bool
 }
 
 func newChecker(path string, src []byte, w *actionlint.Workflow) *checker {
@@ -307,20 +310,130 @@ var (
 	stagingRe     = regexp.MustCompile(`\b(staging|stage|stg|dev|develop|development|test|testing|preview|qa|sandbox|review)\b|-(dev|stg|staging)\b`)
 )
 
+// keyed runs a long alternation only over text that holds one of the
+// literal words it needs: most of a script holds none, and Go's regexp
+// pays for every alternative at every position.
+type keyed struct {
+	re   *regexp.Regexp
+	keys []string
+}
+
+func (k keyed) MatchString(s string) bool {
+	if k.keys == nil {
+		return k.re.MatchString(s)
+	}
+	for _, key := range k.keys {
+		if strings.Contains(s, key) {
+			return k.re.MatchString(s)
+		}
+	}
+	return false
+}
+
+var (
+	publishRun = splitKeyed(publishRunRe)
+	deployRun  = splitKeyed(deployRunRe)
+	signRun    = splitKeyed(signRunRe)
+	buildRun   = splitKeyed(buildRunRe)
+	loginRun   = keyedAny{{loginRunRe, []string{"login"}}}
+	verifies   = keyedAny{{verifyRe, []string{"verif", "relproof"}}}
+)
+
+// keyedAny matches when one of its alternatives does.
+type keyedAny []keyed
+
+func (ks keyedAny) MatchString(s string) bool {
+	for _, k := range ks {
+		if k.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// splitKeyed splits a regexp's top-level alternatives, each gated by the
+// words it starts with: a leading word (kubectl) or a leading group of
+// words ((docker|podman)). An alternative with no word to key on is run
+// on every text.
+func splitKeyed(re *regexp.Regexp) keyedAny {
+	src := strings.TrimPrefix(re.String(), "(?m)")
+	var alts []string
+	depth, start := 0, 0
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case '\\':
+			i++
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '|':
+			if depth == 0 {
+				alts = append(alts, src[start:i])
+				start = i + 1
+			}
+		}
+	}
+	alts = append(alts, src[start:])
+	var out keyedAny
+	for _, a := range alts {
+		out = append(out, keyed{regexp.MustCompile("(?m)" + a), leadingWords(a)})
+	}
+	return out
+}
+
+// leadingWords are the literal words an alternative must start with;
+// nil when it starts with none.
+func leadingWords(a string) []string {
+	a = strings.TrimPrefix(a, `\b`)
+	a = strings.TrimPrefix(a, `^\s*`)
+	if strings.HasPrefix(a, "(") {
+		end := strings.Index(a, ")")
+		if end < 0 {
+			return nil
+		}
+		var words []string
+		for _, w := range strings.Split(a[1:end], "|") {
+			lw := leadingWord(w)
+			if lw == "" {
+				return nil
+			}
+			words = append(words, lw)
+		}
+		return words
+	}
+	if w := leadingWord(a); w != "" {
+		return []string{w}
+	}
+	return nil
+}
+
+func leadingWord(a string) string {
+	n := 0
+	for n < len(a) && ('a' <= a[n] && a[n] <= 'z' || a[n] == '-') {
+		n++
+	}
+	if n < 2 {
+		return ""
+	}
+	return a[:n]
+}
+
 func classifyStep(st *step) {
 	run := ""
 	if st.run != nil {
 		run = st.run.Value
 	}
-	st.publishes = publishRunRe.MatchString(run) || publishActionRe.MatchString(st.action)
+	st.login = loginActionRe.MatchString(st.action) || loginRun.MatchString(run)
+	st.deployRun = deployActionRe.MatchString(st.action) || deployRun.MatchString(run)
+	st.publishes = publishRun.MatchString(run) || publishActionRe.MatchString(st.action)
 	if pushes(st) || (publishNameRe.MatchString(st.action) && !notPublishRe.MatchString(st.action)) {
 		st.publishes = true
 	}
-	st.deploys = deployRunRe.MatchString(run) || deployActionRe.MatchString(st.action) ||
-		(st.name != "" && deployNameRe.MatchString(st.name))
-	st.signs = signRunRe.MatchString(run) || signActionRe.MatchString(st.action)
-	st.verifies = verifyRe.MatchString(st.text)
-	st.builds = buildRunRe.MatchString(run) || buildActionRe.MatchString(st.action) || strings.HasSuffix(st.action, "buildah-action")
+	st.deploys = st.deployRun || (st.name != "" && deployNameRe.MatchString(st.name))
+	st.signs = signRun.MatchString(run) || signActionRe.MatchString(st.action)
+	st.verifies = verifies.MatchString(st.text)
+	st.builds = buildRun.MatchString(run) || buildActionRe.MatchString(st.action) || strings.HasSuffix(st.action, "buildah-action")
 }
 
 // imageActionRe: actions that build or copy images, whose push input
@@ -338,9 +451,7 @@ func pushes(st *step) bool {
 	return v != "false" && v != ""
 }
 
-func isRegistryLogin(st *step) bool {
-	return loginActionRe.MatchString(st.action) || (st.run != nil && loginRunRe.MatchString(st.run.Value))
-}
+func isRegistryLogin(st *step) bool { return st.login }
 
 // add records a finding once per rule and line.
 func (c *checker) add(rule string, line int, j *job, format string, args ...any) {
