@@ -17,7 +17,7 @@ var (
 	credentialName = regexp.MustCompile(`PRIVATE_?KEY|SIGNING|COSIGN|(^|_)GPG|PGP|AZURE_CREDENTIALS|SERVICE_ACCOUNT|(^|_)SA_KEY|GCP_\w*KEY|GOOGLE_(APPLICATION_)?CREDENTIALS|GCLOUD_\w*KEY|ACCESS_KEY|SSH|NPM_(TOKEN|AUTH)|NODE_AUTH_TOKEN|PYPI|TWINE|NUGET|CARGO_REGISTRY|RUBYGEMS|GEM_HOST|SNAPCRAFT|AUR_|KUBE_?CONFIG|CERTIFICATE|_P12|KEYSTORE`)
 	// Registry passwords and tokens count where a login or a push may
 	// read them; *_KEY where a step that ships may.
-	registryName = regexp.MustCompile(`(DOCKER|QUAY|REGISTRY|GHCR|ECR|ACR|GCR|HARBOR)\w*(PASSWORD|TOKEN|PASS|PAT)`)
+	registryName = regexp.MustCompile(`(DOCKER|QUAY|REGISTRY|GHCR|ECR|ACR|GCR|HARBOR)\w*(PASSWORD|TOKEN|PASS|PAT|PWD)`)
 	keyName      = regexp.MustCompile(`_KEY$|^KEY$`)
 	// Names that are no credential (a user, a host, a region) or a
 	// credential for notifications, analysis or tests.
@@ -26,7 +26,10 @@ var (
 	githubToken = regexp.MustCompile(`(^|_)PAT$|GITHUB|(^|_)GH_|(^|_)GIT_|REPO_`)
 	// A generic secret counts in a step that publishes, deploys, signs or
 	// logs in to a registry.
-	genericSecret = regexp.MustCompile(`TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|CREDENTIAL|AUTH`)
+	genericSecret = regexp.MustCompile(`TOKEN|PASSWORD|PASSWD|PWD|SECRET|API_KEY|CREDENTIAL|AUTH`)
+	// Variables through which a CLI takes its credential
+	// (SUPABASE_ACCESS_TOKEN, CLOUDFLARE_API_TOKEN, TF_TOKEN_…).
+	credentialVar = regexp.MustCompile(`(?i)(TOKEN|PASSWORD|PASSWD|PWD|API_KEY|SECRET_KEY|ACCESS_KEY|CREDENTIALS)$`)
 	// Inputs and variables through which a registry takes a password.
 	registryPassword = regexp.MustCompile(`(?i)^(password|registry-password|registry_password|node_auth_token|twine_password|nuget_auth_token|nuget_key|cr_pat)$|\blogin\b[^\n]*(--password|-p\s)|password-stdin|_authtoken`)
 	// Inputs through which an action takes a key or credential.
@@ -89,11 +92,13 @@ func (c *checker) longLived(j *job, u use) bool {
 	switch {
 	case u.step != nil:
 		// A build argument or a build secret goes into the image, not
-		// to a registry or a deployment.
+		// to a registry or a deployment; a checkout's token reads code.
 		build := strings.EqualFold(u.key, "build-args") || strings.EqualFold(u.key, "secrets")
-		active = !build && (u.step.publishes || u.step.signs || isRegistryLogin(u.step) ||
-			u.step.deployRun ||
-			(credentialInput.MatchString(u.key) && u.step.action != "actions/checkout"))
+		active = !build && u.step.action != "actions/checkout" && (u.step.publishes || u.step.signs || isRegistryLogin(u.step) ||
+			u.step.deployRun || credentialInput.MatchString(u.key) ||
+			// A key written to a file in one step and used by the
+			// job's deployment in another.
+			(j.deploys || j.publishes || j.signs) && keyName.MatchString(strings.ToUpper(u.name)))
 	case j.j.WorkflowCall != nil:
 		active = registry
 	default:
@@ -109,7 +114,7 @@ func (c *checker) longLived(j *job, u use) bool {
 	case registryName.MatchString(n), keyName.MatchString(n):
 		return active
 	case genericSecret.MatchString(n):
-		return active && (registry || credentialInput.MatchString(u.key))
+		return active && (registry || credentialInput.MatchString(u.key) || (credentialVar.MatchString(u.key) && (j.deploys || j.publishes)))
 	}
 	return false
 }
@@ -196,6 +201,14 @@ var (
 	deployByTag   = regexp.MustCompile(`\bset\s+image\b|--image-tag\b|image\.tag=|\bimage:\s|newTag|kustomize\s+edit\s+set\s+image`)
 	byDigest      = regexp.MustCompile(`@sha256|@\$|@\{|(?i)digest`)
 	tagInputs     = regexp.MustCompile(`^(version|tag|image-tag|image_tag|imagetag|image-version|image_version)$`)
+	// A floating tag named anywhere in a step that pushes: built up in a
+	// variable (TAGS="-t $IMAGE:latest") as well as on the push line.
+	floatingNamed = regexp.MustCompile(`:` + floating + `([_-][\w-]*)?(\W|$)`)
+	assignment    = regexp.MustCompile(`^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*\+?=|GITHUB_OUTPUT|GITHUB_ENV`)
+	pullLine      = regexp.MustCompile(`\b(pull|FROM|cache-from|cache-to)\b`)
+	branchTag     = regexp.MustCompile(`:\$\{?GITHUB_REF##\*/\}?|:\$\{\{\s*github\.(ref_name|head_ref)\s*\}\}|:\$\{?GITHUB_(REF_NAME|HEAD_REF)\}?`)
+	// A deployment manifest edited to name the image by a commit or tag.
+	manifestEdit  = regexp.MustCompile(`\b(sed|envsubst|yq)\b[^\n]*(GITHUB_SHA|github\.sha|IMAGE_TAG|\$TAG\b|\$\{TAG\})[^\n]*(\.ya?ml|\.json|manifest|deployment)`)
 	nameTagLatest = regexp.MustCompile(`(?i)\btag\b[^\n]*\b` + floating + `\b|\b(promote|move)\b[^\n]*\b` + floating + `\b`)
 )
 
@@ -203,6 +216,7 @@ var (
 // reviewers approved a tag: the finding says "deployment approved by tag
 // only".
 func (c *checker) checkTagPromotion() {
+	branchOnly := c.branchOnly()
 	for _, j := range c.jobs {
 		add := func(line int, format string, args ...any) {
 			msg := fmt.Sprintf(format, args...)
@@ -216,7 +230,7 @@ func (c *checker) checkTagPromotion() {
 				for i, l := range strings.Split(st.run.Value, "\n") {
 					line := c.scriptLine(st.run, i, l)
 					switch {
-					case !strings.Contains(l, "push") && !strings.Contains(l, "tag") && !strings.Contains(l, "imagetools") && !strings.Contains(l, "sign") && !st.deploys:
+					case !j.deploys && !mayTag(l):
 						// Nothing on this line can push, tag, sign or deploy.
 					case floatingPush.MatchString(l):
 						add(line, "step %q pushes or moves a floating tag", stepLabel(st))
@@ -224,6 +238,12 @@ func (c *checker) checkTagPromotion() {
 						add(line, "step %q signs an image by tag, not by digest", stepLabel(st))
 					case st.deploys && deployByTag.MatchString(l) && !byDigest.MatchString(l):
 						add(line, "step %q deploys an image by tag, not by digest", stepLabel(st))
+					case st.publishes && assignment.MatchString(l) && floatingNamed.MatchString(l) && !pullLine.MatchString(l):
+						add(line, "step %q names a floating tag, which it pushes", stepLabel(st))
+					case st.publishes && branchOnly && branchTag.MatchString(l) && strings.Contains(l, "push"):
+						add(line, "step %q pushes a tag named after the branch, which every push moves", stepLabel(st))
+					case j.deploys && manifestEdit.MatchString(l) && !byDigest.MatchString(l):
+						add(line, "step %q points the deployment's manifest at an image tag, not a digest", stepLabel(st))
 					}
 				}
 			}
@@ -282,10 +302,40 @@ func (c *checker) fixedTag(j *job, st *step, l string) string {
 	return ""
 }
 
+// branchOnly says the workflow runs on pushes to branches only (no tags,
+// no releases), so a tag named after github.ref_name is a branch's.
+func (c *checker) branchOnly() bool {
+	if _, ok := c.triggers["release"]; ok {
+		return false
+	}
+	branches := false
+	for _, e := range c.w.On {
+		if we, ok := e.(*actionlint.WebhookEvent); ok && we.Hook.Value == "push" {
+			if we.Tags != nil || we.Branches == nil {
+				return false
+			}
+			branches = true
+		}
+	}
+	return branches
+}
+
 // onBranchPush says the workflow runs on pushes to branches (not only tags).
 func (c *checker) onBranchPush() bool {
 	for _, e := range c.w.On {
 		if we, ok := e.(*actionlint.WebhookEvent); ok && we.Hook.Value == "push" && (we.Tags == nil || we.Branches != nil) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayTag says a script line holds a word that pushing, tagging or signing
+// needs; the tag-promotion checks skip the others.
+func mayTag(l string) bool {
+	l = strings.ToLower(l)
+	for _, w := range []string{"push", "tag", "imagetools", "sign", "latest", "stable", "prod", "edge", "live", "current"} {
+		if strings.Contains(l, w) {
 			return true
 		}
 	}

@@ -434,3 +434,75 @@ func TestSplitKeyed(t *testing.T) {
 		}
 	}
 }
+
+// TestTagPromotionReviewed: what a review of fresh real workflows found
+// missed — floating tags built up in a variable, a branch's tag pushed on
+// every push, a manifest pointed at a commit's tag — and the one it found
+// wrongly: a login and a local build that pushes nothing.
+func TestTagPromotionReviewed(t *testing.T) {
+	fs := check(t, `on:
+  push:
+    branches: [main, devel]
+permissions: {}
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    steps:
+      - name: Tags
+        run: |
+          TAGS="-t $REGISTRY:latest_release"
+          TAGS="$TAGS -t $REGISTRY:${{ github.sha }}"
+          docker buildx imagetools create $TAGS $REGISTRY@$DIGEST
+      - run: docker push ghcr.io/acme/app:${GITHUB_REF##*/}
+  deploy:
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - run: sed -i -e 's/GITHUB_SHA/'"$GITHUB_SHA"'/' k8s/deployment.yaml
+      - run: kubectl apply -f k8s/
+  e2e:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/login-action@0123456789abcdef0123456789abcdef01234567
+        with:
+          registry: ghcr.io
+          username: ${{ github.actor }}
+          password: ${{ secrets.GITHUB_TOKEN }}
+      - run: docker build -t tests . && docker run tests
+  by-digest:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/build-push-action@0123456789abcdef0123456789abcdef01234567
+        with:
+          outputs: type=image,name=acme/app,push-by-digest=true,name-canonical=true,push=true
+`)
+	wantLines(t, fs, "tag-promotion", 11, 14, 19)
+	wantLines(t, fs, "deploy-without-environment", 6, 30)
+}
+
+// TestSecretsReviewed: a deploy key written to a file in one step and used
+// by the job's deployment in another; a password named *_PWD; a generic
+// secret under a CLI's credential variable in a deploying job.
+func TestSecretsReviewed(t *testing.T) {
+	fs := check(t, `on: push
+permissions: {}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    env:
+      SUPABASE_ACCESS_TOKEN: ${{ secrets.ACCESS_TOKEN }}
+    steps:
+      - run: echo "${{ secrets.DEPLOY_KEY }}" > ~/.ssh/id_rsa
+      - run: rsync -a dist/ deploy@prod.example.com:/srv/app
+      - run: supabase functions deploy --project-ref x
+  docker:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/login-action@0123456789abcdef0123456789abcdef01234567
+        with:
+          password: ${{ secrets.DOCKER_HUB_PWD }}
+      - run: docker push acme/app@sha256:0123
+`)
+	wantLines(t, fs, "long-lived-secret", 7, 9, 17)
+	wantLines(t, fs, "deploy-without-environment", 4, 12)
+}

@@ -250,7 +250,7 @@ func (c *checker) readJob(j *actionlint.Job) *job {
 		login, tool := false, false
 		for _, st := range out.steps {
 			login = login || isRegistryLogin(st)
-			tool = tool || st.builds
+			tool = tool || pushesByConfig(st)
 		}
 		out.publishes = login && tool
 	}
@@ -292,7 +292,7 @@ func actionName(uses string) string {
 var (
 	publishRunRe    = regexp.MustCompile(`(?m)\b(docker|podman|buildah|nerdctl)\s+(image\s+)?push\b|\bdocker\s+buildx\s+build\b[^\n]*--push\b|\bbuildx\s+imagetools\s+create\b|\bcrane\s+(push|copy|cp|append|mutate)\b|\bskopeo\s+copy\b|\boras\s+push\b|\bflux\s+push\s+artifact\b|\bko\s+(build|publish|resolve|apply)\b|\b(npm|pnpm|yarn|npx|lerna)\s+(run\s+)?[\w:-]*publish\b|\byarn\s+npm\s+publish\b|\btwine\s+upload\b|\b(poetry|uv|flit|hatch|pdm)\s+publish\b|\b(dotnet\s+)?nuget\s+push\b|\bcargo\s+publish\b|\bgem\s+push\b|\bsnapcraft\s+(upload|push)\b|\baws\s+s3\s+(cp|sync)\b|\bwrangler\s+r2\b|\baz\s+acr\s+build\b|\bgcloud\s+builds\s+submit\b|\bjib\b|\bgradlew?\b[^\n]*\bpublish|\bmvn\b[^\n]*\bdeploy\b`)
 	publishActionRe = regexp.MustCompile(`^(pypa/gh-action-pypi-publish|js-devtools/npm-publish|ksxgithub/github-actions-deploy-aur|mislav/bump-homebrew-formula-action|dawidd6/action-homebrew-bump-formula|snapcore/action-publish|rubygems/release-gem|changesets/action|jakejarvis/s3-sync-action|ryand56/r2-upload-action|cloudflare/wrangler-action)$`)
-	deployRunRe     = regexp.MustCompile(`(?m)\bkubectl\b[^\n]*\b(apply|set\s+image|rollout\s+restart|create|replace|patch)\b|\bhelm\s+(upgrade|install)\b|\bhelmfile\b[^\n]*\b(apply|sync)\b|\bterraform\s+apply\b|\bpulumi\s+up\b|\b(serverless|sls)\s+deploy\b|\baws\s+(ecs\s+update-service|lambda\s+update-function|deploy\b|cloudformation\s+deploy|elasticbeanstalk)|\baz\s+(webapp|functionapp|containerapp|vm\s+run-command|aks)\b|\bgcloud\s+(run\s+deploy|app\s+deploy|functions\s+deploy|container\s+clusters)|\bfirebase\s+deploy\b|\bvercel\b[^\n]*--prod\b|\bnetlify\s+deploy\b[^\n]*--prod\b|\bfly(ctl)?\s+deploy\b|\bheroku\b|^\s*(ssh|scp)\s|\brsync\b[^\n]*@|\bdocker\s+(stack\s+deploy|compose\b[^\n]*\bup\b)|\bflux\s+tag\s+artifact\b|\bargocd\s+app\s+(sync|set)\b`)
+	deployRunRe     = regexp.MustCompile(`(?m)\bkubectl\b[^\n]*\b(apply|set\s+image|rollout\s+restart|create|replace|patch)\b|\bhelm\s+(upgrade|install)\b|\bhelmfile\b[^\n]*\b(apply|sync)\b|\bterraform\s+apply\b|\bpulumi\s+up\b|\b(serverless|sls)\s+deploy\b|\baws\s+(ecs\s+update-service|lambda\s+update-function|deploy\b|cloudformation\s+deploy|elasticbeanstalk)|\baz\s+(webapp|functionapp|containerapp|vm\s+run-command|aks)\b|\bgcloud\s+(run\s+deploy|app\s+deploy|functions\s+deploy|container\s+clusters)|\bfirebase\s+deploy\b|\bvercel\b[^\n]*--prod\b|\bnetlify\s+deploy\b[^\n]*--prod\b|\bfly(ctl)?\s+deploy\b|\bheroku\b|^\s*(ssh|scp)\s|\brsync\b[^\n]*@|\bdocker\s+(stack\s+deploy|compose\b[^\n]*\bup\b)|\bflux\s+tag\s+artifact\b|\bargocd\s+app\s+(sync|set)\b|\bsupabase\s+(functions\s+deploy|db\s+push)\b|\bwrangler\s+(pages\s+)?(deploy|publish)\b|\brailway\s+up\b|\bdokku\b|\bcaprover\s+deploy\b`)
 	deployActionRe  = regexp.MustCompile(`^(appleboy/ssh-action|appleboy/scp-action|easingthemes/ssh-deploy|burnett01/rsync-deployments|aws-actions/amazon-ecs-deploy-task-definition|aws-actions/aws-cloudformation-github-deploy|azure/webapps-deploy|azure/functions-action|azure/k8s-deploy|azure/container-apps-deploy-action|azure/aks-set-context|google-github-actions/deploy-cloudrun|google-github-actions/deploy-appengine|google-github-actions/deploy-cloud-functions|amondnet/vercel-action|peaceiris/actions-gh-pages|actions/deploy-pages|superfly/flyctl-actions|akhileshns/heroku-deploy|einaregilsson/beanstalk-deploy)$`)
 	deployNameRe    = regexp.MustCompile(`(?i)^\s*(deploy|promote|roll\s*out|rollout)\b|\bdeployment\s*$|^\s*(auto(matic)?|prod(uction)?)\s+deploy`)
 	// A GitOps promotion: a manifest's image is rewritten, then pushed.
@@ -425,8 +425,11 @@ func classifyStep(st *step) {
 		run = st.run.Value
 	}
 	st.login = loginActionRe.MatchString(st.action) || loginRun.MatchString(run)
-	st.deployRun = deployActionRe.MatchString(st.action) || deployRun.MatchString(run)
-	st.publishes = publishRun.MatchString(run) || publishActionRe.MatchString(st.action)
+	// An action whose name says it deploys does (ftp-deploy-action,
+	// pages-action of a hosting provider, …).
+	st.deployRun = deployActionRe.MatchString(st.action) || deployRun.MatchString(run) ||
+		(st.action != "" && (strings.Contains(st.action, "deploy") || st.action == "cloudflare/pages-action"))
+	st.publishes = publishRun.MatchString(run) || publishActionRe.MatchString(st.action) || (strings.Contains(st.text, "--push") && pushTool.MatchString(st.text) && (st.login || strings.Contains(st.text, "buildx") || strings.Contains(st.text, "make")))
 	if pushes(st) || (publishNameRe.MatchString(st.action) && !notPublishRe.MatchString(st.action)) {
 		st.publishes = true
 	}
@@ -441,8 +444,22 @@ func classifyStep(st *step) {
 // not the release).
 var imageActionRe = regexp.MustCompile(`build|push|docker|buildah|podman|image|bake|\bko\b|jib|kaniko`)
 
+// pushTool: release tools that push what they build by their own
+// configuration (goreleaser's dockers:, ko), and builds told to --push
+// through a variable or a make argument.
+var pushTool = regexp.MustCompile(`\bgoreleaser\b|\bko\s+(build|publish|resolve|apply)\b|--push\b`)
+
+// pushesByConfig says the step may push what it builds without saying
+// docker push: after a registry login, that is a publication.
+func pushesByConfig(st *step) bool {
+	return st.action == "goreleaser/goreleaser-action" || st.action == "ko-build/setup-ko" || pushTool.MatchString(st.text)
+}
+
 // pushes says the step is an image action told to push.
 func pushes(st *step) bool {
+	if o, ok := st.with["outputs"]; ok && imageActionRe.MatchString(st.action) && strings.Contains(strings.ReplaceAll(o.Value, " ", ""), "push=true") {
+		return true // outputs: type=image,push-by-digest=true,push=true
+	}
 	p, ok := st.with["push"]
 	if !ok || !imageActionRe.MatchString(st.action) {
 		return false
