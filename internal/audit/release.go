@@ -194,13 +194,13 @@ func sortUses(u []use) {
 }
 
 var (
-	floating      = `(latest|stable|prod|production|edge|live|current)`
-	floatingPush  = regexp.MustCompile(`\b(docker|podman|buildah|nerdctl)\s+(image\s+)?push\b[^\n]*:` + floating + `\b|\bcrane\s+tag\s+\S+\s+` + floating + `\b|--tag[= ]` + floating + `\b|imagetools\s+create\b[^\n]*-t\s+\S+:` + floating + `\b`)
-	floatingTag   = regexp.MustCompile(`(^|[\s,:=])` + floating + `(\s*$|[\s,])|:` + floating + `\b|value=` + floating + `\b`)
-	signByTag     = regexp.MustCompile(`\b(cosign\s+(sign|attest)|notation\s+sign)\s[^\n@]*[\w.-]+(/[\w.${}-]+)+:\S`)
-	deployByTag   = regexp.MustCompile(`\bset\s+image\b|--image-tag\b|image\.tag=|\bimage:\s|newTag|kustomize\s+edit\s+set\s+image`)
-	byDigest      = regexp.MustCompile(`@sha256|@\$|@\{|(?i)digest`)
-	tagInputs     = regexp.MustCompile(`^(version|tag|image-tag|image_tag|imagetag|image-version|image_version)$`)
+	floating     = `(latest|stable|prod|production|edge|live|current)`
+	floatingPush = regexp.MustCompile(`\b(docker|podman|buildah|nerdctl)\s+(image\s+)?push\b[^\n]*:` + floating + `\b|\bcrane\s+tag\s+\S+\s+` + floating + `\b|--tag[= ]` + floating + `\b|imagetools\s+create\b[^\n]*-t\s+\S+:` + floating + `\b`)
+	floatingTag  = regexp.MustCompile(`(^|[\s,:=])` + floating + `(\s*$|[\s,])|:` + floating + `\b|value=` + floating + `\b`)
+	signByTag    = regexp.MustCompile(`\b(cosign\s+(sign|attest)|notation\s+sign)\s[^\n@]*[\w.-]+(/[\w.${}-]+)+:\S`)
+	deployByTag  = regexp.MustCompile(`\bset\s+image\b|--image-tag\b|image\.tag=|\bimage:\s|newTag|kustomize\s+edit\s+set\s+image`)
+	byDigest     = regexp.MustCompile(`@sha256|@\$|@\{|(?i)digest`)
+	tagInputs    = regexp.MustCompile(`^(version|tag|image-tag|image_tag|imagetag|image-version|image_version)$`)
 	// A floating tag named anywhere in a step that pushes: built up in a
 	// variable (TAGS="-t $IMAGE:latest") as well as on the push line.
 	floatingNamed = regexp.MustCompile(`:` + floating + `([_-][\w-]*)?(\W|$)`)
