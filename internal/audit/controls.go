@@ -82,9 +82,17 @@ func recordDenied(err error, why *string) error {
 // the repository's settings. Settings GitHub refuses to show are recorded as
 // denied; any other failure is returned.
 func ReadSettings(ctx context.Context, c *github.Client, repo github.Repo) (*Settings, error) {
-	branch, err := c.DefaultBranch(ctx, repo)
-	if err != nil {
-		return nil, err
+	return ReadSettingsOf(ctx, c, repo, "")
+}
+
+// ReadSettingsOf is ReadSettings for a repository whose default branch is
+// known already (an organization's listing names it); "" reads it.
+func ReadSettingsOf(ctx context.Context, c *github.Client, repo github.Repo, branch string) (*Settings, error) {
+	if branch == "" {
+		var err error
+		if branch, err = c.DefaultBranch(ctx, repo); err != nil {
+			return nil, err
+		}
 	}
 	s := &Settings{Repository: repo.String(), DefaultBranch: branch, BranchRules: []github.RulesetRule{},
 		Rulesets: map[int64]*github.Ruleset{}, RepoSecrets: []string{}, Environments: []EnvironmentSettings{}}

@@ -10,8 +10,8 @@ import (
 	"github.com/relproof/relproof/internal/github"
 )
 
-func dep(env, digest string) github.Deployment {
-	return github.Deployment{Environment: env, Digest: digest}
+func dep(env, digest string) *github.Deployment {
+	return &github.Deployment{Environment: env, Digest: digest}
 }
 
 func digestN(i int) string { return fmt.Sprintf("sha256:%064x", i+1) }
@@ -22,7 +22,12 @@ var (
 )
 
 func rel(env string, i int, ev *Evidence) Release {
-	return Release{Deployment: dep(env, digestN(i)), Evidence: ev}
+	return Release{Deployment: dep(env, digestN(i)), Digest: digestN(i), Evidence: ev}
+}
+
+// asset is a GitHub release's artifact i.
+func asset(i int, ev *Evidence) Release {
+	return Release{Tag: fmt.Sprintf("v1.%d.0", i), Asset: "app.tar.gz", Digest: digestN(i), Evidence: ev}
 }
 
 func levels(cs []Control) map[string]Level {
@@ -45,7 +50,10 @@ func TestRateEvidence(t *testing.T) {
 		identity, dec Level
 		fact          string
 	}{
-		{"no deployments", nil, BelowMinimum, BelowMinimum, "no deployment recorded"},
+		{"nothing deployed or released", nil, BelowMinimum, BelowMinimum, "nothing shows what was released"},
+		{"releases only, with provenance and SBOMs", []Release{asset(0, full()), asset(1, full())}, Strong, BelowMinimum, "no deployment recorded"},
+		{"a release's artifact without provenance", []Release{asset(0, full()), asset(1, &Evidence{SBOM: true})}, Better, BelowMinimum, "verified provenance for 1 of 2"},
+		{"a deployment and a release of the same digest", []Release{rel("production", 0, full("production")), asset(0, full())}, Strong, Strong, "1 distinct digests"},
 		{"a deployment by tag", []Release{rel("production", 0, full("production")), {Deployment: dep("production", "")}}, BelowMinimum, BelowMinimum, "deployment approved by tag only"},
 		{"digests, nothing verified", []Release{rel("production", 0, &Evidence{}), rel("production", 1, &Evidence{})}, Minimum, Minimum, "verified SBOM for 0 of 2 digests"},
 		{"SBOMs, provenance from the caller (L2)", []Release{rel("production", 0, &Evidence{SBOM: true, Builders: []Builder{l2}})}, Better, Minimum, "SLSA Build L3) for 0"},
@@ -86,12 +94,14 @@ func TestReadReleasesVerifiesEachDigestOnce(t *testing.T) {
 		}
 		return &Evidence{SBOM: true}, nil
 	}
-	rs, err := ReadReleases(context.Background(), c, repo[0], 5, verify)
+	rs, _, err := ReadReleases(context.Background(), c, repo[0], 5, verify)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) != 2 {
-		t.Fatalf("%d releases, want the fake's 2", len(rs))
+	// The fake's 2 deployments and 2 GitHub releases, each release's
+	// archive (not its signature).
+	if len(rs) != 4 || rs[2].Asset != "service-000_linux_amd64.tar.gz" || rs[2].Deployment != nil || rs[0].Deployment == nil {
+		t.Fatalf("releases %+v, want the fake's 2 deployments and 2 releases' archives", rs)
 	}
 	for d, n := range calls {
 		if n != 1 {

@@ -47,13 +47,13 @@ func AuditOrg(ctx context.Context, o OrgOptions) (*OrgReport, error) {
 		return nil, err
 	}
 	out := &OrgReport{Org: o.Org, Failed: map[string]string{}}
-	var todo []github.Repo
+	var todo []github.OrgRepository
 	for _, r := range repos {
 		if r.Archived || r.Fork {
 			out.Skipped = append(out.Skipped, r.Repo.String())
 			continue
 		}
-		todo = append(todo, r.Repo)
+		todo = append(todo, r)
 	}
 	workers := o.Workers
 	if workers <= 0 {
@@ -63,9 +63,10 @@ func AuditOrg(ctx context.Context, o OrgOptions) (*OrgReport, error) {
 	done := 0
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
-	for _, repo := range todo {
+	for _, r := range todo {
+		repo := r.Repo
 		g.Go(func() error {
-			rep, err := AuditRepo(gctx, RepoOptions{Client: o.Client, Repo: repo, Releases: o.Releases, Verify: o.Verify})
+			rep, err := AuditRepo(gctx, RepoOptions{Client: o.Client, Repo: repo, DefaultBranch: r.DefaultBranch, Releases: o.Releases, Verify: o.Verify})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

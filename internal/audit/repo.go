@@ -16,6 +16,9 @@ type RepoOptions struct {
 	Files []File
 	// Commit is the commit Files were read at, if known.
 	Commit string
+	// DefaultBranch is the repository's default branch when known (an
+	// organization's listing names it); "" reads it.
+	DefaultBranch string
 	// Releases is how many of the newest deployments to check (0: none).
 	Releases int
 	// Verify verifies a digest's evidence offline; nil skips the evidence
@@ -27,7 +30,7 @@ type RepoOptions struct {
 // evidence of its newest deployments.
 func AuditRepo(ctx context.Context, o RepoOptions) (*Report, error) {
 	c, repo := o.Client, o.Repo
-	settings, err := ReadSettings(ctx, c, repo)
+	settings, err := ReadSettingsOf(ctx, c, repo, o.DefaultBranch)
 	if err != nil {
 		return nil, err
 	}
@@ -52,14 +55,18 @@ func AuditRepo(ctx context.Context, o RepoOptions) (*Report, error) {
 	r.Findings = findings
 	r.Controls = append(RateSettings(settings), RateBuild(facts))
 	if o.Verify != nil && o.Releases > 0 {
-		rel, err := ReadReleases(ctx, c, repo, o.Releases, o.Verify)
+		rel, without, err := ReadReleases(ctx, c, repo, o.Releases, o.Verify)
 		switch {
 		case github.IsDenied(err):
-			r.Controls = append(r.Controls, evidenceUnknown("GitHub refused to list the deployments: "+err.Error())...)
+			r.Controls = append(r.Controls, evidenceUnknown("GitHub refused to list the deployments or releases: "+err.Error())...)
 		case err != nil:
 			return nil, err
 		default:
-			r.Controls = append(r.Controls, RateEvidence(rel)...)
+			cs := RateEvidence(rel)
+			if without > 0 {
+				cs[0].Facts = append(cs[0].Facts, fmt.Sprintf("%d GitHub releases have no artifact GitHub recorded a digest of (uploaded before it did)", without))
+			}
+			r.Controls = append(r.Controls, cs...)
 		}
 	}
 	r.Sort()

@@ -310,6 +310,11 @@ var (
 	stagingRe     = regexp.MustCompile(`\b(staging|stage|stg|dev|develop|development|test|testing|preview|qa|sandbox|review)\b|-(dev|stg|staging)\b`)
 )
 
+// deployingAction: an action whose name says it deploys, not one that
+// prepares, sets up or reports on a deployment.
+var deployingAction = regexp.MustCompile(`deploy`)
+var notDeployingAction = regexp.MustCompile(`prepare|setup|install|status|notify|comment`)
+
 // keyed runs a long alternation only over text that holds one of the
 // literal words it needs: most of a script holds none, and Go's regexp
 // pays for every alternative at every position.
@@ -428,7 +433,7 @@ func classifyStep(st *step) {
 	// An action whose name says it deploys does (ftp-deploy-action,
 	// pages-action of a hosting provider, …).
 	st.deployRun = deployActionRe.MatchString(st.action) || deployRun.MatchString(run) ||
-		(st.action != "" && (strings.Contains(st.action, "deploy") || st.action == "cloudflare/pages-action"))
+		(st.action != "" && (deployingAction.MatchString(st.action) && !notDeployingAction.MatchString(st.action) || st.action == "cloudflare/pages-action"))
 	st.publishes = publishRun.MatchString(run) || publishActionRe.MatchString(st.action) || (strings.Contains(st.text, "--push") && pushTool.MatchString(st.text) && (st.login || strings.Contains(st.text, "buildx") || strings.Contains(st.text, "make")))
 	if pushes(st) || (publishNameRe.MatchString(st.action) && !notPublishRe.MatchString(st.action)) {
 		st.publishes = true

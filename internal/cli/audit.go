@@ -32,6 +32,11 @@ import (
 // AuditType is the predicate type of a signed audit result.
 const AuditType = "https://relproof.dev/audit/v1"
 
+// orgReleases is --releases for --org: with 2 deployments and 2 releases a
+// repository, 200 repositories stay within a token's 5000 requests an
+// hour.
+const orgReleases = 2
+
 type auditOptions struct {
 	gh          githubFlags
 	org         string
@@ -66,14 +71,15 @@ escape them, each with its rule, file, line, why and how to fix it.
                      GitHub API: default-branch protection and rulesets,
                      CODEOWNERS over .github/workflows/, environments and
                      their protection rules, Actions settings, and whether the
-                     newest deployments (--releases) name a digest whose SBOM,
-                     provenance (its builder identity, and the same one across
-                     releases) and relproof decision verify offline against
-                     --trusted-root; workflows from --dir when given, else
-                     from the default branch
+                     newest deployments and GitHub releases (--releases of each)
+                     name a digest whose SBOM, provenance (its builder identity,
+                     and the same one across releases) and, for a deployment,
+                     relproof decision verify offline against --trusted-root;
+                     workflows from --dir when given, else from the default
+                     branch
   --org ORG          every repository of the organization that is neither
                      archived nor a fork, a few at a time within GitHub's rate
-                     limit, with one summary table
+                     limit (--releases 2 unless given), with one summary table
 
 Workflow rules: unpinned-action, unpinned-first-party-action, tag-promotion,
 self-hosted-release, long-lived-secret, deploy-without-environment,
@@ -108,7 +114,7 @@ what could not be read and rate below-minimum.`,
 	f.StringVar(&o.dir, "dir", "", "the checkout whose workflows to audit (default: . without --repo and --org)")
 	f.StringVar(&o.format, "format", "text", "report format: text, json, sarif or markdown")
 	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding of this severity or higher exists: high, medium, low or never")
-	f.IntVar(&o.releases, "releases", 5, "how many of the newest deployments to check the evidence of (0: none)")
+	f.IntVar(&o.releases, "releases", 5, "how many of the newest deployments, and of the newest GitHub releases, to check the evidence of (0: none; 2 with --org unless given)")
 	f.IntVar(&o.workers, "workers", 4, "repositories audited at once with --org")
 	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json for the evidence of deployments (default: Sigstore public-good, embedded)")
 	f.StringVar(&o.sarifOut, "sarif", "", "also write the SARIF report to this file")
@@ -153,6 +159,9 @@ func runAudit(ctx context.Context, w, stderr io.Writer, env *Env, g *globalOptio
 		return usageErrorf("--workers %d: expected 1 to 32", o.workers)
 	}
 	if o.org != "" {
+		if !cmd.Flags().Changed("releases") {
+			o.releases = orgReleases
+		}
 		if o.dir != "" || o.attest || format == "sarif" || o.sarifOut != "" {
 			return usageErrorf("--org audits many repositories: --dir, --attest and SARIF are for one (run audit --repo in each, as audit.yml does)")
 		}

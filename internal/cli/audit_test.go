@@ -152,8 +152,12 @@ func newAuditWorld(t *testing.T) *auditWorld {
 	w.f = f
 	f.Update(func(s *fakegithub.State) {
 		s.AddOrgRepos("acme", 1, func(_ int, r *fakegithub.Repo) {
+			// Each file is deployed, and released on GitHub.
 			for i, d := range r.Deployments {
 				d.Payload = []byte(`{"digest":"` + w.digests[i] + `"}`)
+			}
+			for i, rel := range r.Releases {
+				rel.Assets[0].Digest = w.digests[i]
 			}
 		})
 	})

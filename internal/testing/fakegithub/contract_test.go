@@ -38,6 +38,8 @@ func TestContract(t *testing.T) {
 		r := s.Repo("octo-org/octo-repo")
 		r.Symlinks = map[string]string{"bin/some-symlink": "/path/to/symlink/target"}
 		r.Submodules = map[string]string{"test/qunit": "git://github.com/jquery/qunit.git"}
+		r.Releases = []*fakegithub.GitHubRelease{{ID: s.ID(), Tag: "v1.0.0", Name: "v1.0.0", CreatedAt: at, PublishedAt: at,
+			Assets: []*fakegithub.ReleaseAsset{{ID: s.ID(), Name: "app.tar.gz", ContentType: "application/gzip", Size: 1024, Digest: "sha256:" + strings.Repeat("cd", 32)}}}}
 	})
 	repo := srv.URL + "/repos/octo-org/octo-repo"
 
@@ -94,6 +96,7 @@ func TestContract(t *testing.T) {
 		{"cli-cli/rulesetViewRepo.json", get(t, repo+"/rulesets/73")},
 		{auditExamples + "get-github-actions-permissions-repository.200.actions-repository-permissions.json", get(t, repo+"/actions/permissions")},
 		{auditExamples + "get-github-actions-default-workflow-permissions-repository.200.actions-default-workflow-permissions.json", get(t, repo+"/actions/permissions/workflow")},
+		{auditExamples + "list-releases.200.release-items.json", get(t, repo+"/releases")},
 		// What relproof audit reads of workflows and organizations: a
 		// directory, a symlink and a submodule as the contents API serves
 		// them, and an organization's repositories, which are repository

@@ -87,6 +87,7 @@ func (f *Fake) routes() {
 	f.handle("GET "+repo+"/actions/runs/{id}/pending_deployments", f.pendingDeployments)
 	f.handle("POST /app/installations/{id}/access_tokens", f.installationToken)
 	f.settingsRoutes(repo)
+	f.releaseRoutes(repo)
 	// Organizations.
 	f.handle("GET /orgs/{org}/repos", f.orgRepos)
 }

@@ -124,6 +124,16 @@ func (s *State) AddOrgRepos(org string, n int, seed func(i int, r *Repo)) []*Rep
 			}
 			r.Deployments = append(r.Deployments, dep)
 		}
+		// Two GitHub releases with an archive each (GitHub's digest of it)
+		// and its signature beside it.
+		for j, tag := range []string{"v1.0.0", "v1.1.0"} {
+			h := sha(r.FullName() + "/archive/" + tag)
+			when := at.Add(time.Duration(j*48-72) * time.Hour)
+			r.Releases = append(r.Releases, &GitHubRelease{ID: s.ID(), Tag: tag, Name: tag, CreatedAt: when, PublishedAt: when, Assets: []*ReleaseAsset{
+				{ID: s.ID(), Name: r.Name + "_linux_amd64.tar.gz", ContentType: "application/gzip", Size: 4 << 20, Digest: "sha256:" + h + h[:24]},
+				{ID: s.ID(), Name: r.Name + "_linux_amd64.tar.gz.sig", ContentType: "application/octet-stream", Size: 96},
+			}})
+		}
 		if seed != nil {
 			seed(i, r)
 		}

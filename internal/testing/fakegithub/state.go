@@ -82,8 +82,10 @@ type Repo struct {
 	CodeownersErrors []CodeownersError
 	Runs             map[int64]*Run
 	Deployments      []*Deployment
-	CheckRuns        []*CheckRun
-	Attestations     []*Attestation
+	// Releases are the repository's GitHub releases (releases.go).
+	Releases     []*GitHubRelease
+	CheckRuns    []*CheckRun
+	Attestations []*Attestation
 	// ProtectionRuleReviews are the answers given to custom deployment
 	// protection rules.
 	ProtectionRuleReviews []ProtectionRuleReview
