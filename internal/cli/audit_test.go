@@ -13,8 +13,11 @@ import (
 
 	"github.com/relproof/relproof/internal/audit"
 	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/sign"
+	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/testing/fakegithub"
 	"github.com/relproof/relproof/internal/testing/fakesigstore"
+	"github.com/relproof/relproof/internal/verify"
 )
 
 const badWorkflow = `on: push
@@ -270,5 +273,49 @@ func TestAuditRepoEvidence(t *testing.T) {
 	c = w.audit(t)
 	if got := c[audit.ControlArtifactIdentity]; got.Level != audit.Better || !strings.Contains(strings.Join(got.Facts, "\n"), "signer drift") {
 		t.Errorf("artifact identity %s, want better for signer drift: %+v", got.Level, got)
+	}
+}
+
+// TestAuditAttest: --attest signs the result as an in-toto statement about
+// the repository at its commit, which verifies with the signer's key.
+func TestAuditAttest(t *testing.T) {
+	t.Parallel()
+	w := newAuditWorld(t)
+	env := testEnv(t, w.vars)
+	key, pub := keys(t, env, w.dir, "audit")
+	out := filepath.Join(w.dir, "audit.sigstore.json")
+	r := run(t, env, "audit", "--repo", "acme/service-000", "--releases", "0", "--fail-on", "never", "--attest", "--key", key, "--attest-out", out, "--format", "json")
+	expect(t, r, 0)
+	var rep audit.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := verify.ReadBundles(out, []byte(readFile(t, out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := sign.ParsePublicKey(pub, []byte(readFile(t, pub)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := verify.Verify(&subject.Subject{Digest: subject.Digest{Algorithm: "gitCommit", Hex: rep.Commit}}, entries, verify.Policy{Key: pk})
+	if err != nil {
+		t.Fatalf("the audit statement does not verify for %s at %s: %v", rep.Repository, rep.Commit, err)
+	}
+	a := res.Verified[0]
+	if a.PredicateType != AuditType {
+		t.Errorf("predicate type %q, want %s", a.PredicateType, AuditType)
+	}
+	st := a.Statement
+	if st.GetSubject()[0].GetName() != "https://github.com/acme/service-000" {
+		t.Errorf("subject %q", st.GetSubject()[0].GetName())
+	}
+	pred := st.GetPredicate().AsMap()
+	if pred["commit"] != rep.Commit || len(pred["findings"].([]any)) != len(rep.Findings) || len(pred["controls"].([]any)) != len(rep.Controls) {
+		t.Errorf("the predicate does not carry the report: %v", pred)
+	}
+	// Another commit is not what was audited.
+	if _, err := verify.Verify(&subject.Subject{Digest: subject.Digest{Algorithm: "gitCommit", Hex: strings.Repeat("0", 40)}}, entries, verify.Policy{Key: pk}); err == nil {
+		t.Error("the audit statement verified for another commit")
 	}
 }

@@ -269,13 +269,14 @@ func digestFor(e Entry, digests []subject.Digest) (subject.Digest, error) {
 }
 
 // wellFormedDigest reports whether alg:h looks like a digest: a short
-// lower-case algorithm name and hex.
+// algorithm name of letters and digits (sha256, or in-toto's gitCommit)
+// and lower-case hex.
 func wellFormedDigest(alg, h string) bool {
 	if alg == "" || len(alg) > 16 || h == "" || len(h) > 128 {
 		return false
 	}
 	for _, c := range alg {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
 			return false
 		}
 	}
