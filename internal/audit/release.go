@@ -143,13 +143,18 @@ func (c *checker) secretUses(j *job) []use {
 		if s == nil {
 			return
 		}
-		for _, m := range secretRef.FindAllStringSubmatch(s.Value, -1) {
-			l := c.lineOf(s, m[0])
-			text := ""
-			if l > 0 && l <= len(c.lines) {
-				text = c.lines[l-1]
+		if !strings.Contains(s.Value, "secrets.") {
+			return
+		}
+		for i, vl := range strings.Split(s.Value, "\n") {
+			for _, m := range secretRef.FindAllStringSubmatch(vl, -1) {
+				l := c.scriptLine(s, i, vl)
+				text := ""
+				if l > 0 && l <= len(c.lines) {
+					text = c.lines[l-1]
+				}
+				out = append(out, use{name: m[1], line: l, step: st, key: key, text: text})
 			}
-			out = append(out, use{name: m[1], line: l, step: st, key: key, text: text})
 		}
 	}
 	if j.j.Env != nil {
@@ -473,32 +478,49 @@ func (c *checker) followedBy(j *job, i int) bool {
 			return true
 		}
 	}
-	for _, d := range c.jobs {
-		if d != j && c.needs(d, j, map[*job]bool{}) && (d.publishes || d.deploys) {
-			return true
-		}
-	}
-	return false
+	return c.shipsAfter(j)
 }
 
 func (c *checker) promotes(st *step) bool {
 	return st.run != nil && floatingPush.MatchString(st.run.Value)
 }
 
-// needs says d needs j, directly or through other jobs.
-func (c *checker) needs(d, j *job, seen map[*job]bool) bool {
-	if seen[d] {
-		return false
-	}
-	seen[d] = true
-	for _, n := range d.j.Needs {
-		p := c.byID[strings.ToLower(n.Value)]
-		if p == nil {
-			continue
+// shipsAfter says a job that needs j, directly or through other jobs,
+// publishes or deploys. It is worked out once for every job, over the
+// needs: graph turned around (a cycle, which GitHub refuses, ends the walk).
+func (c *checker) shipsAfter(j *job) bool {
+	if c.after == nil {
+		dependents := map[*job][]*job{}
+		for _, d := range c.jobs {
+			for _, n := range d.j.Needs {
+				if p := c.byID[strings.ToLower(n.Value)]; p != nil && p != d {
+					dependents[p] = append(dependents[p], d)
+				}
+			}
 		}
-		if p == j || c.needs(p, j, seen) {
-			return true
+		c.after = map[*job]bool{}
+		state := map[*job]int{} // 1 walking, 2 done
+		var walk func(*job) bool
+		walk = func(x *job) bool {
+			switch state[x] {
+			case 1:
+				return false
+			case 2:
+				return c.after[x]
+			}
+			state[x] = 1
+			ships := false
+			for _, d := range dependents[x] {
+				if d.publishes || d.deploys || walk(d) {
+					ships = true
+				}
+			}
+			state[x], c.after[x] = 2, ships
+			return ships
+		}
+		for _, x := range c.jobs {
+			walk(x)
 		}
 	}
-	return false
+	return c.after[j]
 }

@@ -506,3 +506,17 @@ jobs:
 	wantLines(t, fs, "long-lived-secret", 7, 9, 17)
 	wantLines(t, fs, "deploy-without-environment", 4, 12)
 }
+
+// TestLineBreaks: lines are counted where YAML breaks them (CR, CR LF,
+// NEL, LS, PS), so findings point at the line the parser and GitHub show.
+func TestLineBreaks(t *testing.T) {
+	for name, br := range map[string]string{"LF": "\n", "CRLF": "\r\n", "CR": "\r", "NEL": "\u0085"} {
+		src := strings.Join([]string{"on: push", "jobs:", "  a:", "    runs-on: x", "    steps:", "      - uses: evil/x@v1", ""}, br)
+		fs := check(t, src)
+		wantLines(t, fs, "unpinned-action", 6)
+		wantLines(t, fs, "missing-permissions", 3)
+		if t.Failed() {
+			t.Fatalf("with %s line ends", name)
+		}
+	}
+}

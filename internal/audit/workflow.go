@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rhysd/actionlint"
 )
@@ -107,6 +108,8 @@ type checker struct {
 	triggers map[string]*actionlint.String
 	findings []Finding
 	seen     map[string]bool
+	// after caches shipsAfter.
+	after map[*job]bool
 }
 
 // job is a workflow job with what its steps do.
@@ -147,7 +150,7 @@ type step struct {
 func newChecker(path string, src []byte, w *actionlint.Workflow) *checker {
 	c := &checker{
 		path:     path,
-		lines:    strings.Split(string(src), "\n"),
+		lines:    splitLines(string(src)),
 		w:        w,
 		byID:     map[string]*job{},
 		triggers: map[string]*actionlint.String{},
@@ -475,6 +478,30 @@ func pushes(st *step) bool {
 
 func isRegistryLogin(st *step) bool { return st.login }
 
+// splitLines splits src where YAML (libyaml, which actionlint's parser
+// follows) breaks lines: at CR LF, CR, LF, NEL, LS and PS. A file of
+// old-Mac line ends has the lines GitHub's parser counts, not one.
+func splitLines(src string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(src); {
+		r, n := utf8.DecodeRuneInString(src[i:])
+		switch r {
+		case '\r':
+			out = append(out, src[start:i])
+			if i+1 < len(src) && src[i+1] == '\n' {
+				n = 2
+			}
+			start = i + n
+		case '\n', '\u0085', '\u2028', '\u2029':
+			out = append(out, src[start:i])
+			start = i + n
+		}
+		i += n
+	}
+	return append(out, src[start:])
+}
+
 // add records a finding once per rule and line.
 func (c *checker) add(rule string, line int, j *job, format string, args ...any) {
 	key := fmt.Sprintf("%s:%d", rule, line)
@@ -592,9 +619,14 @@ func (c *checker) checkTemplateInjection() {
 			if st.run == nil {
 				continue
 			}
-			for _, m := range exprRe.FindAllStringSubmatch(st.run.Value, -1) {
-				if f := untrusted.FindString(m[1]); f != "" {
-					c.add("template-injection", c.lineOf(st.run, m[0]), j, "%s is expanded into the script of step %q", f, stepLabel(st))
+			if !strings.Contains(st.run.Value, "${{") {
+				continue
+			}
+			for i, l := range strings.Split(st.run.Value, "\n") {
+				for _, m := range exprRe.FindAllStringSubmatch(l, -1) {
+					if f := untrusted.FindString(m[1]); f != "" {
+						c.add("template-injection", c.scriptLine(st.run, i, l), j, "%s is expanded into the script of step %q", f, stepLabel(st))
+					}
 				}
 			}
 		}
