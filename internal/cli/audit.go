@@ -383,7 +383,7 @@ func runAuditOrg(ctx context.Context, w, stderr io.Writer, env *Env, o *auditOpt
 		return err
 	}
 	if len(rep.Failed) > 0 {
-		return fmt.Errorf("audit of %s: %d repositories could not be audited (listed above)", o.org, len(rep.Failed))
+		return fmt.Errorf("audit of %s: %d of %d repositories could not be audited (listed above)", o.org, len(rep.Failed), len(rep.Failed)+len(rep.Reports))
 	}
 	return failed(rep.Worst(), failOn)
 }

@@ -319,3 +319,46 @@ func TestAuditAttest(t *testing.T) {
 		t.Error("the audit statement verified for another commit")
 	}
 }
+
+// TestAuditOrg: --org audits every repository of the organization but the
+// archived ones, prints one table, and exits 2 when one could not be
+// audited — after auditing the others.
+func TestAuditOrg(t *testing.T) {
+	t.Parallel()
+	f, srv := fakegithub.Start(t, fakegithub.WithToken(ghToken), fakegithub.WithClock(func() time.Time { return fixedNow }))
+	f.Update(func(s *fakegithub.State) {
+		s.AddOrgRepos("acme", 3, func(i int, r *fakegithub.Repo) {
+			if i == 1 {
+				r.Archived = true
+			}
+		})
+	})
+	env := testEnv(t, map[string]string{GitHubAPIURLEnv: srv.URL, GitHubTokenEnv: ghToken, GitHubMaxWaitEnv: "5ms", GitHubTimeoutEnv: "10s"})
+	r := run(t, env, "audit", "--org", "acme", "--fail-on", "never")
+	expect(t, r, 0)
+	for _, want := range []string{"2 repositories audited, 0 failed, 1 skipped", "acme/service-000", "acme/service-002"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the table does not say %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "acme/service-001 ") {
+		t.Errorf("the archived repository was audited:\n%s", r.stdout)
+	}
+	// The fake's release workflow has high findings.
+	expect(t, run(t, env, "audit", "--org", "acme"), 1, "a finding of severity high")
+	r = run(t, env, "audit", "--org", "acme", "--format", "json", "--fail-on", "never")
+	expect(t, r, 0)
+	var rep audit.OrgReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || len(rep.Reports) != 2 {
+		t.Fatalf("--format json: %v, %d reports\n%s", err, len(rep.Reports), r.stdout)
+	}
+	f.Update(func(s *fakegithub.State) {
+		s.Repo("acme/service-002").Files[".github/workflows/broken.yml"] = "- not a workflow\n"
+	})
+	r = run(t, env, "audit", "--org", "acme", "--format", "markdown", "--fail-on", "never")
+	expect(t, r, 2, "audit of acme: 1 of 2 repositories could not be audited")
+	if !strings.Contains(r.stdout, "| acme/service-000 |") || !strings.Contains(r.stdout, "acme/service-002 | could not be audited") {
+		t.Errorf("the table does not list both:\n%s", r.stdout)
+	}
+	expect(t, run(t, env, "audit", "--org", "no-such-org"), 2, "no-such-org")
+}
