@@ -47,6 +47,11 @@ type Settings struct {
 	RepoSecrets       []string `json:"repository_secrets"`
 	RepoSecretsDenied string   `json:"repository_secrets_denied,omitempty"`
 
+	// ProtectionApps are the slugs of the Apps taken for relproof's
+	// deployment protection rule (relproof audit --protection-app);
+	// empty: any App whose slug says relproof. Not read from GitHub.
+	ProtectionApps []string `json:"protection_apps,omitempty"`
+
 	Actions        *github.ActionsPermissions  `json:"actions,omitempty"`
 	ActionsDenied  string                      `json:"actions_denied,omitempty"`
 	Workflow       *github.WorkflowPermissions `json:"workflow,omitempty"`
@@ -436,10 +441,22 @@ var (
 var githubMade = []string{"github-pages", "copilot"}
 
 // evidenceBindingApp says whether a custom protection rule's App is
-// relproof's, which binds approval to the release's evidence.
-func evidenceBindingApp(slug string) bool { return strings.Contains(strings.ToLower(slug), "relproof") }
+// relproof's, which binds approval to the release's evidence: one of apps
+// (the slugs the organization registered relproof serve under), or, when
+// none are named, an App whose slug says relproof.
+func evidenceBindingApp(slug string, apps []string) bool {
+	if len(apps) > 0 {
+		for _, a := range apps {
+			if strings.EqualFold(a, slug) {
+				return true
+			}
+		}
+		return false
+	}
+	return strings.Contains(strings.ToLower(slug), "relproof")
+}
 
-func rateEnvironment(e EnvironmentSettings) (Level, []string, string) {
+func rateEnvironment(e EnvironmentSettings, apps []string) (Level, []string, string) {
 	var facts []string
 	name := fmt.Sprintf("Environment %q", e.Name)
 	if len(e.Reviewers) > 0 {
@@ -493,7 +510,7 @@ func rateEnvironment(e EnvironmentSettings) (Level, []string, string) {
 		switch {
 		case !r.Enabled:
 			facts = append(facts, fmt.Sprintf("%s has the custom protection rule of App %q, disabled.", name, r.AppSlug))
-		case evidenceBindingApp(r.AppSlug):
+		case evidenceBindingApp(r.AppSlug, apps):
 			facts = append(facts, fmt.Sprintf("%s is gated by App %q, which binds the approval to the release's evidence.", name, r.AppSlug))
 			evidence = true
 		default:
@@ -555,7 +572,7 @@ func rateDeployment(s *Settings) Control {
 	}
 	level, next := Strong, ""
 	for _, e := range rated {
-		l, facts, n := rateEnvironment(e)
+		l, facts, n := rateEnvironment(e, s.ProtectionApps)
 		c.Facts = append(c.Facts, facts...)
 		c.Facts = append(c.Facts, fmt.Sprintf("Environment %q rates %s.", e.Name, l))
 		if l < level || (l == level && next == "") {

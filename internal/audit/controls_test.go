@@ -311,3 +311,26 @@ func TestControlsScenario(t *testing.T) {
 		t.Errorf("settings = %+v", s)
 	}
 }
+
+// TestProtectionApps: an App counts as relproof's by the slug the
+// organization named (--protection-app), or without one by a slug that
+// says relproof; another App named "relproof-lookalike" does not count when
+// the organization named its own.
+func TestProtectionApps(t *testing.T) {
+	for _, tc := range []struct {
+		slug string
+		apps []string
+		want bool
+	}{
+		{"relproof", nil, true},
+		{"acme-relproof", nil, true},
+		{"deploy-guard", nil, false},
+		{"acme-gate", []string{"acme-gate"}, true},
+		{"Acme-Gate", []string{"acme-gate"}, true},
+		{"relproof-lookalike", []string{"acme-gate"}, false},
+	} {
+		if got := evidenceBindingApp(tc.slug, tc.apps); got != tc.want {
+			t.Errorf("App %q with --protection-app %v: %v, want %v", tc.slug, tc.apps, got, tc.want)
+		}
+	}
+}

@@ -20,6 +20,8 @@ type OrgOptions struct {
 	Org      string
 	Releases int
 	Verify   Verifier
+	// ProtectionApps: see RepoOptions.
+	ProtectionApps []string
 	// Workers bounds how many repositories are audited at once (default
 	// 4): the GitHub client's transport paces and retries within the rate
 	// limit, and more workers only queue behind it.
@@ -66,7 +68,7 @@ func AuditOrg(ctx context.Context, o OrgOptions) (*OrgReport, error) {
 	for _, r := range todo {
 		repo := r.Repo
 		g.Go(func() error {
-			rep, err := AuditRepo(gctx, RepoOptions{Client: o.Client, Repo: repo, DefaultBranch: r.DefaultBranch, Releases: o.Releases, Verify: o.Verify})
+			rep, err := AuditRepo(gctx, RepoOptions{Client: o.Client, Repo: repo, DefaultBranch: r.DefaultBranch, Releases: o.Releases, Verify: o.Verify, ProtectionApps: o.ProtectionApps})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

@@ -21,6 +21,10 @@ type RepoOptions struct {
 	DefaultBranch string
 	// Releases is how many of the newest deployments to check (0: none).
 	Releases int
+	// ProtectionApps are the slugs relproof serve is registered under, whose
+	// deployment protection rule binds approvals to evidence; empty: any
+	// App whose slug says relproof.
+	ProtectionApps []string
 	// Verify verifies a digest's evidence offline; nil skips the evidence
 	// controls (they are then not reported, never rated).
 	Verify Verifier
@@ -34,6 +38,7 @@ func AuditRepo(ctx context.Context, o RepoOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	settings.ProtectionApps = o.ProtectionApps
 	r := &Report{Repository: repo.String(), Commit: o.Commit}
 	files := o.Files
 	if files == nil {

@@ -51,6 +51,7 @@ type auditOptions struct {
 	attest      bool
 	attestOut   string
 	checkRun    bool
+	apps        []string
 	commit      string
 	signing     signingOptions
 }
@@ -116,6 +117,7 @@ what could not be read and rate below-minimum.`,
 	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding of this severity or higher exists: high, medium, low or never")
 	f.IntVar(&o.releases, "releases", 5, "how many of the newest deployments, and of the newest GitHub releases, to check the evidence of (0: none; 2 with --org unless given)")
 	f.IntVar(&o.workers, "workers", 4, "repositories audited at once with --org")
+	f.StringArrayVar(&o.apps, "protection-app", nil, "the slug of the GitHub App relproof serve runs as, whose deployment protection rule rates an environment strong (repeatable; default: any App whose slug says relproof)")
 	f.StringVar(&o.trustedRoot, "trusted-root", "", "trusted_root.json for the evidence of deployments (default: Sigstore public-good, embedded)")
 	f.StringVar(&o.sarifOut, "sarif", "", "also write the SARIF report to this file")
 	f.StringVar(&o.markdownOut, "markdown", "", "also write the Markdown report to this file")
@@ -125,7 +127,7 @@ what could not be read and rate below-minimum.`,
 	f.StringVar(&o.attestOut, "attest-out", "audit.sigstore.json", "where --attest writes the signed statement")
 	o.signing.addFlags(cmd)
 	setFlagGroup(f, groupTrust, "trusted-root")
-	setFlagGroup(f, groupGitHub, "org", "releases", "workers")
+	setFlagGroup(f, groupGitHub, "org", "releases", "workers", "protection-app")
 	setFlagGroup(f, groupOutput, "format", "fail-on", "sarif", "markdown", "check-run", "attest", "attest-out")
 	cmd.MarkFlagsMutuallyExclusive("repo", "org")
 	return cmd
@@ -196,7 +198,7 @@ func runAudit(ctx context.Context, w, stderr io.Writer, env *Env, g *globalOptio
 		if err != nil {
 			return err
 		}
-		ro := audit.RepoOptions{Client: c, Repo: repo, Files: files, Releases: o.releases, Verify: verifier}
+		ro := audit.RepoOptions{Client: c, Repo: repo, Files: files, Releases: o.releases, Verify: verifier, ProtectionApps: o.apps}
 		if files != nil {
 			ro.Commit = o.dirCommit(env, dir, repo.String())
 		}
@@ -354,7 +356,7 @@ func runAuditOrg(ctx context.Context, w, stderr io.Writer, env *Env, o *auditOpt
 	if err != nil {
 		return err
 	}
-	opts := audit.OrgOptions{Client: c, Org: o.org, Releases: o.releases, Verify: verifier, Workers: o.workers}
+	opts := audit.OrgOptions{Client: c, Org: o.org, Releases: o.releases, Verify: verifier, Workers: o.workers, ProtectionApps: o.apps}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		var bar *progressbar.ProgressBar
 		opts.Progress = func(done, total int) {
