@@ -216,7 +216,8 @@ func ReadSettingsOf(ctx context.Context, c *github.Client, repo github.Repo, bra
 //     custom branch and tag policies may deploy, none of them a catch-all
 //     ("*", "**");
 //   - strong: an enabled custom deployment protection rule by relproof's
-//     App (its slug contains "relproof") binds the approval to the
+//     App (an App --protection-app names, or without one an App whose
+//     slug contains "relproof") binds the approval to the
 //     release's evidence; another App's rule is reported, not counted.
 //
 // The overall level is at most minimum while a repository secret's name
