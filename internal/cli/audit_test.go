@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -361,4 +365,28 @@ func TestAuditOrg(t *testing.T) {
 		t.Errorf("the table does not list both:\n%s", r.stdout)
 	}
 	expect(t, run(t, env, "audit", "--org", "no-such-org"), 2, "no-such-org")
+}
+
+// TestAuditOrgAsApp: --org as a GitHub App finds its installation on the
+// organization, with no installation id given.
+func TestAuditOrgAsApp(t *testing.T) {
+	t.Parallel()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	f, srv := fakegithub.Start(t, fakegithub.WithApp(99, &key.PublicKey), fakegithub.WithClock(time.Now))
+	f.Update(func(s *fakegithub.State) {
+		for _, r := range s.AddOrgRepos("acme", 2, nil) {
+			r.Installation = 4242
+		}
+	})
+	env := testEnv(t, map[string]string{GitHubAPIURLEnv: srv.URL, GitHubAppIDEnv: "99", GitHubAppKeyEnv: keyPEM, GitHubMaxWaitEnv: "5ms"})
+	r := run(t, env, "audit", "--org", "acme", "--fail-on", "never")
+	expect(t, r, 0)
+	if !strings.Contains(r.stdout, "2 repositories audited") {
+		t.Errorf("as an App:\n%s", r.stdout)
+	}
+	expect(t, run(t, env, "audit", "--org", "other"), 2, "other")
 }

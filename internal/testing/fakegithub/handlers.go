@@ -90,6 +90,7 @@ func (f *Fake) routes() {
 	f.releaseRoutes(repo)
 	// Organizations.
 	f.handle("GET /orgs/{org}/repos", f.orgRepos)
+	f.handle("GET /orgs/{org}/installation", f.orgInstallation)
 }
 
 func base(r *http.Request) apiBase { return apiBase(api(r)) }
@@ -1119,6 +1120,19 @@ func (f *Fake) repoInstallation(w http.ResponseWriter, r *http.Request, s *State
 		"permissions":       obj{"checks": "write", "deployments": "write", "actions": "read", "contents": "read", "pull_requests": "read", "attestations": "write"},
 		"events":            arr{"deployment_protection_rule"}, "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z",
 	})
+}
+
+// orgInstallation answers GET /orgs/{org}/installation: the App's
+// installation on the organization, the one any of its repositories has.
+func (f *Fake) orgInstallation(w http.ResponseWriter, r *http.Request, s *State, _ *Repo) {
+	org := r.PathValue("org")
+	for _, repo := range s.Repos {
+		if strings.EqualFold(repo.Owner, org) && repo.Installation != 0 {
+			f.repoInstallation(w, r, s, repo)
+			return
+		}
+	}
+	f.notFound(w)
 }
 
 func (f *Fake) installationToken(w http.ResponseWriter, r *http.Request, s *State, _ *Repo) {
