@@ -32,7 +32,7 @@ var Rules = []Rule{
 	},
 	{
 		ID:    "tag-promotion",
-		Title: "Deployment approved by tag only",
+		Title: "Release promoted by a mutable tag",
 		Why:   "A tag names whatever was pushed to it last: what was built, scanned or approved is not provably what is deployed, and anyone who can push the tag changes the deployment.",
 		Fix:   "Deploy, sign and promote by digest (image@sha256:…): take the digest from the build step's output and pass it through; keep tags for people, never for decisions.",
 		Base:  SeverityMedium,

@@ -639,6 +639,15 @@ func stepLabel(st *step) string {
 		return st.name
 	case st.action != "":
 		return st.action
+	case st.run != nil:
+		for _, l := range strings.Split(st.run.Value, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				if r := []rune(l); len(r) > 40 {
+					l = string(r[:40]) + "…"
+				}
+				return "run: " + l
+			}
+		}
 	}
 	return fmt.Sprintf("at line %d", st.s.Pos.Line)
 }
