@@ -14,7 +14,7 @@ var secretRef = regexp.MustCompile(`\bsecrets\.([A-Za-z_][A-Za-z0-9_-]*)`)
 // Secret names, upper-cased, that are long-lived credentials for signing,
 // publishing or deploying whatever step reads them.
 var (
-	credentialName = regexp.MustCompile(`PRIVATE_?KEY|SIGNING|COSIGN|(^|_)GPG|PGP|AZURE_CREDENTIALS|SERVICE_ACCOUNT|(^|_)SA_KEY|GCP_\w*KEY|GOOGLE_(APPLICATION_)?CREDENTIALS|GCLOUD_\w*KEY|ACCESS_KEY|SSH|NPM_(TOKEN|AUTH)|NODE_AUTH_TOKEN|PYPI|TWINE|NUGET|CARGO_REGISTRY|RUBYGEMS|GEM_HOST|SNAPCRAFT|AUR_|KUBE_?CONFIG|CERTIFICATE|_P12|KEYSTORE`)
+	credentialName = regexp.MustCompile(`PRIVATE_?KEY|SIGNING|COSIGN|(^|_)GPG|PGP|AZURE_CREDENTIALS|SERVICE_ACCOUNT|(^|_)SA_KEY|GCP_\w*KEY|GOOGLE_(APPLICATION_)?CREDENTIALS|GCLOUD_\w*KEY|ACCESS_KEY|SSH|NPM_(TOKEN|AUTH)|NODE_AUTH_TOKEN|PYPI|TWINE|NUGET|CARGO_REGISTRY|RUBYGEMS|GEM_HOST|SNAPCRAFT|AUR_|KUBE_?CONFIG|CERTIFICATE|_P12|KEYSTORE|FURY|CLOUDSMITH|ARTIFACTORY|JFROG|CODEARTIFACT`)
 	// Registry passwords and tokens count where a login or a push may
 	// read them; *_KEY where a step that ships may.
 	registryName = regexp.MustCompile(`(DOCKER|QUAY|REGISTRY|GHCR|ECR|ACR|GCR|HARBOR)\w*(PASSWORD|TOKEN|PASS|PAT|PWD)`)
@@ -202,10 +202,12 @@ var (
 	floating     = `(latest|stable|prod|production|edge|live|current)`
 	floatingPush = regexp.MustCompile(`\b(docker|podman|buildah|nerdctl)\s+(image\s+)?push\b[^\n]*:` + floating + `\b|\bcrane\s+tag\s+\S+\s+` + floating + `\b|--tag[= ]` + floating + `\b|imagetools\s+create\b[^\n]*-t\s+\S+:` + floating + `\b`)
 	floatingTag  = regexp.MustCompile(`(^|[\s,:=])` + floating + `(\s*$|[\s,])|:` + floating + `\b|value=` + floating + `\b`)
-	signByTag    = regexp.MustCompile(`\b(cosign\s+(sign|attest)|notation\s+sign)\s[^\n@]*[\w.-]+(/[\w.${}-]+)+:\S`)
+	signByTag    = regexp.MustCompile(`\b(cosign\s+(sign|attest)|notation\s+sign)\s`)
 	deployByTag  = regexp.MustCompile(`\bset\s+image\b|--image-tag\b|image\.tag=|\bimage:\s|newTag|kustomize\s+edit\s+set\s+image`)
 	byDigest     = regexp.MustCompile(`@sha256|@\$|@\{|(?i)digest`)
 	tagInputs    = regexp.MustCompile(`^(version|tag|image-tag|image_tag|imagetag|image-version|image_version)$`)
+	// Inputs through which a deploy action takes the image to run.
+	imageInputs = regexp.MustCompile(`^(image|images|image-name|image_name|imagename|image-uri|image_uri|container-image|container-images|containers)$`)
 	// A floating tag named anywhere in a step that pushes: built up in a
 	// variable (TAGS="-t $IMAGE:latest") as well as on the push line.
 	floatingNamed = regexp.MustCompile(`:` + floating + `([_-][\w-]*)?(\W|$)`)
@@ -239,7 +241,7 @@ func (c *checker) checkTagPromotion() {
 						// Nothing on this line can push, tag, sign or deploy.
 					case floatingPush.MatchString(l):
 						add(line, "step %q pushes or moves a floating tag", stepLabel(st))
-					case signByTag.MatchString(l) && !byDigest.MatchString(l):
+					case signByTag.MatchString(l) && !byDigest.MatchString(l) && lastRefByTag(l):
 						add(line, "step %q signs an image by tag, not by digest", stepLabel(st))
 					case st.deploys && deployByTag.MatchString(l) && !byDigest.MatchString(l):
 						add(line, "step %q deploys an image by tag, not by digest", stepLabel(st))
@@ -264,8 +266,24 @@ func (c *checker) checkTagPromotion() {
 			}
 			if st.deploys && st.action != "" {
 				for k, v := range st.with {
-					if tagInputs.MatchString(k) && !byDigest.MatchString(v.Value) {
+					switch {
+					case tagInputs.MatchString(k) && !byDigest.MatchString(v.Value):
 						add(v.Pos.Line, "step %q deploys by the tag given in %s, not by digest", stepLabel(st), k)
+					case imageInputs.MatchString(k) && tagged.MatchString(maskExpr(v.Value)) && !byDigest.MatchString(v.Value):
+						add(v.Pos.Line, "step %q deploys %s by tag, not by digest", stepLabel(st), strings.TrimSpace(v.Value))
+					}
+				}
+			}
+			if st.action == "docker/metadata-action" && metaTagsPushed(j, st) {
+				for _, in := range []string{"flavor", "tags"} {
+					v, ok := st.with[in]
+					if !ok {
+						continue
+					}
+					for i, l := range strings.Split(v.Value, "\n") {
+						if metaFloating.MatchString(l) {
+							add(c.scriptLine(v, i, l), "step %q makes the floating tag %q, which the workflow pushes", stepLabel(st), strings.TrimSpace(l))
+						}
 					}
 				}
 			}
@@ -329,6 +347,63 @@ func (c *checker) branchOnly() bool {
 func (c *checker) onBranchPush() bool {
 	for _, e := range c.w.On {
 		if we, ok := e.(*actionlint.WebhookEvent); ok && we.Hook.Value == "push" && (we.Tags == nil || we.Branches != nil) {
+			return true
+		}
+	}
+	return false
+}
+
+// metaFloating: docker/metadata-action's tags and flavor that make a
+// floating tag — latest (unless false), a raw floating value, edge.
+var metaFloating = regexp.MustCompile(`^\s*latest=(true|\$\{\{)|type=raw,\s*value=` + floating + `\b|type=edge\b`)
+
+// tagged: an image reference that ends in a tag (after masking
+// expressions, :EXPR or :word).
+var tagged = regexp.MustCompile(`[\w.\-/]+:[\w.\-]+['"]?\s*$`)
+
+// maskExpr replaces each ${{ … }} with the word EXPR, so that an image
+// reference built of expressions reads as one word.
+func maskExpr(s string) string { return exprRe.ReplaceAllString(s, "EXPR") }
+
+// lastRefByTag says the image a signing command names (its last argument)
+// is named by a tag: NAME:TAG, with no @digest. A reference that is a
+// variable alone says neither, and is not reported.
+func lastRefByTag(l string) bool {
+	fields := strings.Fields(maskExpr(l))
+	for i := len(fields) - 1; i >= 0; i-- {
+		f := strings.Trim(fields[i], `"'`)
+		if f == "" || strings.HasPrefix(f, "-") || f == "\\" {
+			continue
+		}
+		if strings.Contains(f, "@") {
+			return false
+		}
+		return tagged.MatchString(f)
+	}
+	return false
+}
+
+// metaTagsPushed says a later step of the job pushes the tags the
+// metadata step made (a build that pushes by digest alone pushes none).
+func metaTagsPushed(j *job, meta *step) bool {
+	id := ""
+	if meta.s.ID != nil {
+		id = meta.s.ID.Value
+	}
+	after := false
+	for _, st := range j.steps {
+		if st == meta {
+			after = true
+			continue
+		}
+		if !after || !st.publishes {
+			continue
+		}
+		uses := strings.Contains(st.text, "DOCKER_METADATA_OUTPUT_TAGS") || strings.Contains(st.text, "DOCKER_METADATA_OUTPUT_JSON")
+		if id != "" {
+			uses = uses || strings.Contains(st.text, "steps."+id+".outputs.tags") || strings.Contains(st.text, "steps."+id+".outputs.json")
+		}
+		if uses {
 			return true
 		}
 	}
@@ -401,7 +476,8 @@ func (c *checker) checkScans() {
 			}
 			if st.run != nil {
 				for i, l := range strings.Split(st.run.Value, "\n") {
-					if m := scanRun.FindStringSubmatch(l); m != nil && !byDigest.MatchString(l) && byTag(m[8]) {
+					ml := strings.NewReplacer(`"`, "", `'`, "").Replace(maskExpr(l))
+					if m := scanRun.FindStringSubmatch(ml); m != nil && !byDigest.MatchString(l) && byTag(m[8]) {
 						c.add("scan-not-by-digest", c.scriptLine(st.run, i, l), j, "step %q scans %s by tag, not by the pushed digest", stepLabel(st), m[8])
 					}
 				}

@@ -520,3 +520,55 @@ func TestLineBreaks(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondReview: what a second review on fresh real workflows found
+// missed — signing by a tag built of expressions, deploy actions given an
+// image by tag, docker/metadata-action's latest, a scan in a script of a
+// quoted reference, a self-hosted runner named through the matrix — and
+// the one it found wrongly: pnpm's setup action is no npm publish.
+func TestSecondReview(t *testing.T) {
+	fs := check(t, `on:
+  push:
+    tags: ["v*"]
+permissions: {}
+jobs:
+  image:
+    runs-on: ${{ matrix.runner }}
+    strategy:
+      matrix:
+        runner: [self-hosted-x64, self-hosted-arm64]
+    steps:
+      - id: meta
+        uses: docker/metadata-action@0123456789abcdef0123456789abcdef01234567
+        with:
+          flavor: |
+            latest=${{ startsWith(github.ref, 'refs/tags/') }}
+          tags: |
+            type=semver,pattern={{version}}
+            type=raw,value=latest,enable={{is_default_branch}}
+      - uses: docker/build-push-action@0123456789abcdef0123456789abcdef01234567
+        id: build
+        with:
+          push: true
+          tags: ${{ steps.meta.outputs.tags }}
+      - run: |
+          cosign sign --yes "${{ env.IMAGE }}:${{ matrix.tag }}"
+          cosign sign --yes "${{ env.IMAGE }}@${{ steps.build.outputs.digest }}"
+          grype "${{ secrets.USER }}/${{ env.NAME }}:latest"
+  deploy:
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - uses: azure/webapps-deploy@0123456789abcdef0123456789abcdef01234567
+        with:
+          images: 'ghcr.io/${{ env.REPO }}:${{ github.sha }}'
+  detect:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: pnpm/setup@0123456789abcdef0123456789abcdef01234567
+`)
+	wantLines(t, fs, "tag-promotion", 16, 19, 26, 35)
+	wantLines(t, fs, "scan-not-by-digest", 28)
+	wantLines(t, fs, "self-hosted-release", 7)
+	wantLines(t, fs, "deploy-without-environment", 6)
+}

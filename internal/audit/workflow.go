@@ -301,8 +301,8 @@ var (
 	// A GitOps promotion: a manifest's image is rewritten, then pushed.
 	gitopsEditRe  = regexp.MustCompile(`\b(sed|yq)\b[^\n]*(image:|newTag|image\.tag|\.image\b)|kustomize\s+edit\s+set\s+image`)
 	gitPushRe     = regexp.MustCompile(`\bgit\s+push\b`)
-	publishNameRe = regexp.MustCompile(`(?i)publish|nuget|npm|pypi`)
-	notPublishRe  = regexp.MustCompile(`(?i)test|result|report|coverage|docs|pages|comment|unit|summary|artifact`)
+	publishNameRe = regexp.MustCompile(`(?i)publish|nuget|\bnpm\b|pypi|release-plz/action`)
+	notPublishRe  = regexp.MustCompile(`(?i)test|result|report|coverage|docs|pages|comment|unit|summary|artifact|setup`)
 	signRunRe     = regexp.MustCompile(`\bcosign\s+(sign|sign-blob|attest|attest-blob)\b|\bnotation\s+sign\b|\bgpg\b[^\n]*--(detach-)?sign\b|\bgh\s+attestation\s+create\b`)
 	signActionRe  = regexp.MustCompile(`^(actions/attest-build-provenance|actions/attest|actions/attest-sbom|sigstore/gh-action-sigstore-python|slsa-framework/slsa-github-generator/.*)$`)
 	verifyRe      = regexp.MustCompile(`\bcosign\s+verify(-attestation|-blob|-blob-attestation)?\b|\bgh\s+attestation\s+verify\b|\bslsa-verifier\b|\brelproof\s+(verify|gate)\b|\bnotation\s+verify\b|relproof/relproof/(actions/)?(verify-provenance|gate-environment)\b|relproof/relproof/\.github/workflows/deploy-gate\.ya?ml`)
@@ -440,6 +440,9 @@ func classifyStep(st *step) {
 	st.publishes = publishRun.MatchString(run) || publishActionRe.MatchString(st.action) || (strings.Contains(st.text, "--push") && pushTool.MatchString(st.text) && (st.login || strings.Contains(st.text, "buildx") || strings.Contains(st.text, "make")))
 	if pushes(st) || (publishNameRe.MatchString(st.action) && !notPublishRe.MatchString(st.action)) {
 		st.publishes = true
+	}
+	if cmd, ok := st.with["command"]; ok && st.action == "release-plz/action" && strings.TrimSpace(cmd.Value) == "release-pr" {
+		st.publishes = false // opens a pull request; release publishes
 	}
 	st.deploys = st.deployRun || (st.name != "" && deployNameRe.MatchString(st.name))
 	st.signs = signRun.MatchString(run) || signActionRe.MatchString(st.action)
@@ -702,12 +705,65 @@ func (c *checker) checkSelfHosted() {
 			labels = append(labels, r.Group)
 		}
 		for _, l := range labels {
-			if selfHostedRe.MatchString(l.Value) {
-				c.add("self-hosted-release", l.Pos.Line, j, "job %s builds or ships a release on a self-hosted runner (%s)", j.id, l.Value)
+			values := append([]string{l.Value}, matrixValues(j.j, l.Value)...)
+			if v, ok := firstMatch(selfHostedRe, values); ok {
+				c.add("self-hosted-release", l.Pos.Line, j, "job %s builds or ships a release on a self-hosted runner (%s)", j.id, v)
 				break
 			}
 		}
 	}
+}
+
+var matrixRef = regexp.MustCompile(`\bmatrix\.([\w-]+)`)
+
+// matrixValues are the values the job's matrix gives the matrix variables
+// an expression names (runs-on: ${{ matrix.runner }}).
+func matrixValues(j *actionlint.Job, expr string) []string {
+	if j.Strategy == nil || j.Strategy.Matrix == nil {
+		return nil
+	}
+	m := j.Strategy.Matrix
+	var out []string
+	for _, ref := range matrixRef.FindAllStringSubmatch(expr, -1) {
+		name := strings.ToLower(ref[1])
+		if row, ok := m.Rows[name]; ok {
+			for _, v := range row.Values {
+				out = append(out, rawStrings(v)...)
+			}
+		}
+		if m.Include != nil {
+			for _, comb := range m.Include.Combinations {
+				if a, ok := comb.Assigns[name]; ok {
+					out = append(out, rawStrings(a.Value)...)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// rawStrings are the strings of a matrix value: itself, or a list's.
+func rawStrings(v actionlint.RawYAMLValue) []string {
+	switch v := v.(type) {
+	case *actionlint.RawYAMLString:
+		return []string{v.Value}
+	case *actionlint.RawYAMLArray:
+		var out []string
+		for _, e := range v.Elems {
+			out = append(out, rawStrings(e)...)
+		}
+		return out
+	}
+	return nil
+}
+
+func firstMatch(re *regexp.Regexp, values []string) (string, bool) {
+	for _, v := range values {
+		if re.MatchString(v) {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // isRelease says the workflow runs for releases: on tags, releases, or by
