@@ -415,10 +415,7 @@ func auditVerifier(c *github.Client, tr root.TrustedMaterial) audit.Verifier {
 			return nil, fmt.Errorf("deployment digest %q: %w", digest, err)
 		}
 		s := &subject.Subject{Digest: d}
-		list := func(ctx context.Context, digest string) ([]json.RawMessage, error) {
-			return c.Attestations(ctx, repo, digest)
-		}
-		entries, err := decide.Attestations("github:"+repo.String(), list).Entries(ctx, s)
+		entries, err := decide.GitHubAttestations(c, repo).Entries(ctx, s)
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/relproof/relproof/internal/attest"
 	"github.com/relproof/relproof/internal/attest/predicate"
 	"github.com/relproof/relproof/internal/github"
+	"github.com/relproof/relproof/internal/oci"
 	"github.com/relproof/relproof/internal/subject"
 )
 
@@ -36,6 +37,8 @@ type deployRecordOptions struct {
 	signing        signingOptions
 	out            string
 	bundleOut      string
+	githubUpload   bool
+	push           bool
 }
 
 // deployRecord is deploy-record.json: the deployment GitHub recorded and
@@ -46,6 +49,12 @@ type deployRecord struct {
 	Signer     string             `json:"signer"`
 	BundleFile string             `json:"bundleFile"`
 	RecordFile string             `json:"recordFile"`
+	// GitHubID is the attestation's id among the repository's artifact
+	// attestations (--github-upload), where the gate looks for it when it
+	// takes this deployment as a rollback target.
+	GitHubID int64 `json:"githubAttestationId,omitempty"`
+	// Referrer is the attestation pushed beside the image (--push).
+	Referrer string `json:"referrer,omitempty"`
 }
 
 func newDeployRecordCmd(env *Env, g *globalOptions) *cobra.Command {
@@ -60,14 +69,19 @@ deployment, the environment's previous successful digest, and the rollback
 digest: --rollback-digest, or by default that previous digest.
 
 Writes --out (deploy-record.json) and the signed bundle (--bundle-out),
-atomically, after GitHub has recorded the deployment. SUBJECT must name a
+atomically, after GitHub has recorded the deployment. --github-upload also
+stores the signed bundle with the repository's artifact attestations, and
+--push (an oci:// subject) pushes it beside the image as an OCI 1.1
+referrer: the gate's --rollback-from-deployments takes an earlier deployment
+as the rollback target only when such a record of it, signed by a deployment
+signer of the policy, is found there. SUBJECT must name a
 digest. The deployed commit is --ref (default: GITHUB_SHA). Reads
 GITHUB_API_URL, GITHUB_TOKEN (or a GitHub App) and GITHUB_REPOSITORY; in
 GitHub Actions the result is also set as step outputs (deployment-id,
 deployment-url, digest, previous-digest, rollback-digest, record-file,
 bundle-file) and written to the step summary.`,
 		Example: `  relproof deploy record oci://ghcr.io/acme/app@sha256:… --environment production \
-    --url https://app.example.com --key release.key`,
+    --url https://app.example.com --key release.key --push`,
 		Args: exactArgs(1, "one SUBJECT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDeployRecord(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), env, g, o, args[0])
@@ -82,6 +96,8 @@ bundle-file) and written to the step summary.`,
 	f.StringVar(&o.description, "description", "", "the deployment's description")
 	f.StringVar(&o.out, "out", "deploy-record.json", "write the deployment record here")
 	f.StringVar(&o.bundleOut, "bundle-out", "deployment.sigstore.json", "write the signed deployment attestation here")
+	f.BoolVar(&o.push, "push", false, "also push the signed deployment attestation beside the image, as an OCI 1.1 referrer (oci:// subjects), where the gate finds it when this deployment is the rollback target")
+	f.BoolVar(&o.githubUpload, "github-upload", false, "also store the signed deployment attestation with the repository's GitHub artifact attestations (needs attestations: write), where the gate finds it when this deployment is the rollback target")
 	addGitHubFlags(f, &o.gh)
 	_ = cmd.MarkFlagRequired("environment")
 	o.signing.addFlags(cmd)
@@ -116,6 +132,10 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 	if err != nil {
 		return err
 	}
+	image, isOCI := subj.OCIReference()
+	if o.push && !isOCI {
+		return usageErrorf("--push: %s is not an image (oci://…); keep a release file's deployment record with --github-upload", input)
+	}
 	c, repo, err := githubClient(ctx, env, &o.gh)
 	if err != nil {
 		return err
@@ -149,7 +169,7 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 	pred := &predicate.Deployment{
 		Environment: o.environment, Digest: digest, Repository: repo.String(), Ref: ref,
 		DeploymentID: d.ID, DeploymentURL: d.URL, EnvironmentURL: o.url,
-		PreviousDigest: previous, RollbackDigest: rollback, Time: env.Now().UTC(),
+		PreviousDigest: previous, RollbackDigest: rollback, State: o.state, Time: env.Now().UTC(),
 	}
 	if err := pred.Validate(); err != nil {
 		return err
@@ -165,6 +185,27 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 	}
 	if err := writeAll([]outFile{{o.out, recJSON}, {o.bundleOut, append(bundle, '\n')}}); err != nil {
 		return fmt.Errorf("deployment %d is recorded in GitHub, but: %w", d.ID, err)
+	}
+	if o.push {
+		pushed, err := oci.PushBundle(ctx, image, bundle, predicate.DeploymentType, env.Now().UTC().Format(time.RFC3339), env.Remote...)
+		if err != nil {
+			return fmt.Errorf("deployment %d is recorded in GitHub and its signed attestation written to %s, but pushing it beside the image failed (push that file, or record the deployment again): %w", d.ID, o.bundleOut, err)
+		}
+		rec.Referrer = pushed.String()
+	}
+	if o.githubUpload {
+		if rec.GitHubID, err = c.UploadAttestation(ctx, repo, bundle); err != nil {
+			return fmt.Errorf("deployment %d is recorded in GitHub and its signed attestation written to %s, but storing it with the repository's artifact attestations failed (upload that file, or record the deployment again): %w", d.ID, o.bundleOut, err)
+		}
+	}
+	if o.push || o.githubUpload {
+		// The record says where the attestation is kept.
+		if recJSON, err = indentJSON(rec); err != nil {
+			return err
+		}
+		if err := writeAll([]outFile{{o.out, recJSON}}); err != nil {
+			return err
+		}
 	}
 	x := actions(env, stderr)
 	if err := publish(x, []string{"deployment-id", "deployment-url", "digest", "previous-digest", "rollback-digest", "record-file", "bundle-file"}, map[string]string{
@@ -189,6 +230,12 @@ func (r deployRecord) text(w io.Writer) {
 		fmt.Fprintf(w, "  previous:   none\n")
 	}
 	fmt.Fprintf(w, "  rollback:   %s\n  signer:     %s\n  record:     %s\n  bundle:     %s\n", orNone(d.RollbackDigest), r.Signer, r.RecordFile, r.BundleFile)
+	if r.GitHubID != 0 {
+		fmt.Fprintf(w, "  github:     artifact attestation %d\n", r.GitHubID)
+	}
+	if r.Referrer != "" {
+		fmt.Fprintf(w, "  referrer:   %s\n", r.Referrer)
+	}
 }
 
 func (r deployRecord) markdown() string {

@@ -41,7 +41,8 @@ type gateOptions struct {
 	runID          int64
 	rollbackDigest string
 	// rollbackFromDeployments takes the rollback digest from the
-	// environment's previous successful deployment on GitHub.
+	// environment's previous successful deployment on GitHub that a signed
+	// deployment record vouches for (decide.FindRollbackTarget).
 	rollbackFromDeployments bool
 	// approvalsFromGitHub reads the run's approvals from GitHub in this
 	// process instead of from a signed approval attestation.
@@ -137,7 +138,7 @@ Exit 0 allow (or pending), 1 deny, 2 bad input (an invalid policy included).`,
 	f.StringVar(&o.approvals, "approvals", "", "the signed approval attestation (approval.sigstore.json from relproof approval record --bundle-out)")
 	f.BoolVar(&o.approvalsFromGitHub, "approvals-from-github", false, "read this run's environment approvals from GitHub in this process, as approval record does, instead of from a signed attestation: for the final gate in a deploy job that runs in the environment and signs nothing")
 	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to; its provenance must verify")
-	f.BoolVar(&o.rollbackFromDeployments, "rollback-from-deployments", false, "take the rollback digest from the environment's most recent successful deployment of another digest (GitHub's deployments, as relproof deploy record makes them); none means a first release, which the policy's rollback.allowFirstRelease decides")
+	f.BoolVar(&o.rollbackFromDeployments, "rollback-from-deployments", false, "take the rollback digest from the environment's most recent successful deployment of another digest that a deployment record signed by a deployment signer of the policy vouches for (relproof deploy record --push or --github-upload keeps one beside the image or with the repository's artifact attestations; a deployment without one, which any workflow with deployments: write can make, is passed over); no deployment at all means a first release, which the policy's rollback.allowFirstRelease decides")
 	f.StringVar(&o.breakGlass, "break-glass", "", "deploy despite failing checks, with this justification, where the policy allows it")
 	f.StringVar(&o.decisionOut, "decision-out", "", "write the decision (JSON) here; with --key or --keyless also FILE.sigstore.json, signed")
 	f.StringVar(&o.summaryOut, "summary-out", "", "write the Markdown summary here (a check run or $GITHUB_STEP_SUMMARY)")
@@ -212,20 +213,24 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		}))
 	}
 	rollback, firstRelease := o.rollbackDigest, false
+	var target decide.RollbackTarget
 	if o.rollbackFromDeployments {
 		c, repo, err := githubClient(ctx, env, &o.gh)
 		if err != nil {
 			return err
 		}
-		prev, err := c.RollbackTarget(ctx, repo, o.environment, subj.Digest.String())
+		// A deployment GitHub lists counts only with its signed record,
+		// found where the evidence is: beside the image, or (--from-github)
+		// with the repository's artifact attestations.
+		t, err := decide.FindRollbackTarget(ctx, decide.RollbackRequest{Subject: subj, Policy: pol, Environment: o.environment,
+			TrustedRoot: tr, Sources: sources, Deployments: decide.GitHubDeployments(c, repo)})
+		if errors.Is(err, decide.ErrInput) {
+			return usageError(err)
+		}
 		if err != nil {
 			return fmt.Errorf("--rollback-from-deployments: %w", err)
 		}
-		if prev == nil {
-			firstRelease = true
-		} else {
-			rollback = prev.Digest
-		}
+		target, rollback, firstRelease = *t, t.Digest, t.FirstRelease
 	}
 	runID := o.runID
 	if runID == 0 && env.Getenv("GITHUB_ACTIONS") == "true" {
@@ -258,6 +263,9 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		TrustedRoot:         tr,
 		Sources:             sources,
 		Rollback:            rollback,
+		RollbackDeployment:  target.DeploymentID,
+		RollbackRecord:      target.Record,
+		RollbackNote:        target.Note,
 		FirstRelease:        firstRelease,
 		BreakGlass:          o.breakGlass != "",
 		Justification:       o.breakGlass,

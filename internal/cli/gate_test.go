@@ -65,6 +65,8 @@ environments:
         - key: approver.pub
       decision:
         - key: release.pub
+      deployment:
+        - key: release.pub
     vulnerabilities:
       maxSeverity: high
       exceptions: exceptions.yaml
@@ -535,54 +537,122 @@ func TestGatePendingApprovals(t *testing.T) {
 }
 
 // TestGateRollbackFromDeployments: the rollback digest comes from the
-// environment's last successful deployment on GitHub; with none, it is a
-// first release, which only a policy that allows one lets through.
+// environment's last successful deployment on GitHub that a deployment
+// record, signed by a deployment signer of the policy, vouches for (GitHub's
+// deployments are any workflow's to write); with no deployment at all, it is
+// a first release, which only a policy that allows one lets through.
 func TestGateRollbackFromDeployments(t *testing.T) {
 	t.Parallel()
+	type world struct {
+		*gateWorld
+		f      *fakegithub.Fake
+		commit string
+		ghEnv  *Env // w.env with the fake GitHub's variables
+	}
+	// record deploys digest (a file's) to env with relproof deploy record,
+	// signed with key and stored with the repository's attestations.
+	record := func(w *world, file, env, key string, extra ...string) {
+		w.t.Helper()
+		expect(w.t, run(w.t, w.ghEnv, append([]string{"deploy", "record", file, "--environment", env, "--key", key, "--ref", w.commit, "--github-upload",
+			"--out", filepath.Join(w.dir, "rec-"+env+".json"), "--bundle-out", filepath.Join(w.dir, "rec-"+env+".sigstore.json")}, extra...)...), 0)
+	}
+	// forge is what a workflow with deployments: write can do: a
+	// successful deployment of any digest, with no record.
+	forge := func(w *world, digest, env string) {
+		w.f.Update(func(s *fakegithub.State) {
+			r := s.Repo("octo-org/octo-repo")
+			r.Deployments = append(r.Deployments, &fakegithub.Deployment{ID: s.ID(), SHA: w.commit, Ref: "main", Task: "deploy", Environment: env,
+				Payload: json.RawMessage(fmt.Sprintf(`{"digest":%q}`, digest)), CreatedAt: fixedNow, UpdatedAt: fixedNow,
+				Statuses: []*fakegithub.DeploymentStatus{{ID: s.ID(), State: "success", CreatedAt: fixedNow}}})
+		})
+	}
+	previous := func(w *world) string { // a release with provenance
+		w.rollbackWithProvenance()
+		return filepath.Join(w.dir, "app-1.0.0.bin")
+	}
+	prevDigest := "sha256:" + sha256Hex("the previous release")
 	for _, tc := range []struct {
-		name        string
-		deployments func(w *gateWorld, s *fakegithub.State, rel *fakegithub.Release)
-		policy      func(string) string
-		exit        int
-		status      gate.Status
-		says        string
+		name   string
+		setup  func(w *world)
+		policy func(string) string
+		exit   int
+		status gate.Status
+		says   string
 	}{
-		{"the previous deployment's digest, whose provenance verifies", func(w *gateWorld, s *fakegithub.State, rel *fakegithub.Release) {
-			rel.PrevDeployment.Payload = json.RawMessage(fmt.Sprintf(`{"digest":%q}`, w.rollbackWithProvenance()))
-		}, nil, 0, gate.Pass, "rollback to sha256:" + sha256Hex("the previous release")},
-		{"the previous deployment's digest has no provenance", nil, nil, 1, gate.Fail, "has no provenance that verifies"},
-		{"a first release where the policy requires a rollback", func(w *gateWorld, s *fakegithub.State, rel *fakegithub.Release) {
-			s.Repo("octo-org/octo-repo").Deployments = nil
+		{"the recorded previous deployment's digest, whose provenance verifies", func(w *world) {
+			record(w, previous(w), "production", w.key)
+		}, nil, 0, gate.Pass, "rollback to " + prevDigest + ", deployed to production as deployment"},
+		{"a deployment forged after the recorded one is passed over", func(w *world) {
+			record(w, previous(w), "production", w.key)
+			other := writeFile(w.t, w.dir, "app-0.9.0.bin", "an older release")
+			w.attestFor(other, "provenance", "")
+			forge(w, "sha256:"+sha256Hex("an older release"), "production")
+		}, nil, 0, gate.Pass, "rollback to " + prevDigest + ", deployed to production as deployment"},
+		{"the recorded deployment's digest has no provenance", func(w *world) {
+			record(w, writeFile(w.t, w.dir, "unattested.bin", "never built here"), "production", w.key)
+		}, nil, 1, gate.Fail, "has no provenance that verifies"},
+		{"only deployments nobody recorded", nil, nil, 1, gate.Fail, "no rollback digest: none of the 1 successful deployment(s) to production that GitHub lists has a deployment record signed by a deployment signer"},
+		{"only deployments nobody recorded, where the policy does not require a rollback", nil, func(p string) string {
+			return strings.Replace(p, "    breakGlass:\n", "    rollback:\n      required: false\n    breakGlass:\n", 1)
+		}, 0, gate.Warn, "no rollback digest: none of the 1 successful deployment(s)"},
+		{"a record signed by a key that may not sign deployment records", func(w *world) {
+			record(w, previous(w), "production", w.approverKey)
+		}, nil, 1, gate.Fail, "which may sign approval but not deployment"},
+		{"a staging record does not vouch for a production deployment of the digest", func(w *world) {
+			record(w, previous(w), "staging", w.key)
+			forge(w, prevDigest, "production")
+		}, nil, 1, gate.Fail, "records deployment"},
+		{"a record of a failed deployment, marked a success afterwards", func(w *world) {
+			record(w, previous(w), "production", w.key, "--state", "failure")
+			w.f.Update(func(s *fakegithub.State) {
+				deps := s.Repo("octo-org/octo-repo").Deployments
+				last := deps[len(deps)-1]
+				last.Statuses = append(last.Statuses, &fakegithub.DeploymentStatus{ID: s.ID(), State: "success", CreatedAt: fixedNow})
+			})
+		}, nil, 1, gate.Fail, `records the state "failure", not success`},
+		{"a first release where the policy requires a rollback", func(w *world) {
+			w.f.Update(func(s *fakegithub.State) { s.Repo("octo-org/octo-repo").Deployments = nil })
 		}, nil, 1, gate.Fail, "first release to production: no earlier successful deployment to roll back to"},
-		{"a first release the policy allows", func(w *gateWorld, s *fakegithub.State, rel *fakegithub.Release) {
-			s.Repo("octo-org/octo-repo").Deployments = nil
+		{"a first release the policy allows", func(w *world) {
+			w.f.Update(func(s *fakegithub.State) { s.Repo("octo-org/octo-repo").Deployments = nil })
 		}, func(p string) string {
 			return strings.Replace(p, "    breakGlass:\n", "    rollback:\n      allowFirstRelease: true\n    breakGlass:\n", 1)
 		}, 0, gate.Warn, "first release to production"},
-		{"a failed deployment is not one to roll back to", func(w *gateWorld, s *fakegithub.State, rel *fakegithub.Release) {
-			rel.PrevDeployment.Statuses = append(rel.PrevDeployment.Statuses, &fakegithub.DeploymentStatus{ID: s.ID(), State: "failure", CreatedAt: fixedNow})
+		{"a failed deployment is not one to roll back to", func(w *world) {
+			w.f.Update(func(s *fakegithub.State) {
+				for _, d := range s.Repo("octo-org/octo-repo").Deployments {
+					d.Statuses = append(d.Statuses, &fakegithub.DeploymentStatus{ID: s.ID(), State: "failure", CreatedAt: fixedNow})
+				}
+			})
 		}, nil, 1, gate.Fail, "first release to production"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := newGateWorld(t)
 			f, srv := fakegithub.Start(t, fakegithub.WithToken(ghToken), fakegithub.WithClock(func() time.Time { return fixedNow }))
-			f.Update(func(s *fakegithub.State) {
-				rel := fakegithub.Scenario(s, fixedNow)
-				if tc.deployments != nil {
-					tc.deployments(w, s, rel)
-				}
-			})
+			w := &world{gateWorld: newGateWorld(t), f: f}
+			f.Update(func(s *fakegithub.State) { w.commit = fakegithub.Scenario(s, fixedNow).Commit })
 			if tc.policy != nil {
 				writeFile(t, w.dir, "policy.yaml", tc.policy(gatePolicy))
 			}
-			w.env.Getenv = withVars(w.env.Getenv, map[string]string{
+			gh := withVars(w.env.Getenv, map[string]string{
 				GitHubAPIURLEnv: srv.URL, GitHubTokenEnv: ghToken, GitHubRepositoryEnv: "octo-org/octo-repo", GitHubTimeoutEnv: "10s",
+				"GITHUB_OUTPUT": "", "GITHUB_STEP_SUMMARY": "",
 			})
-			r, d := w.gate("--approvals", w.approvals(nil, "alice"), "--rollback-from-deployments")
+			ghEnv := *w.env
+			ghEnv.Getenv, w.ghEnv = gh, &ghEnv
+			// The build's evidence is made before the gate reads GitHub, in
+			// acme/app's build (the policy's source).
+			if tc.setup != nil {
+				tc.setup(w)
+			}
+			w.env.Getenv = gh
+			r, d := w.gate("--approvals", w.approvals(nil, "alice"), "--rollback-from-deployments", "--from-github")
 			c, ok := checkStatus(d, "rollback")
 			if r.code != tc.exit || !ok || c.Status != tc.status || !strings.Contains(c.Message, tc.says) {
 				t.Fatalf("exit %d, rollback check %+v; want exit %d, %s saying %q\n%v", r.code, c, tc.exit, tc.status, tc.says, r.err)
+			}
+			if tc.status == gate.Pass && (len(c.Evidence) < 2 || d.RollbackDigest != prevDigest) {
+				t.Errorf("rollback check evidence %v, decision's rollback %q; want the deployment record and the provenance, %s", c.Evidence, d.RollbackDigest, prevDigest)
 			}
 		})
 	}
@@ -654,4 +724,53 @@ environments:
 		p := writeFile(t, w.dir, "policy.yaml", pol)
 		expect(t, run(t, w.env, "gate", w.digest, "--environment", "production", "--policy", p, "--approvals-from-github", "--approvals", p), 2, "approvals")
 	})
+}
+
+// An image's deployment record is pushed beside it (deploy record --push),
+// where the next release's gate finds it among the registry's referrers.
+func TestGateRollbackFromAnImagesDeployments(t *testing.T) {
+	t.Parallel()
+	w := newGateWorld(t)
+	reg := registrytest.New(t)
+	prev, next := reg.PushRandomImage(t, "acme/app", ""), reg.PushRandomImage(t, "acme/app", "")
+	w.digest, w.artifact = next.DigestStr(), "oci://"+next.String()
+	w.remove("")
+	for kind, content := range map[string]string{"provenance": "", "sbom": sbomDoc("MIT"), "vuln": grypeReport(), "test": `{"Action":"pass","Package":"p","Test":"TestX"}` + "\n"} {
+		w.attestFor(w.artifact, kind, content)
+	}
+	w.attestFor("oci://"+prev.String(), "provenance", "")
+	approvals := w.approvals(nil, "alice")
+
+	f, srv := fakegithub.Start(t, fakegithub.WithToken(ghToken), fakegithub.WithClock(func() time.Time { return fixedNow }))
+	var commit string
+	f.Update(func(s *fakegithub.State) {
+		commit = fakegithub.Scenario(s, fixedNow).Commit
+		s.Repo("octo-org/octo-repo").Deployments = nil
+	})
+	w.env.Getenv = withVars(w.env.Getenv, map[string]string{
+		GitHubAPIURLEnv: srv.URL, GitHubTokenEnv: ghToken, GitHubRepositoryEnv: "octo-org/octo-repo", GitHubTimeoutEnv: "10s",
+		"GITHUB_OUTPUT": "", "GITHUB_STEP_SUMMARY": "",
+	})
+	rec := []string{"deploy", "record", "oci://" + prev.String(), "--environment", "production", "--key", w.key, "--ref", commit,
+		"--out", filepath.Join(w.dir, "rec.json"), "--bundle-out", filepath.Join(w.dir, "rec.sigstore.json")}
+	// Recorded, but kept nowhere the gate looks: no rollback target.
+	expect(t, run(t, w.env, rec...), 0)
+	r, d := w.gate("--approvals", approvals, "--rollback-from-deployments")
+	if c, _ := checkStatus(d, "rollback"); r.code != 1 || c.Status != gate.Fail || !strings.Contains(c.Message, "no deployment record for it was found") {
+		t.Fatalf("record kept nowhere: exit %d, rollback %+v", r.code, c)
+	}
+	// Pushed beside the image: found, and its provenance verifies.
+	r = run(t, w.env, append(rec, "--push")...)
+	expect(t, r, 0)
+	if !strings.Contains(r.stdout, "referrer:   "+reg.Host+"/acme/app@sha256:") {
+		t.Errorf("deploy record --push:\n%s", r.stdout)
+	}
+	r, d = w.gate("--approvals", approvals, "--rollback-from-deployments")
+	if c, _ := checkStatus(d, "rollback"); r.code != 0 || c.Status != gate.Pass || d.RollbackDigest != prev.DigestStr() {
+		t.Fatalf("record pushed: exit %d, rollback %+v (%s); want a pass for %s\n%v", r.code, c, d.RollbackDigest, prev.DigestStr(), r.err)
+	}
+	// --push is for images.
+	expect(t, run(t, w.env, "deploy", "record", prev.DigestStr(), "--environment", "production", "--key", w.key, "--ref", commit, "--push",
+		"--out", filepath.Join(w.dir, "x.json"), "--bundle-out", filepath.Join(w.dir, "x.sigstore.json")), 2, "--push: "+prev.DigestStr()+" is not an image")
+	absent(t, filepath.Join(w.dir, "x.json"))
 }

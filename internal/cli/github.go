@@ -219,10 +219,7 @@ func githubEntries(ctx context.Context, env *Env, o *githubFlags, digest string)
 	if err != nil {
 		return nil, err
 	}
-	list := func(ctx context.Context, digest string) ([]json.RawMessage, error) {
-		return c.Attestations(ctx, repo, digest)
-	}
-	return decide.Attestations("github:"+repo.String(), list).Entries(ctx, &subject.Subject{Digest: d})
+	return decide.GitHubAttestations(c, repo).Entries(ctx, &subject.Subject{Digest: d})
 }
 
 // checkRunReport is what a command posts as its check run (`--check-run`).

@@ -316,10 +316,26 @@ func TestDeployRecord(t *testing.T) {
 	next := "sha256:" + strings.Repeat("6b", 32)
 	explicit := "sha256:" + strings.Repeat("7c", 32)
 	r = run(t, w.env, "deploy", "record", next, "--environment", "production", "--key", w.key, "--rollback-digest", explicit,
-		"--out", w.path("next.json"), "--bundle-out", w.path("next.sigstore.json"))
+		"--out", w.path("next.json"), "--bundle-out", w.path("next.sigstore.json"), "--github-upload")
 	expect(t, r, 0)
-	if !strings.Contains(r.stdout, "previous:   "+w.digest) || !strings.Contains(r.stdout, "rollback:   "+explicit) {
+	if !strings.Contains(r.stdout, "previous:   "+w.digest) || !strings.Contains(r.stdout, "rollback:   "+explicit) || !strings.Contains(r.stdout, "github:     artifact attestation ") {
 		t.Errorf("stdout:\n%s", r.stdout)
+	}
+	// --github-upload keeps the signed record with the repository's
+	// attestations, where the gate looks for it, and the record says so.
+	var next2 deployRecord
+	if err := json.Unmarshal([]byte(readFile(t, w.path("next.json"))), &next2); err != nil || next2.GitHubID == 0 {
+		t.Errorf("record %+v, %v; want the attestation's id", next2, err)
+	}
+	w.f.View(func(s *fakegithub.State) {
+		atts := s.Repo("octo-org/octo-repo").Attestations
+		if len(atts) != 1 || atts[0].ID != next2.GitHubID || !strings.Contains(string(atts[0].Bundle), "dsseEnvelope") {
+			t.Errorf("attestations = %+v; want the deployment record", atts)
+		}
+	})
+	var pred predicate.Deployment
+	if err := json.Unmarshal(predicateOf(t, w.path("next.sigstore.json")), &pred); err != nil || pred.State != "success" || pred.Digest != next || pred.Environment != "production" {
+		t.Errorf("predicate %+v, %v; want the success of %s in production", pred, err, next)
 	}
 }
 
@@ -341,6 +357,15 @@ func TestDeployRecordFailures(t *testing.T) {
 	expect(t, run(t, w.env, append(args, "--rollback-digest", "v1.0")...), 2, "--rollback-digest")
 	expect(t, run(t, w.env, append(args, "--key", w.path("none.key"))...), 2, "none.key: no such file")
 	noSecrets(t, r, w.dir)
+
+	// The record could not be stored with the attestations: the command
+	// fails, and says where the signed record is.
+	w.f.Inject(fakegithub.Fault{Method: "POST", Path: "/attestations", Status: 500})
+	r = run(t, w.env, append(args, "--github-upload")...)
+	expect(t, r, 2, "is recorded in GitHub and its signed attestation written to "+bundle, "storing it with the repository's artifact attestations failed", "500")
+	if readFile(t, bundle) == "" {
+		t.Error("the signed record was not kept")
+	}
 }
 
 func TestSourceEvidence(t *testing.T) {

@@ -36,6 +36,14 @@ type Request struct {
 	Sources []Source
 	// Rollback is the digest to roll back to ("" when none is given).
 	Rollback string
+	// RollbackDeployment and RollbackRecord say which deployment Rollback
+	// was taken from and the signed deployment record that vouches for it,
+	// when FindRollbackTarget found it.
+	RollbackDeployment int64
+	RollbackRecord     string
+	// RollbackNote says why GitHub's deployments gave no rollback digest
+	// though there are some (FindRollbackTarget's Note).
+	RollbackNote string
 	// FirstRelease says the environment has no earlier successful
 	// deployment to roll back to (from GitHub's deployments); it excludes
 	// Rollback.
@@ -113,7 +121,9 @@ func Decide(ctx context.Context, r Request) (*gate.Decision, error) {
 			return nil, err
 		}
 		in.Rollback = checkRollback(env, rollback, rbEntries, signers, r.TrustedRoot)
+		in.Rollback.Deployment, in.Rollback.Record = r.RollbackDeployment, r.RollbackRecord
 	}
+	in.RollbackNote = r.RollbackNote
 	d := gate.Evaluate(in)
 	d.PolicySource = r.PolicySource
 	return d, nil

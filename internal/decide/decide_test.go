@@ -31,6 +31,7 @@ type world struct {
 	release  *subject.Subject
 	previous subject.Digest
 	entries  []verify.Entry
+	signer   sign.Signer
 }
 
 func newWorld(t *testing.T) world {
@@ -52,13 +53,13 @@ kind: Policy
 environments:
   staging:
     level: minimum
-    signers: [{key: build.pub}]
+    signers: {build: [{key: build.pub}], deployment: [{key: build.pub}]}
     approvals: {minimum: 0}
 `), func(string) ([]byte, error) { return pub, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := world{pol: pol, release: &subject.Subject{Kind: subject.KindDigest, Digest: digest(1)}, previous: digest(2)}
+	w := world{pol: pol, release: &subject.Subject{Kind: subject.KindDigest, Digest: digest(1)}, previous: digest(2), signer: signer}
 	for _, d := range []subject.Digest{w.release.Digest, w.previous} {
 		pred, _ := structpb.NewStruct(map[string]any{"runDetails": map[string]any{"builder": map[string]any{"id": "https://example.com/builder"}}})
 		st, err := attest.NewStatement(&subject.Subject{Kind: subject.KindDigest, Digest: d}, attest.ProvenanceType, pred)

@@ -33,6 +33,10 @@ type Input struct {
 	// another digest (GitHub's deployments say so), so there is nothing to
 	// roll back to; only meaningful without Rollback.
 	FirstRelease bool
+	// RollbackNote says why the environment's deployments gave no rollback
+	// digest though GitHub lists some (none is vouched for by a signed
+	// deployment record); only meaningful without Rollback.
+	RollbackNote string
 	// BreakGlass asks to deploy despite failing checks, with Justification.
 	BreakGlass    bool
 	Justification string
@@ -67,6 +71,11 @@ type Rollback struct {
 	Verified bool
 	Reason   string   // why not, when not verified
 	Evidence []string // bundle digests of its verified provenance
+	// Deployment and Record, when the digest was taken from the
+	// environment's deployments: the deployment's id and the digest of the
+	// signed deployment record that vouches for it.
+	Deployment int64
+	Record     string
 }
 
 // Evaluate answers the six questions for the input and decides.
@@ -505,6 +514,13 @@ func (e *evaluation) rollback() {
 			Fix: "set rollback.allowFirstRelease: true for the first release, or name the digest to roll back to (--rollback-digest)"})
 	case rb == nil && e.in.FirstRelease:
 		e.add(Check{Question: QRollback, ID: "rollback", Status: Warn, Message: fmt.Sprintf("first release to %s: GitHub has no earlier successful deployment to it, so there is nothing to roll back to", e.env.Name)})
+	case rb == nil && e.in.RollbackNote != "":
+		st := Warn
+		if e.env.Rollback.Required {
+			st = Fail
+		}
+		e.add(Check{Question: QRollback, ID: "rollback", Status: st, Message: "no rollback digest: " + e.in.RollbackNote,
+			Fix: "record deployments with relproof's release-record.yml (it signs each and stores the record with the repository's artifact attestations), list its identity under signers.deployment, or name the digest to roll back to (--rollback-digest)"})
 	case rb == nil && e.env.Rollback.Required:
 		e.add(Check{Question: QRollback, ID: "rollback", Status: Fail, Message: "no rollback digest, and the policy requires one",
 			Fix: "name the digest to roll back to (--rollback-digest; relproof deploy record finds the previous deployment's)"})
@@ -520,7 +536,13 @@ func (e *evaluation) rollback() {
 		e.add(Check{Question: QRollback, ID: "rollback", Status: st, Message: fmt.Sprintf("rollback digest %s has no provenance that verifies: %s", rb.Digest, rb.Reason),
 			Fix: "roll back only to a digest with verified provenance under this policy"})
 	default:
-		e.add(Check{Question: QRollback, ID: "rollback", Status: Pass, Message: fmt.Sprintf("rollback to %s, whose provenance verifies", rb.Digest), Evidence: rb.Evidence})
+		msg := fmt.Sprintf("rollback to %s, whose provenance verifies", rb.Digest)
+		evidence := rb.Evidence
+		if rb.Record != "" {
+			msg = fmt.Sprintf("rollback to %s, deployed to %s as deployment %d (its signed deployment record vouches for it), whose provenance verifies", rb.Digest, e.env.Name, rb.Deployment)
+			evidence = append([]string{rb.Record}, evidence...)
+		}
+		e.add(Check{Question: QRollback, ID: "rollback", Status: Pass, Message: msg, Evidence: evidence})
 	}
 }
 

@@ -95,21 +95,43 @@ func (c *Client) PreviousSuccessfulDeployment(ctx context.Context, repo Repo, en
 	return c.lastSuccessful(ctx, repo, env, func(id int64, _ string) bool { return id != exclude })
 }
 
-// RollbackTarget finds the digest to roll back to when digest is deployed
-// to env: the environment's most recent successful deployment (as
-// PreviousSuccessfulDeployment reads them) of another digest. It returns
-// nil when there is none: the first release to the environment.
-func (c *Client) RollbackTarget(ctx context.Context, repo Repo, env, digest string) (*PreviousDeployment, error) {
-	return c.lastSuccessful(ctx, repo, env, func(_ int64, d string) bool { return d != digest })
+// RollbackCandidates lists the environment's successful deployments (as
+// PreviousSuccessfulDeployment reads them) of digests other than digest,
+// newest first, at most max of them. truncated says GitHub has more
+// deployments than relproof read and none of those read was one: that is
+// not a first release. GitHub's deployments are anyone's with
+// deployments: write; decide.FindRollbackTarget takes one only with a
+// signed deployment record.
+func (c *Client) RollbackCandidates(ctx context.Context, repo Repo, env, digest string, max int) ([]PreviousDeployment, bool, error) {
+	return c.successful(ctx, repo, env, max, func(_ int64, d string) bool { return d != digest })
 }
 
 // lastSuccessful is the newest successful deployment to env with a digest
 // in its payload that keep accepts.
 func (c *Client) lastSuccessful(ctx context.Context, repo Repo, env string, keep func(id int64, digest string) bool) (*PreviousDeployment, error) {
+	found, truncated, err := c.successful(ctx, repo, env, 1, keep)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(found) > 0:
+		return &found[0], nil
+	case truncated:
+		// None among all relproof reads is not none at all: never take a
+		// list cut short for an environment that was never deployed to.
+		return nil, fmt.Errorf("%w: %s has more deployments than relproof read, and none of those succeeded with a digest; relproof does not take that for a first release", ErrIncomplete, env)
+	}
+	return nil, nil
+}
+
+// successful lists up to max successful deployments to env with a digest
+// in their payload that keep accepts, newest first, and whether the
+// listing was cut short.
+func (c *Client) successful(ctx context.Context, repo Repo, env string, max int, keep func(id int64, digest string) bool) ([]PreviousDeployment, bool, error) {
 	deps, truncated, err := c.listDeployments(ctx, repo, env, "")
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	var found []PreviousDeployment
 	for _, d := range deps {
 		p := payloadOf(d.Payload)
 		if p.Digest == "" || !keep(d.GetID(), p.Digest) {
@@ -117,19 +139,17 @@ func (c *Client) lastSuccessful(ctx context.Context, repo Repo, env string, keep
 		}
 		statuses, err := c.deploymentStatuses(ctx, repo, d.GetID())
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if !succeeded(statuses) {
 			continue
 		}
-		return &PreviousDeployment{ID: d.GetID(), URL: d.GetURL(), Digest: p.Digest, SHA: d.GetSHA(), CreatedAt: d.GetCreatedAt().UTC()}, nil
+		found = append(found, PreviousDeployment{ID: d.GetID(), URL: d.GetURL(), Digest: p.Digest, SHA: d.GetSHA(), CreatedAt: d.GetCreatedAt().UTC()})
+		if len(found) == max {
+			break
+		}
 	}
-	// None among all relproof reads is not none at all: never take a list
-	// cut short for an environment that was never deployed to.
-	if truncated {
-		return nil, fmt.Errorf("%w: %s has more deployments than the %d relproof read, and none of those succeeded with a digest; relproof does not take that for a first release", ErrIncomplete, env, len(deps))
-	}
-	return nil, nil
+	return found, truncated, nil
 }
 
 // succeeded: statuses come newest first.

@@ -168,14 +168,17 @@ func TestDeployments(t *testing.T) {
 	}
 	// Deploying the digest again rolls back to the one before it, not to
 	// itself; deploying another rolls back to the newest.
-	if rb, err := c.RollbackTarget(ctx, octo, "production", digest); err != nil || rb == nil || rb.Digest != rel.PrevDigest {
-		t.Errorf("rollback target when %s is deployed again = %+v, %v; want %s", digest, rb, err, rel.PrevDigest)
+	if rb, _, err := c.RollbackCandidates(ctx, octo, "production", digest, 10); err != nil || len(rb) != 1 || rb[0].Digest != rel.PrevDigest {
+		t.Errorf("rollback candidates when %s is deployed again = %+v, %v; want %s", digest, rb, err, rel.PrevDigest)
 	}
-	if rb, err := c.RollbackTarget(ctx, octo, "production", "sha256:"+strings.Repeat("cd", 32)); err != nil || rb == nil || rb.Digest != digest {
-		t.Errorf("rollback target for a new digest = %+v, %v; want %s", rb, err, digest)
+	if rb, _, err := c.RollbackCandidates(ctx, octo, "production", "sha256:"+strings.Repeat("cd", 32), 10); err != nil || len(rb) != 2 || rb[0].Digest != digest || rb[1].Digest != rel.PrevDigest {
+		t.Errorf("rollback candidates for a new digest = %+v, %v; want %s, then %s", rb, err, digest, rel.PrevDigest)
 	}
-	if rb, err := c.RollbackTarget(ctx, octo, "staging", digest); err != nil || rb != nil {
-		t.Errorf("rollback target of a first release = %+v, %v; want none", rb, err)
+	if rb, _, err := c.RollbackCandidates(ctx, octo, "production", "sha256:"+strings.Repeat("cd", 32), 1); err != nil || len(rb) != 1 || rb[0].Digest != digest {
+		t.Errorf("one rollback candidate for a new digest = %+v, %v; want %s", rb, err, digest)
+	}
+	if rb, truncated, err := c.RollbackCandidates(ctx, octo, "staging", digest, 10); err != nil || len(rb) != 0 || truncated {
+		t.Errorf("rollback candidates of a first release = %+v, %v, %v; want none", rb, truncated, err)
 	}
 }
 
@@ -304,7 +307,7 @@ var _ = time.Second
 
 // More deployments than relproof reads, none of them a success with a
 // digest: not a first release, an error.
-func TestRollbackTargetOfALongHistory(t *testing.T) {
+func TestRollbackCandidatesOfALongHistory(t *testing.T) {
 	t.Parallel()
 	f, srv, _ := fake(t)
 	c := client(t, srv)
@@ -315,9 +318,13 @@ func TestRollbackTargetOfALongHistory(t *testing.T) {
 				Payload: []byte(`{"digest":"sha256:` + strings.Repeat("ef", 32) + `"}`)})
 		}
 	})
-	rb, err := c.RollbackTarget(context.Background(), octo, "busy", "sha256:"+strings.Repeat("ab", 32))
-	if !errors.Is(err, ErrIncomplete) || rb != nil {
-		t.Errorf("rollback target of %d failed deployments = %+v, %v; want ErrIncomplete", maxPages*deploymentsPerPage, rb, err)
+	rb, truncated, err := c.RollbackCandidates(context.Background(), octo, "busy", "sha256:"+strings.Repeat("ab", 32), 10)
+	if err != nil || len(rb) != 0 || !truncated {
+		t.Errorf("rollback candidates among %d failed deployments = %+v, %v, %v; want none, cut short", maxPages*deploymentsPerPage, rb, truncated, err)
+	}
+	prev, err := c.PreviousSuccessfulDeployment(context.Background(), octo, "busy", 0)
+	if !errors.Is(err, ErrIncomplete) || prev != nil {
+		t.Errorf("previous deployment among %d failed deployments = %+v, %v; want ErrIncomplete", maxPages*deploymentsPerPage, prev, err)
 	}
 }
 

@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -183,26 +182,20 @@ func (s *Server) decide(ctx context.Context, c *github.Client, r *request, run *
 	if err != nil {
 		return reject("the subject %s: %v", input, err)
 	}
-	rollback, first := "", false
-	prev, err := c.RollbackTarget(ctx, r.Repo, r.Environment, d.String())
-	switch {
-	case err != nil:
+	sources := []decide.Source{decide.Registry(s.cfg.Remote...), decide.GitHubAttestations(c, r.Repo)}
+	target, err := decide.FindRollbackTarget(ctx, decide.RollbackRequest{Subject: subj, Policy: pol, Environment: r.Environment,
+		TrustedRoot: s.cfg.TrustedRoot, Sources: sources, Deployments: decide.GitHubDeployments(c, r.Repo)})
+	if err != nil {
 		return answer{cause: "error", digest: d.String(), comment: clip("relproof: not approved: the rollback digest: " + safe.Markdown(err.Error()))}
-	case prev == nil:
-		first = true
-	default:
-		rollback = prev.Digest
 	}
-	key := cacheKey(r.Repo, subj.String(), pol.Digest, r.Environment, rollback, first)
+	key := cacheKey(r.Repo, subj.String(), pol.Digest, r.Environment, target)
 	dec, ok := s.cache.get(key, s.cfg.Now())
 	if !ok {
-		list := func(ctx context.Context, digest string) ([]json.RawMessage, error) {
-			return c.Attestations(ctx, r.Repo, digest)
-		}
 		dec, err = decide.Decide(ctx, decide.Request{
 			Subject: subj, Policy: pol, PolicySource: source, Environment: r.Environment, TrustedRoot: s.cfg.TrustedRoot,
-			Sources:  []decide.Source{decide.Registry(s.cfg.Remote...), decide.Attestations("github:"+r.Repo.String(), list)},
-			Rollback: rollback, FirstRelease: first,
+			Sources:  sources,
+			Rollback: target.Digest, FirstRelease: target.FirstRelease,
+			RollbackDeployment: target.DeploymentID, RollbackRecord: target.Record, RollbackNote: target.Note,
 			// The environment's own reviewers approve; this rule decides
 			// everything else.
 			PendingApprovals: true, RunID: r.RunID, Now: s.cfg.Now(),
@@ -218,9 +211,10 @@ func (s *Server) decide(ctx context.Context, c *github.Client, r *request, run *
 // cacheKey is what a decision depends on besides the trust root (one per
 // process): the evidence is read from this repository's attestations too,
 // and the subject names its image, so a decision is reused only for the
-// same repository, subject, policy, environment and rollback.
-func cacheKey(repo github.Repo, subject, policyDigest, environment, rollback string, first bool) string {
-	return strings.Join([]string{strings.ToLower(repo.String()), subject, policyDigest, strings.ToLower(environment), rollback, fmt.Sprint(first)}, "|")
+// same repository, subject, policy, environment and rollback target.
+func cacheKey(repo github.Repo, subject, policyDigest, environment string, rb *decide.RollbackTarget) string {
+	return strings.Join([]string{strings.ToLower(repo.String()), subject, policyDigest, strings.ToLower(environment),
+		rb.Digest, fmt.Sprint(rb.DeploymentID), rb.Record, fmt.Sprint(rb.FirstRelease), rb.Note}, "|")
 }
 
 // verdict reads a decision: every check but the approvals (the

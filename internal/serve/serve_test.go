@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/decide"
 	"github.com/relproof/relproof/internal/github"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
@@ -487,13 +488,15 @@ func TestServeReadsTheOrganizationsPolicy(t *testing.T) {
 func TestCacheKeyKeepsDecisionsApart(t *testing.T) {
 	t.Parallel()
 	repo := github.Repo{Owner: "octo-org", Name: "octo-repo"}
-	base := cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "production", "", true)
+	first := &decide.RollbackTarget{FirstRelease: true}
+	base := cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "production", first)
 	for name, other := range map[string]string{
-		"another repository":  cacheKey(github.Repo{Owner: "octo-org", Name: "other"}, "oci://r/a@sha256:aa", "sha256:p", "production", "", true),
-		"another image":       cacheKey(repo, "oci://r/b@sha256:aa", "sha256:p", "production", "", true),
-		"another policy":      cacheKey(repo, "oci://r/a@sha256:aa", "sha256:q", "production", "", true),
-		"another environment": cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "staging", "", true),
-		"a rollback digest":   cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "production", "sha256:bb", false),
+		"another repository":     cacheKey(github.Repo{Owner: "octo-org", Name: "other"}, "oci://r/a@sha256:aa", "sha256:p", "production", first),
+		"another image":          cacheKey(repo, "oci://r/b@sha256:aa", "sha256:p", "production", first),
+		"another policy":         cacheKey(repo, "oci://r/a@sha256:aa", "sha256:q", "production", first),
+		"another environment":    cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "staging", first),
+		"a rollback digest":      cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "production", &decide.RollbackTarget{Digest: "sha256:bb", DeploymentID: 7, Record: "sha256:cc"}),
+		"deployments unrecorded": cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "production", &decide.RollbackTarget{Note: "none recorded"}),
 	} {
 		if other == base {
 			t.Errorf("%s shares the cached decision", name)

@@ -2,6 +2,7 @@ package predicate
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -25,9 +26,17 @@ type Deployment struct {
 	PreviousDigest string `json:"previousDigest,omitempty"`
 	// RollbackDigest is what to roll back to: given explicitly, or the
 	// previous digest.
-	RollbackDigest string    `json:"rollbackDigest,omitempty"`
-	Time           time.Time `json:"time"`
+	RollbackDigest string `json:"rollbackDigest,omitempty"`
+	// State is the deployment status recorded with it (GitHub's states:
+	// success, failure, in_progress, ...). Only the record of a successful
+	// deployment makes its digest a rollback target; a record without a
+	// state (written before relproof recorded one) never does.
+	State string    `json:"state,omitempty"`
+	Time  time.Time `json:"time"`
 }
+
+// DeploymentSucceeded is the State of a successful deployment.
+const DeploymentSucceeded = "success"
 
 // Validate checks that the predicate names the deployment and its digests.
 func (p *Deployment) Validate() error {
@@ -44,6 +53,9 @@ func (p *Deployment) Validate() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: deployment/v1 has no %s", ErrInvalidPredicate, strings.Join(missing, ", "))
 	}
+	if p.State != "" && !deploymentState.MatchString(p.State) {
+		return fmt.Errorf("%w: deployment/v1 state %q: expected a GitHub deployment state (success, failure, in_progress, ...)", ErrInvalidPredicate, p.State)
+	}
 	if err := checkDigest("deployment/v1", "digest", p.Digest, true); err != nil {
 		return err
 	}
@@ -52,3 +64,6 @@ func (p *Deployment) Validate() error {
 	}
 	return checkDigest("deployment/v1", "rollbackDigest", p.RollbackDigest, false)
 }
+
+// deploymentState is the shape of GitHub's deployment states.
+var deploymentState = regexp.MustCompile(`^[a-z][a-z_]{0,31}$`)

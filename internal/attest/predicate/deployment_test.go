@@ -26,6 +26,7 @@ func TestDeploymentValidate(t *testing.T) {
 		"bad digest":     func(p *Deployment) { p.Digest = "latest" },
 		"bad previous":   func(p *Deployment) { p.PreviousDigest = "sha256:zz" },
 		"bad rollback":   func(p *Deployment) { p.RollbackDigest = "v1" },
+		"bad state":      func(p *Deployment) { p.State = "success\nok" },
 	} {
 		p := ok
 		f(&p)

@@ -1,0 +1,91 @@
+package decide
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/attest/predicate"
+	"github.com/relproof/relproof/internal/subject"
+	"github.com/relproof/relproof/internal/verify"
+)
+
+// record is a signed deployment record of d to env as deployment id.
+func (w world) record(t *testing.T, d subject.Digest, env string, id int64, state string) verify.Entry {
+	t.Helper()
+	pred := &predicate.Deployment{Environment: env, Digest: d.String(), Repository: "acme/app", DeploymentID: id,
+		DeploymentURL: "https://api.github.com/repos/acme/app/deployments/1", State: state, Time: time.Unix(1, 0).UTC()}
+	b, err := attest.SignPredicate(context.Background(), w.signer, &subject.Subject{Kind: subject.KindDigest, Digest: d}, predicate.DeploymentType, pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := verify.ReadBundles("deployment.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e[0]
+}
+
+func TestFindRollbackTarget(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	older := digest(3)
+	listed := func(deps ...Deployment) Deployments {
+		return func(_ context.Context, env, exclude string, max int) ([]Deployment, bool, error) {
+			if env != "staging" || exclude != w.release.Digest.String() || max < 1 {
+				t.Errorf("listed (%q, %q, %d)", env, exclude, max)
+			}
+			return deps, false, nil
+		}
+	}
+	forged := Deployment{ID: 9, Digest: older.String(), Repository: "acme/app"}        // newest, nobody recorded it
+	recorded := Deployment{ID: 5, Digest: w.previous.String(), Repository: "acme/app"} // relproof recorded it
+	for _, tc := range []struct {
+		name    string
+		deps    Deployments
+		records []verify.Entry
+		want    RollbackTarget
+		note    string
+	}{
+		{"no deployments: a first release", listed(), nil, RollbackTarget{FirstRelease: true}, ""},
+		{"the newest recorded deployment, past one nobody recorded", listed(forged, recorded),
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, RollbackTarget{Digest: w.previous.String(), DeploymentID: 5}, ""},
+		{"none recorded", listed(forged), nil, RollbackTarget{}, "deployment 9 of " + older.String() + ": no deployment record for it was found"},
+		{"a record of another deployment", listed(recorded), []verify.Entry{w.record(t, w.previous, "staging", 6, "success")}, RollbackTarget{}, "records deployment 6"},
+		{"a record of another environment", listed(recorded), []verify.Entry{w.record(t, w.previous, "production", 5, "success")}, RollbackTarget{}, `records a deployment to "production"`},
+		{"a record of a failure", listed(recorded), []verify.Entry{w.record(t, w.previous, "staging", 5, "failure")}, RollbackTarget{}, `records the state "failure"`},
+		{"a record without a state", listed(recorded), []verify.Entry{w.record(t, w.previous, "staging", 5, "")}, RollbackTarget{}, `records the state ""`},
+		{"a record in another repository", listed(Deployment{ID: 5, Digest: w.previous.String(), Repository: "evil/app"}),
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, RollbackTarget{}, `records a deployment in "acme/app"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := FindRollbackTarget(context.Background(), RollbackRequest{Subject: w.release, Policy: w.pol, Environment: "staging",
+				Sources: []Source{Read(append(w.entries, tc.records...))}, Deployments: tc.deps})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Digest != tc.want.Digest || got.DeploymentID != tc.want.DeploymentID || got.FirstRelease != tc.want.FirstRelease ||
+				(tc.want.Digest != "") != (got.Record != "") || !strings.Contains(got.Note, tc.note) || (tc.note == "") != (got.Note == "") {
+				t.Errorf("target %+v; want %+v with a note saying %q", got, tc.want, tc.note)
+			}
+		})
+	}
+
+	// A listing cut short with nothing in it is not a first release.
+	cut := func(context.Context, string, string, int) ([]Deployment, bool, error) { return nil, true, nil }
+	if got, err := FindRollbackTarget(context.Background(), RollbackRequest{Subject: w.release, Policy: w.pol, Environment: "staging", Deployments: cut}); err == nil {
+		t.Errorf("cut short: %+v; want an error", got)
+	}
+	// The decision says which deployment it rolls back to, and why none.
+	d, err := Decide(context.Background(), Request{Subject: w.release, Policy: w.pol, Environment: "staging", Sources: []Source{Read(w.entries)},
+		RollbackNote: "none of the 1 successful deployment(s) has a record", Now: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := check(d, "rollback"); c == nil || !strings.Contains(c.Message, "no rollback digest: none of the 1") {
+		t.Errorf("rollback check %+v; want the note", c)
+	}
+}
