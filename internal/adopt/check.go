@@ -107,6 +107,7 @@ func (c *checker) lines() []Line {
 		out = append(out, c.rollbackLine(gates))
 	}
 	out = append(out, c.signerLines(gates)...)
+	out = append(out, c.deploymentSignerLine(gates)...)
 	return out
 }
 
@@ -433,39 +434,76 @@ func (c *checker) signerLines(gates []gate) []Line {
 				continue
 			}
 		}
-		uri := signerURI(signer)
 		for _, kind := range []policy.EvidenceKind{policy.KindApproval, policy.KindDecision} {
-			l := Line{Requirement: "signers." + string(kind), Status: OK}
-			if c.repository == "" {
-				l.Status, l.Message = Missing, "whose runs sign is not known, so the signers cannot be checked: give --repository OWNER/REPO"
-				out = append(out, l)
-				continue
-			}
-			signers := c.env.SignersFor(kind)
-			var why []string
-			admitted := len(signers) == 0
-			for _, sg := range signers {
-				if sg.Key != "" {
-					continue
-				}
-				cert := policy.Certificate{Issuer: sg.Issuer, SAN: uri, BuildSignerURI: uri, SourceRepositoryURI: "https://github.com/" + c.repository,
-					SourceRepositoryID: sg.SourceRepositoryID, SourceRepositoryRef: sg.SourceRef, RunnerEnvironment: string(sg.RunnerEnvironment)}
-				if w := sg.Admits(cert); w == "" {
-					admitted = true
-				} else {
-					why = append(why, w)
-				}
-			}
-			if admitted {
-				l.Message = fmt.Sprintf("job %s signs them as %s, a signer the policy lists", signer.ID, strings.TrimPrefix(uri, "https://"))
-			} else {
-				l.Status = Missing
-				l.Message = fmt.Sprintf("job %s signs them as %s, which no keyless signer of signers.%s admits (%s)", signer.ID, strings.TrimPrefix(uri, "https://"), kind, strings.Join(why, "; "))
-			}
-			out = append(out, l)
+			out = append(out, c.signerLine(kind, signer))
 		}
 	}
 	return out
+}
+
+// deploymentSignerLine checks, where the rollback digest is read from the
+// environment's deployments, that the job recording them (release-record.yml)
+// signs deployment records the policy lists a signer for: without one, no
+// deployment GitHub lists is taken for the rollback target.
+func (c *checker) deploymentSignerLine(gates []gate) []Line {
+	auto := false
+	for _, g := range gates {
+		auto = auto || g.rollback == "" || g.rollback == "auto"
+	}
+	if !auto {
+		return nil
+	}
+	var recorder *Job
+	for _, g := range gates {
+		for _, j := range g.w.Jobs {
+			if isRelproofWorkflow(j.Uses, "release-record.yml") && j.With["environment"] == c.env.Name {
+				recorder = j
+			}
+		}
+	}
+	if recorder == nil {
+		return []Line{{Requirement: "signers.deployment", Status: Missing, Message: fmt.Sprintf(
+			"the rollback digest is read from %s's deployments, and no job calls release-record.yml for %s to record and sign them: no deployment would be taken for the rollback target", c.env.Name, c.env.Name)}}
+	}
+	return []Line{c.signerLine(policy.KindDeployment, recorder)}
+}
+
+// signerLine checks that job, a caller of one of relproof's reusable
+// workflows, signs evidence of kind as a signer the policy lists for it.
+func (c *checker) signerLine(kind policy.EvidenceKind, job *Job) Line {
+	l := Line{Requirement: "signers." + string(kind), Status: OK}
+	if c.repository == "" {
+		l.Status, l.Message = Missing, "whose runs sign is not known, so the signers cannot be checked: give --repository OWNER/REPO"
+		return l
+	}
+	uri := signerURI(job)
+	var why []string
+	// A policy that lists no signers at all admits anyone; one that lists
+	// some admits only those listed for the kind.
+	admitted := len(c.env.Signers) == 0
+	for _, sg := range c.env.SignersFor(kind) {
+		if sg.Key != "" {
+			continue
+		}
+		cert := policy.Certificate{Issuer: sg.Issuer, SAN: uri, BuildSignerURI: uri, SourceRepositoryURI: "https://github.com/" + c.repository,
+			SourceRepositoryID: sg.SourceRepositoryID, SourceRepositoryRef: sg.SourceRef, RunnerEnvironment: string(sg.RunnerEnvironment)}
+		if w := sg.Admits(cert); w == "" {
+			admitted = true
+		} else {
+			why = append(why, w)
+		}
+	}
+	switch {
+	case admitted:
+		l.Message = fmt.Sprintf("job %s signs them as %s, a signer the policy lists", job.ID, strings.TrimPrefix(uri, "https://"))
+	case len(why) == 0:
+		l.Status = Missing
+		l.Message = fmt.Sprintf("job %s signs them as %s, and the policy lists no keyless signer under signers.%s", job.ID, strings.TrimPrefix(uri, "https://"), kind)
+	default:
+		l.Status = Missing
+		l.Message = fmt.Sprintf("job %s signs them as %s, which no keyless signer of signers.%s admits (%s)", job.ID, strings.TrimPrefix(uri, "https://"), kind, strings.Join(why, "; "))
+	}
+	return l
 }
 
 var commitSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)

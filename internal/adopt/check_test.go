@@ -106,6 +106,13 @@ func TestCheckFindsWhatIsMissing(t *testing.T) {
 		{"release-record at a commit the policy does not list", func(t *testing.T, wf string) string {
 			return strings.ReplaceAll(wf, "relproof/relproof/.github/workflows/release-record.yml@v1", "relproof/relproof/.github/workflows/release-record.yml@0123456789abcdef0123456789abcdef01234567")
 		}, "acme/app", "production", "signers.decision", "release-record.yml@0123456789abcdef0123456789abcdef01234567, which no keyless signer"},
+		{"release-record at a commit the policy does not list signs deployment records nobody admits", func(t *testing.T, wf string) string {
+			return strings.ReplaceAll(wf, "relproof/relproof/.github/workflows/release-record.yml@v1", "relproof/relproof/.github/workflows/release-record.yml@0123456789abcdef0123456789abcdef01234567")
+		}, "acme/app", "production", "signers.deployment", "which no keyless signer of signers.deployment admits"},
+		{"nothing records production's deployments", func(t *testing.T, wf string) string {
+			i := strings.LastIndex(wf, "      environment: production\n      evidence-artifact:")
+			return wf[:i] + "      environment: prod\n" + wf[i+len("      environment: production\n"):]
+		}, "acme/app", "production", "signers.deployment", "no job calls release-record.yml for production to record and sign them"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

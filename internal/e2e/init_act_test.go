@@ -26,7 +26,8 @@ import (
 // trusted root and its OIDC issuer), through act: a first release to
 // production is allowed with no rollback digest, in the protected deploy
 // job; a second release rolls back to the first's digest, taken from
-// GitHub's deployments; and with the scan step removed, policy check says
+// GitHub's deployments that a signed deployment record vouches for (a
+// forged later deployment is passed over); and with the scan step removed, policy check says
 // the scan is missing and the gate denies, naming it.
 func TestInitReleaseWithAct(t *testing.T) {
 	w := newWorld(t)
@@ -64,7 +65,18 @@ func TestInitReleaseWithAct(t *testing.T) {
 	w.verifyPack(t, nil, first.pack(t))
 	w.packHolds(t, first.pack(t))
 
-	// The second release rolls back to the first, as GitHub's deployments say.
+	// The second release rolls back to the first, as GitHub's deployments
+	// say, past a later "successful" deployment that any workflow with
+	// deployments: write could post and that no deployment record vouches
+	// for.
+	forged := "sha256:" + strings.Repeat("f0", 32)
+	w.gh.Update(func(s *fakegithub.State) {
+		r := s.Repo("octo-org/octo-repo")
+		at := time.Now().Add(2 * time.Hour) // newer than any deployment the fake has made
+		r.Deployments = append(r.Deployments, &fakegithub.Deployment{ID: s.ID(), SHA: w.rel.Commit, Ref: "main", Task: "deploy", Environment: "production",
+			Payload: []byte(`{"digest":"` + forged + `"}`), CreatedAt: at, UpdatedAt: at,
+			Statuses: []*fakegithub.DeploymentStatus{{ID: s.ID(), State: "success", CreatedAt: at}}})
+	})
 	run2 := w.newRun(30433643)
 	second := w.release(t, repo, "v1.1.0", run2)
 	d2 := second.digest
