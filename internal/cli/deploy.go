@@ -90,7 +90,7 @@ bundle-file) and written to the step summary.`,
 	f := cmd.Flags()
 	f.StringVar(&o.environment, "environment", "", "the deployment environment")
 	f.StringVar(&o.url, "url", "", "the environment's URL, shown on the deployment")
-	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to (default: the environment's previous successful digest)")
+	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to, or none (default: the environment's previous successful digest, as GitHub lists it; in a pipeline, pass the one the gate checked)")
 	f.StringVar(&o.ref, "ref", "", "the commit deployed (default: GITHUB_SHA)")
 	f.StringVar(&o.state, "state", github.DeploymentSuccess, "the deployment status to post: "+strings.Join(github.DeploymentStates, ", "))
 	f.StringVar(&o.description, "description", "", "the deployment's description")
@@ -108,9 +108,9 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 	if !slices.Contains(github.DeploymentStates, o.state) {
 		return usageErrorf("--state %q: expected one of %s", o.state, strings.Join(github.DeploymentStates, ", "))
 	}
-	if o.rollbackDigest != "" {
+	if o.rollbackDigest != "" && o.rollbackDigest != "none" {
 		if _, err := subject.ParseDigest(o.rollbackDigest); err != nil {
-			return usageErrorf("--rollback-digest: %w", err)
+			return usageErrorf("--rollback-digest: %w (or none)", err)
 		}
 	}
 	if o.out == o.bundleOut {
@@ -151,6 +151,9 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 		if rollback == "" {
 			rollback = prev.Digest
 		}
+	}
+	if rollback == "none" {
+		rollback = ""
 	}
 	logURL := ""
 	if srv, run := env.Getenv("GITHUB_SERVER_URL"), env.Getenv("GITHUB_RUN_ID"); srv != "" && run != "" {

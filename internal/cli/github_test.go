@@ -337,6 +337,15 @@ func TestDeployRecord(t *testing.T) {
 	if err := json.Unmarshal(predicateOf(t, w.path("next.sigstore.json")), &pred); err != nil || pred.State != "success" || pred.Digest != next || pred.Environment != "production" {
 		t.Errorf("predicate %+v, %v; want the success of %s in production", pred, err, next)
 	}
+	// --rollback-digest none: the gate checked none, so the record names
+	// none, not GitHub's unchecked last deployment.
+	r = run(t, w.env, "deploy", "record", explicit, "--environment", "production", "--key", w.key, "--rollback-digest", "none",
+		"--out", w.path("none.json"), "--bundle-out", w.path("none.sigstore.json"))
+	expect(t, r, 0)
+	pred = predicate.Deployment{}
+	if err := json.Unmarshal(predicateOf(t, w.path("none.sigstore.json")), &pred); err != nil || pred.RollbackDigest != "" || pred.PreviousDigest != next {
+		t.Errorf("predicate %+v, %v; want no rollback digest, and %s as the previous one", pred, err, next)
+	}
 }
 
 func TestDeployRecordFailures(t *testing.T) {
