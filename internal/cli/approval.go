@@ -17,8 +17,10 @@ import (
 	"github.com/relproof/relproof/internal/approval"
 	"github.com/relproof/relproof/internal/attest"
 	"github.com/relproof/relproof/internal/attest/predicate"
+	"github.com/relproof/relproof/internal/decide"
 	"github.com/relproof/relproof/internal/fsutil"
 	"github.com/relproof/relproof/internal/github"
+	"github.com/relproof/relproof/internal/policy"
 	"github.com/relproof/relproof/internal/report/safe"
 	"github.com/relproof/relproof/internal/subject"
 )
@@ -45,6 +47,16 @@ type approvalRecordOptions struct {
 	preventSelfReview bool
 	changeAuthors     []string
 	policyDigest      string
+	// policy, trustedRoot and fromGitHub look up the deployment the change
+	// is counted from: the newest one a signed deployment record vouches
+	// for (decide.FindRollbackTarget), read from the image's referrers and,
+	// with fromGitHub, the repository's attestations.
+	policy      string
+	trustedRoot string
+	fromGitHub  bool
+	// since, when sinceSet, is that deployment as the gate already found it.
+	since    *decide.RollbackTarget
+	sinceSet bool
 }
 
 // approvalReport is what `approval record` reports.
@@ -103,7 +115,11 @@ Those who made or ran the change are the run's actor and triggering actor
 brought the commit, and for every commit since the environment's last
 successful deployment (for a first deployment, every commit up to it) the
 GitHub accounts of its author, its committer and its Co-authored-by
-trailers (never the names git records, which the committer writes). They
+trailers (never the names git records, which the committer writes). With
+--policy, that deployment is the newest one a deployment record signed by a
+signer of the policy's signers.deployment vouches for (any workflow with
+deployments: write can post a deployment at the very commit, leaving the
+change nobody's); with none, every commit up to it. They
 are recorded in the predicate. When they cannot all be known (a range or
 history longer than GitHub lists or relproof reads, a commit or co-author
 GitHub matches to no account), the predicate says why, and under
@@ -139,6 +155,9 @@ summary.`,
 	f.BoolVar(&o.preventSelfReview, "prevent-self-review", false, "do not count approvals by those who made or ran the change, and none when they are not all known")
 	f.StringSliceVar(&o.changeAuthors, "change-author", nil, "a login that authored the change (besides those GitHub names: the run's actors, pull request authors, commit authors, committers and co-authors)")
 	f.StringVar(&o.policyDigest, "policy-digest", "", "the digest of the policy that required the approvals, recorded in the predicate")
+	f.StringVar(&o.policy, "policy", "", "count the change from the environment's newest deployment that a deployment record signed by a deployment signer of this policy vouches for (else from GitHub's last deployment, as listed)")
+	f.StringVar(&o.trustedRoot, "trusted-root", "", "with --policy: the trusted_root.json that verifies the deployment records (default: Sigstore public-good)")
+	f.BoolVar(&o.fromGitHub, "from-github", false, "with --policy: also look for the deployment records among the repository's GitHub artifact attestations (a release file's)")
 	addGitHubFlags(f, &o.gh)
 	_ = cmd.MarkFlagRequired("environment")
 	o.signing.addFlags(cmd)
@@ -241,7 +260,19 @@ func readRunApprovals(ctx context.Context, env *Env, o *approvalRecordOptions, s
 	}
 	// Who may not review their own change: read whatever the flag says, so
 	// that the predicate records it and the gate can recompute.
-	found, err := c.ChangeAuthors(ctx, repo, head, o.environment)
+	var found *github.ChangeAuthors
+	if o.sinceSet || o.policy != "" {
+		since := o.since
+		if !o.sinceSet {
+			if since, err = o.vouchedDeployment(ctx, env, c, repo, subj); err != nil {
+				return approvalReport{}, nil, "", err
+			}
+		}
+		prev, why := countFrom(since)
+		found, err = c.ChangeAuthorsSince(ctx, repo, head, o.environment, prev, why)
+	} else {
+		found, err = c.ChangeAuthors(ctx, repo, head, o.environment)
+	}
 	if err != nil {
 		return approvalReport{}, nil, "", err
 	}
@@ -277,6 +308,43 @@ func readRunApprovals(ctx context.Context, env *Env, o *approvalRecordOptions, s
 		return approvalReport{}, nil, "", err
 	}
 	return rep, pred, "", nil
+}
+
+// vouchedDeployment finds, under --policy, the environment's newest
+// deployment of another digest that a signed deployment record vouches for.
+func (o *approvalRecordOptions) vouchedDeployment(ctx context.Context, env *Env, c *github.Client, repo github.Repo, subj *subject.Subject) (*decide.RollbackTarget, error) {
+	pol, err := policy.Load(o.policy)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := (&verifyOptions{trustedRoot: o.trustedRoot}).trustedRootMaterial()
+	if err != nil {
+		return nil, err
+	}
+	sources := []decide.Source{decide.Registry(env.Remote...)}
+	if o.fromGitHub {
+		sources = append(sources, decide.GitHubAttestations(c, repo))
+	}
+	t, err := decide.FindRollbackTarget(ctx, decide.RollbackRequest{Subject: subj, Policy: pol, Environment: o.environment,
+		TrustedRoot: tr, Sources: sources, Deployments: decide.GitHubDeployments(c, repo)})
+	if errors.Is(err, decide.ErrInput) {
+		return nil, usageErrorf("--policy %s: %w", o.policy, err)
+	}
+	return t, err
+}
+
+// countFrom is the deployment a change is counted from, as found by
+// decide.FindRollbackTarget: the one a record vouches for, or none (and
+// why, when GitHub lists deployments that none vouches for).
+func countFrom(t *decide.RollbackTarget) (*github.PreviousDeployment, string) {
+	switch {
+	case t == nil || t.FirstRelease:
+		return nil, ""
+	case t.Deployment != nil:
+		d := t.Deployment
+		return &github.PreviousDeployment{ID: d.ID, URL: d.URL, Digest: d.Digest, SHA: d.SHA, CreatedAt: d.CreatedAt}, ""
+	}
+	return nil, "GitHub lists deployments, and none has a signed deployment record"
 }
 
 // runCheckRun returns the check run this run posted to show the digest

@@ -296,3 +296,64 @@ func jsonNumber(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// With --policy, the change is counted from the environment's newest
+// deployment that a signed deployment record vouches for: a deployment any
+// workflow with deployments: write posted at the commit does not make the
+// change nobody's, and with no recorded deployment the change is the whole
+// history.
+func TestApprovalRecordCountsFromARecordedDeployment(t *testing.T) {
+	t.Parallel()
+	const pol = `apiVersion: relproof.dev/v1
+kind: Policy
+environments:
+  production:
+    require: []
+    signers:
+      deployment: [{key: deploy.pub}]
+`
+	forge := func(w *ghWorld, s *fakegithub.State) {
+		r := s.Repo("octo-org/octo-repo")
+		r.Deployments = append(r.Deployments, &fakegithub.Deployment{ID: s.ID(), SHA: w.rel.Commit, Ref: "main", Task: "deploy", Environment: "production",
+			Payload: json.RawMessage(`{"digest":"sha256:` + strings.Repeat("e0", 32) + `"}`), CreatedAt: fixedNow, UpdatedAt: fixedNow,
+			Statuses: []*fakegithub.DeploymentStatus{{ID: s.ID(), State: "success", CreatedAt: fixedNow}}})
+	}
+	for _, tc := range []struct {
+		name     string
+		setup    func(w *ghWorld, s *fakegithub.State)
+		unrecord bool
+		exit     int
+		says     []string
+	}{
+		{"counted from the recorded deployment", nil, false, 0, nil},
+		{"a deployment forged at the commit", func(w *ghWorld, s *fakegithub.State) {
+			s.Repo("octo-org/octo-repo").Commits[w.rel.Feature].CommitterLogin = "octocat"
+			forge(w, s)
+		}, false, 1, []string{"octocat authored the change or ran it"}},
+		{"no recorded deployment: the whole history, which octocat began", nil, true, 1, []string{"octocat authored the change or ran it"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newGHWorld(t)
+			if tc.setup != nil {
+				w.f.Update(func(s *fakegithub.State) { tc.setup(w, s) })
+			}
+			p := writeFile(t, w.dir, "policy.yaml", pol)
+			signer := deploymentSigner(t, w.dir)
+			if !tc.unrecord {
+				recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: w.rel.PrevDigest, Repository: "octo-org/octo-repo",
+					DeploymentID: w.rel.PrevDeployment.ID, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/1", State: "success", Time: fixedNow})
+			}
+			r := run(t, w.env, w.approve("--prevent-self-review", "--policy", p, "--from-github", "--output", "json")...)
+			expect(t, r, tc.exit, tc.says...)
+			if tc.unrecord && !strings.Contains(r.stdout, "no deployment to production to count the change from (GitHub lists deployments, and none has a signed deployment record)") {
+				t.Errorf("the record does not say why the change is the whole history:\n%s", r.stdout)
+			}
+		})
+	}
+	t.Run("a policy that cannot be read", func(t *testing.T) {
+		t.Parallel()
+		w := newGHWorld(t)
+		expect(t, run(t, w.env, w.approve("--prevent-self-review", "--policy", w.path("none.yaml"))...), 2, "none.yaml")
+	})
+}

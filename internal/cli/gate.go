@@ -212,9 +212,13 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 			return githubEntries(ctx, env, &o.gh, s.Digest.String())
 		}))
 	}
+	envPol, _ := pol.EffectiveEnvironment(o.environment)
 	rollback, firstRelease := o.rollbackDigest, false
+	// The environment's last deployment that a signed record vouches for:
+	// the rollback target, and what the run's approvals count the change
+	// from.
 	var target decide.RollbackTarget
-	if o.rollbackFromDeployments {
+	if o.rollbackFromDeployments || (o.approvalsFromGitHub && envPol.Approvals.Minimum > 0) {
 		c, repo, err := githubClient(ctx, env, &o.gh)
 		if err != nil {
 			return err
@@ -228,9 +232,12 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 			return usageError(err)
 		}
 		if err != nil {
-			return fmt.Errorf("--rollback-from-deployments: %w", err)
+			return fmt.Errorf("the environment's deployments: %w", err)
 		}
-		target, rollback, firstRelease = *t, t.Digest, t.FirstRelease
+		target = *t
+	}
+	if o.rollbackFromDeployments {
+		rollback, firstRelease = target.Digest, target.FirstRelease
 	}
 	runID := o.runID
 	if runID == 0 && env.Getenv("GITHUB_ACTIONS") == "true" {
@@ -243,13 +250,12 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 	var live *predicate.Approval
 	liveDenied := ""
 	if o.approvalsFromGitHub {
-		envPol, _ := pol.EffectiveEnvironment(o.environment)
 		if envPol.Approvals.Minimum > 0 {
 			if runID == 0 {
 				return usageErrorf("--approvals-from-github: no run: give --run-id N or set GITHUB_RUN_ID in GitHub Actions")
 			}
 			ao := &approvalRecordOptions{gh: o.gh, environment: o.environment, runID: runID, minimum: envPol.Approvals.Minimum,
-				preventSelfReview: envPol.Approvals.PreventSelfReview, policyDigest: pol.Digest}
+				preventSelfReview: envPol.Approvals.PreventSelfReview, policyDigest: pol.Digest, since: &target, sinceSet: true}
 			if _, live, liveDenied, err = readRunApprovals(ctx, env, ao, subj); err != nil {
 				return err
 			}
@@ -263,9 +269,9 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		TrustedRoot:         tr,
 		Sources:             sources,
 		Rollback:            rollback,
-		RollbackDeployment:  target.DeploymentID,
-		RollbackRecord:      target.Record,
-		RollbackNote:        target.Note,
+		RollbackDeployment:  rollbackOnly(o.rollbackFromDeployments, target.DeploymentID),
+		RollbackRecord:      rollbackOnly(o.rollbackFromDeployments, target.Record),
+		RollbackNote:        rollbackOnly(o.rollbackFromDeployments, target.Note),
 		FirstRelease:        firstRelease,
 		BreakGlass:          o.breakGlass != "",
 		Justification:       o.breakGlass,
@@ -293,6 +299,16 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		return denied{fmt.Errorf("deployment of %s to %s denied: %d check(s) failed", d.Digest, d.Environment, len(d.Failed()))}
 	}
 	return nil
+}
+
+// rollbackOnly is v when the rollback digest was taken from the
+// deployments, else v's zero value.
+func rollbackOnly[T any](fromDeployments bool, v T) T {
+	if fromDeployments {
+		return v
+	}
+	var zero T
+	return zero
 }
 
 // approvalEntries reads --approvals: the signed approval attestation that

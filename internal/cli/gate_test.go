@@ -1,6 +1,10 @@
 package cli
 
 import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,7 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relproof/relproof/internal/attest"
+	"github.com/relproof/relproof/internal/attest/predicate"
 	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/sign"
+	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/testing/fakegithub"
 	"github.com/relproof/relproof/internal/testing/registrytest"
 )
@@ -677,18 +685,39 @@ environments:
   production:
     require: []
     approvals: {minimum: 1, preventSelfReview: true, tiedToEvidence: true}
+    signers:
+      deployment: [{key: deploy.pub}]
 `
+	// eve committed part of the change and approves it.
+	eve := func(w *ghWorld, s *fakegithub.State) {
+		s.Repo("octo-org/octo-repo").Commits[w.rel.Feature].CommitterLogin = "eve"
+		w.rel.Run.Approvals = []*fakegithub.EnvApproval{{User: "eve", State: "approved", Environments: []string{"production"}}}
+	}
 	for _, tc := range []struct {
-		name   string
-		setup  func(w *ghWorld, s *fakegithub.State)
-		args   []string
-		status gate.Status
-		says   string
+		name     string
+		setup    func(w *ghWorld, s *fakegithub.State)
+		unrecord bool // the previous deployment has no signed deployment record
+		args     []string
+		status   gate.Status
+		says     string
 	}{
-		{"the environment's reviewer approved after the digest was shown", nil, nil, gate.Pass, "approved for production by octocat"},
-		{"the run's actor approved", func(w *ghWorld, s *fakegithub.State) { w.rel.Run.Actor = "octocat" }, nil, gate.Fail,
+		{"the environment's reviewer approved after the digest was shown", nil, false, nil, gate.Pass, "approved for production by octocat"},
+		{"the run's actor approved", func(w *ghWorld, s *fakegithub.State) { w.rel.Run.Actor = "octocat" }, false, nil, gate.Fail,
 			"counts; 1 required; the run's approvals on GitHub: not approved for sha256:5a5a"},
-		{"nobody approved", func(w *ghWorld, s *fakegithub.State) { w.rel.Run.Approvals = nil }, nil, gate.Fail, "the run's approvals on GitHub: not approved"},
+		{"nobody approved", func(w *ghWorld, s *fakegithub.State) { w.rel.Run.Approvals = nil }, false, nil, gate.Fail, "the run's approvals on GitHub: not approved"},
+		{"who committed part of the change approved", eve, false, nil, gate.Fail, "eve authored the change or ran it"},
+		// Any workflow with deployments: write can post a deployment at the
+		// very commit: counted from there, the change would be nobody's.
+		{"a deployment forged at the commit does not make the change nobody's", func(w *ghWorld, s *fakegithub.State) {
+			eve(w, s)
+			r := s.Repo("octo-org/octo-repo")
+			r.Deployments = append(r.Deployments, &fakegithub.Deployment{ID: s.ID(), SHA: w.rel.Commit, Ref: "main", Task: "deploy", Environment: "production",
+				Payload: json.RawMessage(`{"digest":"sha256:` + strings.Repeat("e0", 32) + `"}`), CreatedAt: fixedNow, UpdatedAt: fixedNow,
+				Statuses: []*fakegithub.DeploymentStatus{{ID: s.ID(), State: "success", CreatedAt: fixedNow}}})
+		}, false, nil, gate.Fail, "eve authored the change or ran it"},
+		// With no recorded deployment to count from, the change is the whole
+		// history, and octocat wrote its first commits.
+		{"the previous deployment nobody recorded", nil, true, nil, gate.Fail, "octocat authored the change or ran it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -697,7 +726,14 @@ environments:
 				w.f.Update(func(s *fakegithub.State) { tc.setup(w, s) })
 			}
 			p := writeFile(t, w.dir, "policy.yaml", pol)
-			r := run(t, w.env, append([]string{"gate", w.digest, "--environment", "production", "--policy", p, "--approvals-from-github",
+			signer := deploymentSigner(t, w.dir)
+			if !tc.unrecord {
+				// relproof's signed record of the previous deployment, kept
+				// with the repository's attestations.
+				recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: w.rel.PrevDigest, Repository: "octo-org/octo-repo",
+					DeploymentID: w.rel.PrevDeployment.ID, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/1", State: "success", Time: fixedNow})
+			}
+			r := run(t, w.env, append([]string{"gate", w.digest, "--environment", "production", "--policy", p, "--approvals-from-github", "--from-github",
 				"--run-id", fmt.Sprint(w.rel.Run.ID), "--output", "json"}, tc.args...)...)
 			var d gate.Decision
 			if err := json.Unmarshal([]byte(r.stdout), &d); err != nil {
@@ -716,6 +752,7 @@ environments:
 		t.Parallel()
 		w := newGHWorld(t)
 		p := writeFile(t, w.dir, "policy.yaml", pol)
+		deploymentSigner(t, w.dir)
 		expect(t, run(t, w.env, "gate", w.digest, "--environment", "production", "--policy", p, "--approvals-from-github"), 2, "--approvals-from-github: no run")
 	})
 	t.Run("not with a signed attestation too", func(t *testing.T) {
@@ -773,4 +810,42 @@ func TestGateRollbackFromAnImagesDeployments(t *testing.T) {
 	expect(t, run(t, w.env, "deploy", "record", prev.DigestStr(), "--environment", "production", "--key", w.key, "--ref", commit, "--push",
 		"--out", filepath.Join(w.dir, "x.json"), "--bundle-out", filepath.Join(w.dir, "x.sigstore.json")), 2, "--push: "+prev.DigestStr()+" is not an image")
 	absent(t, filepath.Join(w.dir, "x.json"))
+}
+
+// deploymentSigner is a new key, its public key written to dir/deploy.pub.
+func deploymentSigner(t *testing.T, dir string) sign.Signer {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := sign.NewKeySigner(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := sign.MarshalPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "deploy.pub", string(pub))
+	return signer
+}
+
+// recordDeployment signs pred, a deployment record, and keeps it with the
+// fake repository's attestations, as relproof deploy record --github-upload
+// does.
+func recordDeployment(t *testing.T, f *fakegithub.Fake, signer sign.Signer, pred *predicate.Deployment) {
+	t.Helper()
+	d, err := subject.ParseDigest(pred.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := attest.SignPredicate(context.Background(), signer, &subject.Subject{Kind: subject.KindDigest, Digest: d}, predicate.DeploymentType, pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Update(func(s *fakegithub.State) {
+		r := s.Repo("octo-org/octo-repo")
+		r.Attestations = append(r.Attestations, &fakegithub.Attestation{ID: s.ID(), Bundle: b, Digests: []string{pred.Digest}})
+	})
 }

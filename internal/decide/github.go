@@ -25,7 +25,7 @@ func GitHubDeployments(c *github.Client, repo github.Repo) Deployments {
 		}
 		out := make([]Deployment, len(found))
 		for i, d := range found {
-			out[i] = Deployment{ID: d.ID, Digest: d.Digest, Repository: repo.String(), CreatedAt: d.CreatedAt}
+			out[i] = Deployment{ID: d.ID, Digest: d.Digest, Repository: repo.String(), SHA: d.SHA, URL: d.URL, CreatedAt: d.CreatedAt}
 		}
 		return out, truncated, nil
 	}

@@ -22,6 +22,8 @@ type Deployment struct {
 	ID         int64
 	Digest     string
 	Repository string // OWNER/REPO
+	SHA        string // the commit deployed
+	URL        string
 	CreatedAt  time.Time
 }
 
@@ -54,6 +56,9 @@ type RollbackTarget struct {
 	// Digest is the deployed digest; "" when there is none.
 	Digest       string
 	DeploymentID int64
+	// Deployment is the deployment a record vouches for, when there is one:
+	// also what a change is counted from (who may not approve it).
+	Deployment *Deployment
 	// Record is the digest of the signed deployment record that vouches
 	// for the deployment.
 	Record string
@@ -105,7 +110,7 @@ func FindRollbackTarget(ctx context.Context, r RollbackRequest) (*RollbackTarget
 		}
 		record, reason := vouched(s, entries, signers, r.TrustedRoot, env.Name, dep)
 		if record != "" {
-			return &RollbackTarget{Digest: dep.Digest, DeploymentID: dep.ID, Record: record}, nil
+			return &RollbackTarget{Digest: dep.Digest, DeploymentID: dep.ID, Record: record, Deployment: &dep}, nil
 		}
 		why = append(why, fmt.Sprintf("deployment %d of %s: %s", dep.ID, dep.Digest, reason))
 	}

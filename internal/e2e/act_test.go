@@ -395,7 +395,21 @@ func TestDeployGateWithAct(t *testing.T) {
 	// The release: a reviewed, merged commit and its run; GitHub made the
 	// environment's deployment (which dates the review) well after the
 	// check run the test's run will post now.
-	w.gh.Update(func(s *fakegithub.State) { w.rel = fakegithub.Scenario(s, time.Now().Add(30*time.Minute)) })
+	w.gh.Update(func(s *fakegithub.State) {
+		w.rel = fakegithub.Scenario(s, time.Now().Add(30*time.Minute))
+		// The environment's earlier deployment has no signed deployment
+		// record (relproof did not make it), so the change is counted from
+		// the start of the history, which octocat, the reviewer, did not
+		// write here.
+		for _, c := range s.Repo("octo-org/octo-repo").Commits {
+			if c.AuthorLogin == "octocat" {
+				c.AuthorLogin, c.AuthorName, c.AuthorEmail = "hubot", "hubot", "hubot@users.noreply.github.com"
+			}
+			if c.CommitterLogin == "octocat" {
+				c.CommitterLogin, c.CommitterName, c.CommitterEmail = "hubot", "hubot", "hubot@users.noreply.github.com"
+			}
+		}
+	})
 
 	scenarios := []scenario{
 		{name: "approved digest is allowed", image: w.imageA, subject: w.imageA, approvals: true},

@@ -43,9 +43,26 @@ func (a *ChangeAuthors) unknown(why string) {
 }
 
 // ChangeAuthors reads who made the change that commit brings to env (see
-// ChangeAuthors). An error is a failed read; authors that cannot be
-// determined are a result with Known false.
+// ChangeAuthors), counting from the environment's previous successful
+// deployment as GitHub lists it. An error is a failed read; authors that
+// cannot be determined are a result with Known false.
 func (c *Client) ChangeAuthors(ctx context.Context, repo Repo, commit, env string) (*ChangeAuthors, error) {
+	return c.changeAuthors(ctx, repo, commit, env, func(ctx context.Context) (*PreviousDeployment, string, error) {
+		prev, err := c.PreviousSuccessfulDeployment(ctx, repo, env, 0)
+		return prev, "", err
+	})
+}
+
+// ChangeAuthorsSince is ChangeAuthors counting from since, a deployment the
+// caller vouches for (GitHub's deployments are any workflow's with
+// deployments: write to post, and one at the commit would leave the change
+// nobody's). With since nil the change is the whole history up to commit,
+// and why says why there is no deployment to count from.
+func (c *Client) ChangeAuthorsSince(ctx context.Context, repo Repo, commit, env string, since *PreviousDeployment, why string) (*ChangeAuthors, error) {
+	return c.changeAuthors(ctx, repo, commit, env, func(context.Context) (*PreviousDeployment, string, error) { return since, why, nil })
+}
+
+func (c *Client) changeAuthors(ctx context.Context, repo Repo, commit, env string, base func(context.Context) (*PreviousDeployment, string, error)) (*ChangeAuthors, error) {
 	if commit == "" {
 		return nil, fmt.Errorf("%w: no commit", ErrConfig)
 	}
@@ -72,7 +89,11 @@ func (c *Client) ChangeAuthors(ctx context.Context, repo Repo, commit, env strin
 		a.unknown("no environment, so no previous deployment to read the change's commits from")
 		return a, nil
 	}
-	r, err := c.commitRange(ctx, repo, env, commit)
+	prev, why, err := base(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.commitRangeSince(ctx, repo, env, commit, prev)
 	if err != nil {
 		return nil, err
 	}
@@ -87,10 +108,14 @@ func (c *Client) ChangeAuthors(ctx context.Context, repo Repo, commit, env strin
 			return nil, err
 		}
 		commits = h.Commits
+		first := "a first deployment to " + env
+		if why != "" {
+			first = "no deployment to " + env + " to count the change from (" + why + ")"
+		}
 		if h.Truncated {
-			a.unknown(fmt.Sprintf("a first deployment to %s brings every commit up to %s, and its history is longer than the %d commits read", env, short(commit), len(h.Commits)))
+			a.unknown(fmt.Sprintf("%s brings every commit up to %s, and its history is longer than the %d commits read", first, short(commit), len(h.Commits)))
 		} else {
-			a.Note = fmt.Sprintf("a first deployment to %s: the change is every commit up to %s (%d)", env, short(commit), len(h.Commits))
+			a.Note = fmt.Sprintf("%s: the change is every commit up to %s (%d)", first, short(commit), len(h.Commits))
 		}
 	case r.Truncated:
 		a.unknown(fmt.Sprintf("the range %s..%s has %d commits and GitHub listed %d", short(r.Base), short(r.Head), r.TotalCommits, len(r.Commits)))

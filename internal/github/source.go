@@ -277,11 +277,17 @@ func (c *Client) reviews(ctx context.Context, repo Repo, number int, head string
 // commitRange lists the commits from the environment's previous successful
 // deployment to head.
 func (c *Client) commitRange(ctx context.Context, repo Repo, env, head string) (*CommitRange, error) {
-	cr := &CommitRange{Environment: env, Head: head, Commits: []RangeCommit{}}
 	prev, err := c.PreviousSuccessfulDeployment(ctx, repo, env, 0)
 	if err != nil {
 		return nil, err
 	}
+	return c.commitRangeSince(ctx, repo, env, head, prev)
+}
+
+// commitRangeSince lists the commits from prev's to head; a nil prev is
+// an empty range with no base.
+func (c *Client) commitRangeSince(ctx context.Context, repo Repo, env, head string, prev *PreviousDeployment) (*CommitRange, error) {
+	cr := &CommitRange{Environment: env, Head: head, Commits: []RangeCommit{}}
 	if prev == nil {
 		return cr, nil
 	}
