@@ -477,10 +477,10 @@ func (c *checker) signerLine(kind policy.EvidenceKind, job *Job) Line {
 		return l
 	}
 	uri := signerURI(job)
-	var why []string
+	var why, anyRef []string
 	// A policy that lists no signers at all admits anyone; one that lists
 	// some admits only those listed for the kind.
-	admitted := len(c.env.Signers) == 0
+	admitted := len(c.env.Signers) == 0 && kind != policy.KindDeployment // deployment records need a listed signer
 	for _, sg := range c.env.SignersFor(kind) {
 		if sg.Key != "" {
 			continue
@@ -489,11 +489,20 @@ func (c *checker) signerLine(kind policy.EvidenceKind, job *Job) Line {
 			SourceRepositoryID: sg.SourceRepositoryID, SourceRepositoryRef: sg.SourceRef, RunnerEnvironment: string(sg.RunnerEnvironment)}
 		if w := sg.Admits(cert); w == "" {
 			admitted = true
+			if sg.SourceRef == "" || sg.SourceRef == "*" || sg.SourceRef == "refs/*" {
+				anyRef = append(anyRef, sg.SignerWorkflow)
+			}
 		} else {
 			why = append(why, w)
 		}
 	}
 	switch {
+	case admitted && kind == policy.KindDeployment && len(anyRef) > 0:
+		// A deployment record is trusted beyond its run: as the rollback
+		// target, and what a change is counted from.
+		l.Status = Missing
+		l.Message = fmt.Sprintf("job %s signs them as %s, and signers.deployment admits runs of any ref (%s): a run on any branch could record a deployment that later releases trust; set sourceRef to the ref releases run on (refs/tags/v*)",
+			job.ID, strings.TrimPrefix(uri, "https://"), strings.Join(anyRef, ", "))
 	case admitted:
 		l.Message = fmt.Sprintf("job %s signs them as %s, a signer the policy lists", job.ID, strings.TrimPrefix(uri, "https://"))
 	case len(why) == 0:

@@ -2,6 +2,7 @@ package adopt
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -151,5 +152,44 @@ func TestParseWorkflowRefusesWhatIsNoWorkflow(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "w.yml") || !strings.Contains(err.Error(), says) {
 			t.Errorf("ParseWorkflow(%q) = %v; want an error naming w.yml saying %q", in, err, says)
 		}
+	}
+}
+
+// A deployment record is trusted beyond its run (the next release's
+// rollback target, what its change is counted from): a deployment signer
+// that admits release-record.yml's runs of any ref, a branch's among them,
+// is missing its sourceRef.
+func TestCheckWantsDeploymentSignersPinnedToReleaseRuns(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../../examples/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unpinned := strings.Replace(string(raw), "          sourceRef: refs/tags/v*               # run records: any branch's run could record any deployment\n", "", 1)
+	if unpinned == string(raw) {
+		t.Fatal("the example policy's production deployment signer has no sourceRef line to remove")
+	}
+	pol, err := policy.Parse("policy.yaml", []byte(unpinned), func(name string) ([]byte, error) { return os.ReadFile(filepath.Join("../../examples", name)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := ParseWorkflow(".github/workflows/release.yml", []byte(releaseWorkflow(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Check(pol, "policy.yaml", []*Workflow{w}, "acme/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found *Line
+	for _, e := range r.Environments {
+		for i, l := range e.Lines {
+			if e.Name == "production" && l.Requirement == "signers.deployment" {
+				found = &e.Lines[i]
+			}
+		}
+	}
+	if found == nil || found.Status != Missing || !strings.Contains(found.Message, "admits runs of any ref") {
+		t.Errorf("signers.deployment: %+v; want missing, saying it admits runs of any ref", found)
 	}
 }

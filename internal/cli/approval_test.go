@@ -331,6 +331,11 @@ environments:
 			forge(w, s)
 		}, false, 1, []string{"octocat authored the change or ran it"}},
 		{"no recorded deployment: the whole history, which octocat began", nil, true, 1, []string{"octocat authored the change or ran it"}},
+		{"a recorded deployment of a commit that is not an ancestor: the authors are unknown", func(w *ghWorld, s *fakegithub.State) {
+			r := s.Repo("octo-org/octo-repo")
+			side := r.AddCommit(&fakegithub.Commit{SHA: fakegithub.SHA("side"), Message: "on a branch", AuthorLogin: "mona", Parents: []string{w.rel.Feature}})
+			w.rel.PrevDeployment.SHA = side.SHA
+		}, false, 1, []string{"the change's authors are not known", "is not an ancestor of", `"diverged"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -599,10 +599,10 @@ func TestGateRollbackFromDeployments(t *testing.T) {
 		{"the recorded deployment's digest has no provenance", func(w *world) {
 			record(w, writeFile(w.t, w.dir, "unattested.bin", "never built here"), "production", w.key)
 		}, nil, 1, gate.Fail, "has no provenance that verifies"},
-		{"only deployments nobody recorded", nil, nil, 1, gate.Fail, "no rollback digest: none of the 1 successful deployment(s) to production that GitHub lists has a deployment record signed by a deployment signer"},
+		{"only deployments nobody recorded", nil, nil, 1, gate.Fail, "no rollback digest: none of the 1 deployment(s) to production that GitHub lists is a success that a deployment record signed by a signer of signers.deployment vouches for"},
 		{"only deployments nobody recorded, where the policy does not require a rollback", nil, func(p string) string {
 			return strings.Replace(p, "    breakGlass:\n", "    rollback:\n      required: false\n    breakGlass:\n", 1)
-		}, 0, gate.Warn, "no rollback digest: none of the 1 successful deployment(s)"},
+		}, 0, gate.Warn, "no rollback digest: none of the 1 deployment(s)"},
 		{"a record signed by a key that may not sign deployment records", func(w *world) {
 			record(w, previous(w), "production", w.approverKey)
 		}, nil, 1, gate.Fail, "which may sign approval but not deployment"},
@@ -617,7 +617,7 @@ func TestGateRollbackFromDeployments(t *testing.T) {
 				last := deps[len(deps)-1]
 				last.Statuses = append(last.Statuses, &fakegithub.DeploymentStatus{ID: s.ID(), State: "success", CreatedAt: fixedNow})
 			})
-		}, nil, 1, gate.Fail, `records the state "failure", not success`},
+		}, nil, 1, gate.Fail, `its record says "failure", not success`},
 		{"a first release where the policy requires a rollback", func(w *world) {
 			w.f.Update(func(s *fakegithub.State) { s.Repo("octo-org/octo-repo").Deployments = nil })
 		}, nil, 1, gate.Fail, "first release to production: no earlier successful deployment to roll back to"},
@@ -626,13 +626,23 @@ func TestGateRollbackFromDeployments(t *testing.T) {
 		}, func(p string) string {
 			return strings.Replace(p, "    breakGlass:\n", "    rollback:\n      allowFirstRelease: true\n    breakGlass:\n", 1)
 		}, 0, gate.Warn, "first release to production"},
-		{"a failed deployment is not one to roll back to", func(w *world) {
+		// GitHub's statuses are anyone's to post: a failure does not make a
+		// first release of an environment deployed to before.
+		{"a failed deployment nobody recorded is no first release", func(w *world) {
 			w.f.Update(func(s *fakegithub.State) {
 				for _, d := range s.Repo("octo-org/octo-repo").Deployments {
 					d.Statuses = append(d.Statuses, &fakegithub.DeploymentStatus{ID: s.ID(), State: "failure", CreatedAt: fixedNow})
 				}
 			})
-		}, nil, 1, gate.Fail, "first release to production"},
+		}, nil, 1, gate.Fail, "deployment 4 of sha256:d2451a0552c59a85d2451a0552c59a85d2451a05d2451a0552c59a85d2451a05: no deployment record for it was found"},
+		{"a recorded deployment that failed since is not one to roll back to", func(w *world) {
+			record(w, previous(w), "production", w.key)
+			w.f.Update(func(s *fakegithub.State) {
+				deps := s.Repo("octo-org/octo-repo").Deployments
+				last := deps[len(deps)-1]
+				last.Statuses = append(last.Statuses, &fakegithub.DeploymentStatus{ID: s.ID(), State: "failure", CreatedAt: fixedNow})
+			})
+		}, nil, 1, gate.Fail, "recorded as a success, and GitHub's statuses of it say it did not succeed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -15,17 +15,17 @@ func GitHubAttestations(c *github.Client, repo github.Repo) Source {
 	})
 }
 
-// GitHubDeployments is the repository's deployments as rollback
-// candidates, for FindRollbackTarget.
+// GitHubDeployments is the repository's deployments with a digest, for
+// FindRollbackTarget.
 func GitHubDeployments(c *github.Client, repo github.Repo) Deployments {
 	return func(ctx context.Context, env, exclude string, max int) ([]Deployment, bool, error) {
-		found, truncated, err := c.RollbackCandidates(ctx, repo, env, exclude, max)
+		found, truncated, err := c.DeploymentsOf(ctx, repo, env, exclude, max)
 		if err != nil {
 			return nil, false, err
 		}
 		out := make([]Deployment, len(found))
 		for i, d := range found {
-			out[i] = Deployment{ID: d.ID, Digest: d.Digest, Repository: repo.String(), SHA: d.SHA, URL: d.URL, CreatedAt: d.CreatedAt}
+			out[i] = Deployment{ID: d.ID, Digest: d.Digest, Repository: repo.String(), SHA: d.SHA, URL: d.URL, CreatedAt: d.CreatedAt, Succeeded: d.Succeeded}
 		}
 		return out, truncated, nil
 	}

@@ -16,8 +16,8 @@ import (
 	"github.com/relproof/relproof/internal/verify"
 )
 
-// Deployment is one successful deployment of a digest to an environment,
-// as GitHub lists it: a candidate rollback target.
+// Deployment is one of an environment's deployments of a digest, as
+// GitHub lists it: a candidate rollback target.
 type Deployment struct {
 	ID         int64
 	Digest     string
@@ -25,16 +25,22 @@ type Deployment struct {
 	SHA        string // the commit deployed
 	URL        string
 	CreatedAt  time.Time
+	// Succeeded says GitHub's statuses of it include a success and no
+	// failure or error.
+	Succeeded bool
 }
 
-// Deployments lists an environment's successful deployments of digests
+// Deployments lists an environment's deployments that carry a digest,
 // other than exclude, newest first, at most max of them, and says whether
-// the listing was cut short before any was found.
+// the listing was cut short.
 type Deployments func(ctx context.Context, environment, exclude string, max int) (found []Deployment, truncated bool, err error)
 
-// maxRollbackCandidates is how many of GitHub's successful deployments are
-// looked at for one that a signed deployment record vouches for.
-const maxRollbackCandidates = 10
+// maxDeployments is how many of an environment's deployments are looked
+// at for one that a signed deployment record vouches for. More than that
+// many deployments since the last recorded one (which any workflow with
+// deployments: write can post) leave no rollback target: the check fails
+// closed, naming them.
+const maxDeployments = 30
 
 // RollbackRequest is what the rollback target is found from: the release
 // being gated, the policy's environment (whose deployment signers vouch for
@@ -62,8 +68,9 @@ type RollbackTarget struct {
 	// Record is the digest of the signed deployment record that vouches
 	// for the deployment.
 	Record string
-	// FirstRelease says GitHub lists no successful deployment of another
-	// digest to the environment at all.
+	// FirstRelease says the environment has had no successful deployment of
+	// another digest: GitHub lists none with a digest, or only ones whose
+	// signed records say they did not succeed.
 	FirstRelease bool
 	// Note says why none of the deployments GitHub lists was taken, when
 	// there are some and none is vouched for.
@@ -71,36 +78,47 @@ type RollbackTarget struct {
 }
 
 // FindRollbackTarget finds the digest to roll back to from the
-// environment's deployments. GitHub's deployments are writable by any
-// workflow with deployments: write, so a deployment counts only when a
-// deployment record (deployment/v1, as relproof deploy record signs it)
-// signed by a deployment signer of the policy vouches for it: same
-// deployment id, environment, digest and repository, and the state
-// success. The newest deployment so vouched for is the target; when GitHub
-// lists deployments but none is vouched for, there is no target, and Note
-// says why (never a first release: a workflow could have made those
-// deployments to hide the last real one).
+// environment's deployments. GitHub's deployments and their statuses are
+// writable by any workflow with deployments: write, so a deployment counts
+// only when a deployment record (deployment/v1, as relproof deploy record
+// signs it) signed by a signer the policy lists under signers.deployment
+// vouches for it: same deployment id, environment, digest and repository,
+// and the state success; and GitHub's statuses of it must not say it
+// failed since. The newest deployment so vouched for is the target. The
+// environment has had a first release only when GitHub lists no deployment
+// with a digest, or only ones whose records say they did not succeed: a
+// deployment nobody recorded, or one recorded as a success that GitHub now
+// calls failed, is no target and no first release, and Note says why for
+// each.
 func FindRollbackTarget(ctx context.Context, r RollbackRequest) (*RollbackTarget, error) {
 	env, err := r.Policy.EffectiveEnvironment(r.Environment)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	found, truncated, err := r.Deployments(ctx, r.Environment, r.Subject.Digest.String(), maxRollbackCandidates)
+	found, truncated, err := r.Deployments(ctx, r.Environment, r.Subject.Digest.String(), maxDeployments)
 	if err != nil {
 		return nil, err
 	}
 	if len(found) == 0 {
 		if truncated {
-			return nil, fmt.Errorf("%s has more deployments than relproof read, and none of those succeeded with a digest; relproof does not take that for a first release", r.Environment)
+			return nil, fmt.Errorf("%s has more deployments than relproof read, and none of those carried a digest; relproof does not take that for a first release", r.Environment)
 		}
 		return &RollbackTarget{FirstRelease: true}, nil
 	}
+	// Only signers listed for deployment records vouch: a policy that
+	// lists no signers at all takes anyone's signature for evidence, but
+	// anyone may not say what was deployed.
+	if len(env.SignersFor(policy.KindDeployment)) == 0 {
+		return &RollbackTarget{Note: fmt.Sprintf("GitHub lists %d deployment(s) to %s, and the policy lists no signer under signers.deployment, so no deployment record vouches for any of them", len(found), r.Environment)}, nil
+	}
 	signers := gate.Signers(env, r.TrustedRoot)
 	var why []string
+	recordedFailures := true // every one listed was recorded as not successful
 	for _, dep := range found {
 		d, err := subject.ParseDigest(dep.Digest)
 		if err != nil {
 			why = append(why, fmt.Sprintf("deployment %d: its payload names no digest (%q)", dep.ID, dep.Digest))
+			recordedFailures = false
 			continue
 		}
 		s := rollbackSubject(r.Subject, d)
@@ -108,21 +126,43 @@ func FindRollbackTarget(ctx context.Context, r RollbackRequest) (*RollbackTarget
 		if err != nil {
 			return nil, err
 		}
-		record, reason := vouched(s, entries, signers, r.TrustedRoot, env.Name, dep)
-		if record != "" {
-			return &RollbackTarget{Digest: dep.Digest, DeploymentID: dep.ID, Record: record, Deployment: &dep}, nil
+		rec, reason := vouched(s, entries, signers, r.TrustedRoot, env.Name, dep)
+		switch {
+		case rec == nil:
+			recordedFailures = false
+			why = append(why, fmt.Sprintf("deployment %d of %s: %s", dep.ID, dep.Digest, reason))
+		case rec.state != predicate.DeploymentSucceeded:
+			why = append(why, fmt.Sprintf("deployment %d of %s: its record says %q, not success", dep.ID, dep.Digest, rec.state))
+		case !dep.Succeeded:
+			recordedFailures = false
+			why = append(why, fmt.Sprintf("deployment %d of %s: recorded as a success, and GitHub's statuses of it say it did not succeed (a failure or error posted since, or no success)", dep.ID, dep.Digest))
+		default:
+			return &RollbackTarget{Digest: dep.Digest, DeploymentID: dep.ID, Record: rec.digest, Deployment: &dep}, nil
 		}
-		why = append(why, fmt.Sprintf("deployment %d of %s: %s", dep.ID, dep.Digest, reason))
 	}
-	return &RollbackTarget{Note: fmt.Sprintf("none of the %d successful deployment(s) to %s that GitHub lists has a deployment record signed by a deployment signer of the policy (signers.deployment; relproof deploy record --github-upload, as release-record.yml runs it, stores one): %s",
-		len(found), r.Environment, strings.Join(why, "; "))}, nil
+	if recordedFailures && !truncated {
+		return &RollbackTarget{FirstRelease: true}, nil
+	}
+	more := ""
+	if truncated || len(found) == maxDeployments {
+		more = fmt.Sprintf(" (relproof looks at the newest %d)", maxDeployments)
+	}
+	return &RollbackTarget{Note: fmt.Sprintf("none of the %d deployment(s) to %s that GitHub lists%s is a success that a deployment record signed by a signer of signers.deployment vouches for (relproof deploy record --push or --github-upload, as release-record.yml runs it, keeps one): %s",
+		len(found), r.Environment, more, strings.Join(why, "; "))}, nil
 }
 
-// vouched returns the digest of a verified deployment record for dep,
-// or why there is none.
-func vouched(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPolicy, tr root.TrustedMaterial, env string, dep Deployment) (string, string) {
+// record is a verified deployment record of a deployment.
+type record struct {
+	digest string // the bundle's
+	state  string
+}
+
+// vouched returns the verified deployment record of dep, whatever the state
+// it records, or why there is none.
+func vouched(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPolicy, tr root.TrustedMaterial, env string, dep Deployment) (*record, string) {
 	verified, _, rejected := gate.SortEvidence(s, entries, signers, tr)
 	var reasons []string
+	var failed *record
 	for _, a := range verified {
 		if gate.KindOf(a) != policy.KindDeployment || a.Statement == nil || a.Statement.GetPredicate() == nil {
 			continue
@@ -143,13 +183,16 @@ func vouched(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPo
 			reasons = append(reasons, fmt.Sprintf("%s records a deployment to %q", a.Source, p.Environment))
 		case p.Digest != dep.Digest:
 			reasons = append(reasons, fmt.Sprintf("%s records digest %s", a.Source, p.Digest))
-		case dep.Repository != "" && !strings.EqualFold(p.Repository, dep.Repository):
+		case dep.Repository == "" || !strings.EqualFold(p.Repository, dep.Repository):
 			reasons = append(reasons, fmt.Sprintf("%s records a deployment in %q", a.Source, p.Repository))
-		case p.State != predicate.DeploymentSucceeded:
-			reasons = append(reasons, fmt.Sprintf("%s records the state %q, not success", a.Source, p.State))
+		case p.State == predicate.DeploymentSucceeded:
+			return &record{digest: a.Digest, state: p.State}, ""
 		default:
-			return a.Digest, ""
+			failed = &record{digest: a.Digest, state: p.State}
 		}
+	}
+	if failed != nil {
+		return failed, ""
 	}
 	for _, rj := range rejected {
 		if rj.Type == string(policy.KindDeployment) {
@@ -157,7 +200,7 @@ func vouched(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPo
 		}
 	}
 	if len(reasons) == 0 {
-		return "", "no deployment record for it was found"
+		return nil, "no deployment record for it was found"
 	}
-	return "", strings.Join(reasons, "; ")
+	return nil, strings.Join(reasons, "; ")
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/relproof/relproof/internal/attest"
 	"github.com/relproof/relproof/internal/attest/predicate"
+	"github.com/relproof/relproof/internal/policy"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/verify"
 )
@@ -40,8 +41,11 @@ func TestFindRollbackTarget(t *testing.T) {
 			return deps, false, nil
 		}
 	}
-	forged := Deployment{ID: 9, Digest: older.String(), Repository: "acme/app"}        // newest, nobody recorded it
-	recorded := Deployment{ID: 5, Digest: w.previous.String(), Repository: "acme/app"} // relproof recorded it
+	forged := Deployment{ID: 9, Digest: older.String(), Repository: "acme/app", Succeeded: true}        // newest, nobody recorded it
+	recorded := Deployment{ID: 5, Digest: w.previous.String(), Repository: "acme/app", Succeeded: true} // relproof recorded it
+	failedSince := recorded
+	failedSince.Succeeded = false // a failure posted since
+	failed := Deployment{ID: 4, Digest: older.String(), Repository: "acme/app"}
 	for _, tc := range []struct {
 		name    string
 		deps    Deployments
@@ -55,8 +59,15 @@ func TestFindRollbackTarget(t *testing.T) {
 		{"none recorded", listed(forged), nil, RollbackTarget{}, "deployment 9 of " + older.String() + ": no deployment record for it was found"},
 		{"a record of another deployment", listed(recorded), []verify.Entry{w.record(t, w.previous, "staging", 6, "success")}, RollbackTarget{}, "records deployment 6"},
 		{"a record of another environment", listed(recorded), []verify.Entry{w.record(t, w.previous, "production", 5, "success")}, RollbackTarget{}, `records a deployment to "production"`},
-		{"a record of a failure", listed(recorded), []verify.Entry{w.record(t, w.previous, "staging", 5, "failure")}, RollbackTarget{}, `records the state "failure"`},
-		{"a record without a state", listed(recorded), []verify.Entry{w.record(t, w.previous, "staging", 5, "")}, RollbackTarget{}, `records the state ""`},
+		{"only a recorded failure, which GitHub calls a success: a first release", listed(recorded), []verify.Entry{w.record(t, w.previous, "staging", 5, "failure")}, RollbackTarget{FirstRelease: true}, ""},
+		{"only a record without a state: a first release", listed(recorded), []verify.Entry{w.record(t, w.previous, "staging", 5, "")}, RollbackTarget{FirstRelease: true}, ""},
+		{"a recorded success that GitHub says failed since", listed(failedSince), []verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, RollbackTarget{},
+			"recorded as a success, and GitHub's statuses of it say it did not succeed"},
+		{"only deployments recorded as failed: a first release", listed(Deployment{ID: 5, Digest: w.previous.String(), Repository: "acme/app"}),
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "failure")}, RollbackTarget{FirstRelease: true}, ""},
+		{"a recorded failure beside a deployment nobody recorded", listed(forged, Deployment{ID: 5, Digest: w.previous.String(), Repository: "acme/app", Succeeded: true}),
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "failure")}, RollbackTarget{}, `deployment 5 of ` + w.previous.String() + `: its record says "failure", not success`},
+		{"a failed deployment nobody recorded: no first release", listed(failed), nil, RollbackTarget{}, "deployment 4 of " + older.String() + ": no deployment record for it was found"},
 		{"a record in another repository", listed(Deployment{ID: 5, Digest: w.previous.String(), Repository: "evil/app"}),
 			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, RollbackTarget{}, `records a deployment in "acme/app"`},
 	} {
@@ -72,6 +83,17 @@ func TestFindRollbackTarget(t *testing.T) {
 				t.Errorf("target %+v; want %+v with a note saying %q", got, tc.want, tc.note)
 			}
 		})
+	}
+
+	// A policy that lists no deployment signers: nobody vouches.
+	open, err := policy.Parse("policy.yaml", []byte("apiVersion: relproof.dev/v1\nkind: Policy\nenvironments:\n  staging:\n    level: minimum\n    approvals: {minimum: 0}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := FindRollbackTarget(context.Background(), RollbackRequest{Subject: w.release, Policy: open, Environment: "staging",
+		Sources: []Source{Read(append(w.entries, w.record(t, w.previous, "staging", 5, "success")))}, Deployments: listed(recorded)})
+	if err != nil || got.Digest != "" || got.FirstRelease || !strings.Contains(got.Note, "the policy lists no signer under signers.deployment") {
+		t.Errorf("no deployment signers: %+v, %v; want no target, saying why", got, err)
 	}
 
 	// A listing cut short with nothing in it is not a first release.

@@ -117,6 +117,11 @@ func (c *Client) changeAuthors(ctx context.Context, repo Repo, commit, env strin
 		} else {
 			a.Note = fmt.Sprintf("%s: the change is every commit up to %s (%d)", first, short(commit), len(h.Commits))
 		}
+	case r.Status != "ahead" && r.Status != "identical":
+		// The deployment counted from is no ancestor of the commit: the
+		// commits GitHub lists are not the change (a base on a branch
+		// forked after a commit leaves that commit out).
+		a.unknown(fmt.Sprintf("the deployment counted from, at %s, is not an ancestor of %s (GitHub compares them as %q)", short(r.Base), short(r.Head), r.Status))
 	case r.Truncated:
 		a.unknown(fmt.Sprintf("the range %s..%s has %d commits and GitHub listed %d", short(r.Base), short(r.Head), r.TotalCommits, len(r.Commits)))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,15 +96,43 @@ func (c *Client) PreviousSuccessfulDeployment(ctx context.Context, repo Repo, en
 	return c.lastSuccessful(ctx, repo, env, func(id int64, _ string) bool { return id != exclude })
 }
 
-// RollbackCandidates lists the environment's successful deployments (as
-// PreviousSuccessfulDeployment reads them) of digests other than digest,
-// newest first, at most max of them. truncated says GitHub has more
-// deployments than relproof read and none of those read was one: that is
-// not a first release. GitHub's deployments are anyone's with
-// deployments: write; decide.FindRollbackTarget takes one only with a
-// signed deployment record.
-func (c *Client) RollbackCandidates(ctx context.Context, repo Repo, env, digest string, max int) ([]PreviousDeployment, bool, error) {
-	return c.successful(ctx, repo, env, max, func(_ int64, d string) bool { return d != digest })
+// DeploymentOf is one of an environment's deployments that carries a
+// digest, with what its statuses say.
+type DeploymentOf struct {
+	PreviousDeployment
+	// Succeeded: one of its statuses is success, and none is a failure or
+	// an error (a status posted after a failure does not undo it).
+	Succeeded bool
+}
+
+// DeploymentsOf lists the environment's deployments that carry a digest in
+// their payload, of digests other than digest, newest first, at most max of
+// them, and whether the listing was cut short. GitHub's deployments and
+// their statuses are anyone's with deployments: write;
+// decide.FindRollbackTarget takes one only with a signed deployment record.
+func (c *Client) DeploymentsOf(ctx context.Context, repo Repo, env, digest string, max int) ([]DeploymentOf, bool, error) {
+	deps, truncated, err := c.listDeployments(ctx, repo, env, "")
+	if err != nil {
+		return nil, false, err
+	}
+	var found []DeploymentOf
+	for _, d := range deps {
+		p := payloadOf(d.Payload)
+		if p.Digest == "" || p.Digest == digest {
+			continue
+		}
+		statuses, err := c.deploymentStatuses(ctx, repo, d.GetID())
+		if err != nil {
+			return nil, false, err
+		}
+		ok := slices.ContainsFunc(statuses, func(s DeploymentStatus) bool { return s.State == DeploymentSuccess }) &&
+			!slices.ContainsFunc(statuses, func(s DeploymentStatus) bool { return s.State == DeploymentFailure || s.State == DeploymentError })
+		found = append(found, DeploymentOf{PreviousDeployment: PreviousDeployment{ID: d.GetID(), URL: d.GetURL(), Digest: p.Digest, SHA: d.GetSHA(), CreatedAt: d.GetCreatedAt().UTC()}, Succeeded: ok})
+		if len(found) == max {
+			break
+		}
+	}
+	return found, truncated, nil
 }
 
 // lastSuccessful is the newest successful deployment to env with a digest

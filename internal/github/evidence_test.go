@@ -168,17 +168,26 @@ func TestDeployments(t *testing.T) {
 	}
 	// Deploying the digest again rolls back to the one before it, not to
 	// itself; deploying another rolls back to the newest.
-	if rb, _, err := c.RollbackCandidates(ctx, octo, "production", digest, 10); err != nil || len(rb) != 1 || rb[0].Digest != rel.PrevDigest {
-		t.Errorf("rollback candidates when %s is deployed again = %+v, %v; want %s", digest, rb, err, rel.PrevDigest)
+	if rb, _, err := c.DeploymentsOf(ctx, octo, "production", digest, 10); err != nil || len(rb) != 1 || rb[0].Digest != rel.PrevDigest || !rb[0].Succeeded {
+		t.Errorf("deployments when %s is deployed again = %+v, %v; want %s", digest, rb, err, rel.PrevDigest)
 	}
-	if rb, _, err := c.RollbackCandidates(ctx, octo, "production", "sha256:"+strings.Repeat("cd", 32), 10); err != nil || len(rb) != 2 || rb[0].Digest != digest || rb[1].Digest != rel.PrevDigest {
-		t.Errorf("rollback candidates for a new digest = %+v, %v; want %s, then %s", rb, err, digest, rel.PrevDigest)
+	if rb, _, err := c.DeploymentsOf(ctx, octo, "production", "sha256:"+strings.Repeat("cd", 32), 10); err != nil || len(rb) != 2 || rb[0].Digest != digest || rb[1].Digest != rel.PrevDigest {
+		t.Errorf("deployments for a new digest = %+v, %v; want %s, then %s", rb, err, digest, rel.PrevDigest)
 	}
-	if rb, _, err := c.RollbackCandidates(ctx, octo, "production", "sha256:"+strings.Repeat("cd", 32), 1); err != nil || len(rb) != 1 || rb[0].Digest != digest {
-		t.Errorf("one rollback candidate for a new digest = %+v, %v; want %s", rb, err, digest)
+	if rb, _, err := c.DeploymentsOf(ctx, octo, "production", "sha256:"+strings.Repeat("cd", 32), 1); err != nil || len(rb) != 1 || rb[0].Digest != digest {
+		t.Errorf("one deployment for a new digest = %+v, %v; want %s", rb, err, digest)
 	}
-	if rb, truncated, err := c.RollbackCandidates(ctx, octo, "staging", digest, 10); err != nil || len(rb) != 0 || truncated {
-		t.Errorf("rollback candidates of a first release = %+v, %v, %v; want none", rb, truncated, err)
+	if rb, truncated, err := c.DeploymentsOf(ctx, octo, "staging", digest, 10); err != nil || len(rb) != 0 || truncated {
+		t.Errorf("deployments of a first release = %+v, %v, %v; want none", rb, truncated, err)
+	}
+	// A success posted after a failure does not undo it.
+	f.Update(func(s *fakegithub.State) {
+		d := rel.PrevDeployment
+		d.Statuses = append(d.Statuses, &fakegithub.DeploymentStatus{ID: s.ID(), State: "failure", CreatedAt: d.CreatedAt.Add(time.Minute)},
+			&fakegithub.DeploymentStatus{ID: s.ID(), State: "success", CreatedAt: d.CreatedAt.Add(2 * time.Minute)})
+	})
+	if rb, _, err := c.DeploymentsOf(ctx, octo, "production", digest, 10); err != nil || len(rb) != 1 || rb[0].Succeeded {
+		t.Errorf("a deployment that failed, then was called a success = %+v, %v; want it listed as not succeeded", rb, err)
 	}
 }
 
@@ -307,7 +316,7 @@ var _ = time.Second
 
 // More deployments than relproof reads, none of them a success with a
 // digest: not a first release, an error.
-func TestRollbackCandidatesOfALongHistory(t *testing.T) {
+func TestDeploymentsOfALongHistory(t *testing.T) {
 	t.Parallel()
 	f, srv, _ := fake(t)
 	c := client(t, srv)
@@ -318,9 +327,9 @@ func TestRollbackCandidatesOfALongHistory(t *testing.T) {
 				Payload: []byte(`{"digest":"sha256:` + strings.Repeat("ef", 32) + `"}`)})
 		}
 	})
-	rb, truncated, err := c.RollbackCandidates(context.Background(), octo, "busy", "sha256:"+strings.Repeat("ab", 32), 10)
-	if err != nil || len(rb) != 0 || !truncated {
-		t.Errorf("rollback candidates among %d failed deployments = %+v, %v, %v; want none, cut short", maxPages*deploymentsPerPage, rb, truncated, err)
+	rb, truncated, err := c.DeploymentsOf(context.Background(), octo, "busy", "sha256:"+strings.Repeat("ab", 32), 10)
+	if err != nil || len(rb) != 10 || !truncated || rb[0].Succeeded {
+		t.Errorf("deployments among %d failed ones = %d, %v, %v; want 10 that did not succeed, cut short", maxPages*deploymentsPerPage, len(rb), truncated, err)
 	}
 	prev, err := c.PreviousSuccessfulDeployment(context.Background(), octo, "busy", 0)
 	if !errors.Is(err, ErrIncomplete) || prev != nil {
