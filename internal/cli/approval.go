@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/spf13/cobra"
 
 	"github.com/relproof/relproof/internal/actionsio"
@@ -54,9 +55,8 @@ type approvalRecordOptions struct {
 	policy      string
 	trustedRoot string
 	fromGitHub  bool
-	// since, when sinceSet, is that deployment as the gate already found it.
-	since    *decide.RollbackTarget
-	sinceSet bool
+	// since, when set, is that deployment as the gate already found it.
+	since *decide.RollbackTarget
 }
 
 // approvalReport is what `approval record` reports.
@@ -184,6 +184,13 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 	if o.out == o.bundleOut {
 		return usageErrorf("--out and --bundle-out are the same file %q", o.out)
 	}
+	var vouch *rollbackLookup
+	if o.policy != "" {
+		var err error
+		if vouch, err = o.lookup(); err != nil {
+			return err
+		}
+	}
 	signer, closeSigner, err := o.signing.signer(ctx, env)
 	if err != nil {
 		return err
@@ -194,6 +201,16 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 		return err
 	}
 	x := actions(env, stderr)
+	if vouch != nil {
+		// The change is counted from the deployment a record vouches for.
+		c, repo, err := githubClient(ctx, env, &o.gh)
+		if err != nil {
+			return err
+		}
+		if o.since, err = vouch.find(ctx, env, c, repo, subj, o.environment); err != nil {
+			return err
+		}
+	}
 	rep, pred, denial, err := readRunApprovals(ctx, env, o, subj)
 	if err != nil {
 		return err
@@ -261,14 +278,8 @@ func readRunApprovals(ctx context.Context, env *Env, o *approvalRecordOptions, s
 	// Who may not review their own change: read whatever the flag says, so
 	// that the predicate records it and the gate can recompute.
 	var found *github.ChangeAuthors
-	if o.sinceSet || o.policy != "" {
-		since := o.since
-		if !o.sinceSet {
-			if since, err = o.vouchedDeployment(ctx, env, c, repo, subj); err != nil {
-				return approvalReport{}, nil, "", err
-			}
-		}
-		prev, why := countFrom(since)
+	if o.since != nil {
+		prev, why := countFrom(o.since)
 		found, err = c.ChangeAuthorsSince(ctx, repo, head, o.environment, prev, why)
 	} else {
 		found, err = c.ChangeAuthors(ctx, repo, head, o.environment)
@@ -310,27 +321,41 @@ func readRunApprovals(ctx context.Context, env *Env, o *approvalRecordOptions, s
 	return rep, pred, "", nil
 }
 
-// vouchedDeployment finds, under --policy, the environment's newest
-// deployment of another digest that a signed deployment record vouches for.
-func (o *approvalRecordOptions) vouchedDeployment(ctx context.Context, env *Env, c *github.Client, repo github.Repo, subj *subject.Subject) (*decide.RollbackTarget, error) {
+// rollbackLookup is what approval record --policy finds the deployment a
+// change is counted from with.
+type rollbackLookup struct {
+	pol        *policy.Policy
+	tr         root.TrustedMaterial
+	fromGitHub bool
+}
+
+// lookup reads --policy and --trusted-root, before anything is read from
+// GitHub.
+func (o *approvalRecordOptions) lookup() (*rollbackLookup, error) {
 	pol, err := policy.Load(o.policy)
 	if err != nil {
 		return nil, err
+	}
+	if _, err := pol.EffectiveEnvironment(o.environment); err != nil {
+		return nil, usageErrorf("--policy %s: %w", o.policy, err)
 	}
 	tr, err := (&verifyOptions{trustedRoot: o.trustedRoot}).trustedRootMaterial()
 	if err != nil {
 		return nil, err
 	}
+	return &rollbackLookup{pol: pol, tr: tr, fromGitHub: o.fromGitHub}, nil
+}
+
+// find is the environment's newest deployment of another digest that a
+// signed deployment record vouches for, read from the image's referrers
+// and, with --from-github, the repository's attestations.
+func (l *rollbackLookup) find(ctx context.Context, env *Env, c *github.Client, repo github.Repo, subj *subject.Subject, environment string) (*decide.RollbackTarget, error) {
 	sources := []decide.Source{decide.Registry(env.Remote...)}
-	if o.fromGitHub {
+	if l.fromGitHub {
 		sources = append(sources, decide.GitHubAttestations(c, repo))
 	}
-	t, err := decide.FindRollbackTarget(ctx, decide.RollbackRequest{Subject: subj, Policy: pol, Environment: o.environment,
-		TrustedRoot: tr, Sources: sources, Deployments: decide.GitHubDeployments(c, repo)})
-	if errors.Is(err, decide.ErrInput) {
-		return nil, usageErrorf("--policy %s: %w", o.policy, err)
-	}
-	return t, err
+	return decide.FindRollbackTarget(ctx, decide.RollbackRequest{Subject: subj, Policy: l.pol, Environment: environment,
+		TrustedRoot: l.tr, Sources: sources, Deployments: decide.GitHubDeployments(c, repo)})
 }
 
 // countFrom is the deployment a change is counted from, as found by

@@ -313,10 +313,7 @@ environments:
       deployment: [{key: deploy.pub}]
 `
 	forge := func(w *ghWorld, s *fakegithub.State) {
-		r := s.Repo("octo-org/octo-repo")
-		r.Deployments = append(r.Deployments, &fakegithub.Deployment{ID: s.ID(), SHA: w.rel.Commit, Ref: "main", Task: "deploy", Environment: "production",
-			Payload: json.RawMessage(`{"digest":"sha256:` + strings.Repeat("e0", 32) + `"}`), CreatedAt: fixedNow, UpdatedAt: fixedNow,
-			Statuses: []*fakegithub.DeploymentStatus{{ID: s.ID(), State: "success", CreatedAt: fixedNow}}})
+		s.AddDeployment(s.Repo("octo-org/octo-repo"), "production", w.rel.Commit, "sha256:"+strings.Repeat("e0", 32), "success", fixedNow)
 	}
 	for _, tc := range []struct {
 		name     string

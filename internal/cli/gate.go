@@ -138,7 +138,7 @@ Exit 0 allow (or pending), 1 deny, 2 bad input (an invalid policy included).`,
 	f.StringVar(&o.approvals, "approvals", "", "the signed approval attestation (approval.sigstore.json from relproof approval record --bundle-out)")
 	f.BoolVar(&o.approvalsFromGitHub, "approvals-from-github", false, "read this run's environment approvals from GitHub in this process, as approval record does, instead of from a signed attestation: for the final gate in a deploy job that runs in the environment and signs nothing")
 	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to; its provenance must verify")
-	f.BoolVar(&o.rollbackFromDeployments, "rollback-from-deployments", false, "take the rollback digest from the environment's most recent successful deployment of another digest that a deployment record signed by a deployment signer of the policy vouches for (relproof deploy record --push or --github-upload keeps one beside the image or with the repository's artifact attestations; a deployment without one, which any workflow with deployments: write can make, is passed over); no deployment at all means a first release, which the policy's rollback.allowFirstRelease decides")
+	f.BoolVar(&o.rollbackFromDeployments, "rollback-from-deployments", false, "take the rollback digest from the environment's most recent successful deployment of another digest that a deployment record signed by a deployment signer of the policy vouches for (relproof deploy record --push or --github-upload keeps one beside the image or with the repository's artifact attestations; a deployment without one, which any workflow with deployments: write can make, is passed over); no deployment of a digest at all (or only ones recorded as failed) means a first release, which the policy's rollback.allowFirstRelease decides")
 	f.StringVar(&o.breakGlass, "break-glass", "", "deploy despite failing checks, with this justification, where the policy allows it")
 	f.StringVar(&o.decisionOut, "decision-out", "", "write the decision (JSON) here; with --key or --keyless also FILE.sigstore.json, signed")
 	f.StringVar(&o.summaryOut, "summary-out", "", "write the Markdown summary here (a check run or $GITHUB_STEP_SUMMARY)")
@@ -236,8 +236,10 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		}
 		target = *t
 	}
+	var rb decide.RollbackTarget // the rollback digest's, when taken from the deployments
 	if o.rollbackFromDeployments {
-		rollback, firstRelease = target.Digest, target.FirstRelease
+		rb = target
+		rollback, firstRelease = rb.Digest, rb.FirstRelease
 	}
 	runID := o.runID
 	if runID == 0 && env.Getenv("GITHUB_ACTIONS") == "true" {
@@ -255,7 +257,7 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 				return usageErrorf("--approvals-from-github: no run: give --run-id N or set GITHUB_RUN_ID in GitHub Actions")
 			}
 			ao := &approvalRecordOptions{gh: o.gh, environment: o.environment, runID: runID, minimum: envPol.Approvals.Minimum,
-				preventSelfReview: envPol.Approvals.PreventSelfReview, policyDigest: pol.Digest, since: &target, sinceSet: true}
+				preventSelfReview: envPol.Approvals.PreventSelfReview, policyDigest: pol.Digest, since: &target}
 			if _, live, liveDenied, err = readRunApprovals(ctx, env, ao, subj); err != nil {
 				return err
 			}
@@ -269,9 +271,9 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		TrustedRoot:         tr,
 		Sources:             sources,
 		Rollback:            rollback,
-		RollbackDeployment:  rollbackOnly(o.rollbackFromDeployments, target.DeploymentID),
-		RollbackRecord:      rollbackOnly(o.rollbackFromDeployments, target.Record),
-		RollbackNote:        rollbackOnly(o.rollbackFromDeployments, target.Note),
+		RollbackDeployment:  rb.DeploymentID,
+		RollbackRecord:      rb.Record,
+		RollbackNote:        rb.Note,
 		FirstRelease:        firstRelease,
 		BreakGlass:          o.breakGlass != "",
 		Justification:       o.breakGlass,
@@ -299,16 +301,6 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		return denied{fmt.Errorf("deployment of %s to %s denied: %d check(s) failed", d.Digest, d.Environment, len(d.Failed()))}
 	}
 	return nil
-}
-
-// rollbackOnly is v when the rollback digest was taken from the
-// deployments, else v's zero value.
-func rollbackOnly[T any](fromDeployments bool, v T) T {
-	if fromDeployments {
-		return v
-	}
-	var zero T
-	return zero
 }
 
 // approvalEntries reads --approvals: the signed approval attestation that

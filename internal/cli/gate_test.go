@@ -568,10 +568,7 @@ func TestGateRollbackFromDeployments(t *testing.T) {
 	// successful deployment of any digest, with no record.
 	forge := func(w *world, digest, env string) {
 		w.f.Update(func(s *fakegithub.State) {
-			r := s.Repo("octo-org/octo-repo")
-			r.Deployments = append(r.Deployments, &fakegithub.Deployment{ID: s.ID(), SHA: w.commit, Ref: "main", Task: "deploy", Environment: env,
-				Payload: json.RawMessage(fmt.Sprintf(`{"digest":%q}`, digest)), CreatedAt: fixedNow, UpdatedAt: fixedNow,
-				Statuses: []*fakegithub.DeploymentStatus{{ID: s.ID(), State: "success", CreatedAt: fixedNow}}})
+			s.AddDeployment(s.Repo("octo-org/octo-repo"), env, w.commit, digest, "success", fixedNow)
 		})
 	}
 	previous := func(w *world) string { // a release with provenance
@@ -720,10 +717,7 @@ environments:
 		// very commit: counted from there, the change would be nobody's.
 		{"a deployment forged at the commit does not make the change nobody's", func(w *ghWorld, s *fakegithub.State) {
 			eve(w, s)
-			r := s.Repo("octo-org/octo-repo")
-			r.Deployments = append(r.Deployments, &fakegithub.Deployment{ID: s.ID(), SHA: w.rel.Commit, Ref: "main", Task: "deploy", Environment: "production",
-				Payload: json.RawMessage(`{"digest":"sha256:` + strings.Repeat("e0", 32) + `"}`), CreatedAt: fixedNow, UpdatedAt: fixedNow,
-				Statuses: []*fakegithub.DeploymentStatus{{ID: s.ID(), State: "success", CreatedAt: fixedNow}}})
+			s.AddDeployment(s.Repo("octo-org/octo-repo"), "production", w.rel.Commit, "sha256:"+strings.Repeat("e0", 32), "success", fixedNow)
 		}, false, nil, gate.Fail, "eve authored the change or ran it"},
 		// With no recorded deployment to count from, the change is the whole
 		// history, and octocat wrote its first commits.

@@ -71,11 +71,8 @@ func TestInitReleaseWithAct(t *testing.T) {
 	// for.
 	forged := "sha256:" + strings.Repeat("f0", 32)
 	w.gh.Update(func(s *fakegithub.State) {
-		r := s.Repo("octo-org/octo-repo")
-		at := time.Now().Add(2 * time.Hour) // newer than any deployment the fake has made
-		r.Deployments = append(r.Deployments, &fakegithub.Deployment{ID: s.ID(), SHA: w.rel.Commit, Ref: "main", Task: "deploy", Environment: "production",
-			Payload: []byte(`{"digest":"` + forged + `"}`), CreatedAt: at, UpdatedAt: at,
-			Statuses: []*fakegithub.DeploymentStatus{{ID: s.ID(), State: "success", CreatedAt: at}}})
+		// Newer than any deployment the fake has made.
+		s.AddDeployment(s.Repo("octo-org/octo-repo"), "production", w.rel.Commit, forged, "success", time.Now().Add(2*time.Hour))
 	})
 	run2 := w.newRun(30433643)
 	second := w.release(t, repo, "v1.1.0", run2)

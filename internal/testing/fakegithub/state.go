@@ -160,6 +160,17 @@ func (r *Repo) AddCommit(c *Commit) *Commit {
 	return c
 }
 
+// AddDeployment adds a deployment of digest (in its payload, as relproof
+// puts it) at sha to env, with one status of state at time at: what any
+// workflow with deployments: write can post.
+func (s *State) AddDeployment(r *Repo, env, sha, digest, state string, at time.Time) *Deployment {
+	d := &Deployment{ID: s.ID(), SHA: sha, Ref: "main", Task: "deploy", Environment: env,
+		Payload: []byte(`{"digest":"` + digest + `"}`), CreatedAt: at, UpdatedAt: at,
+		Statuses: []*DeploymentStatus{{ID: s.ID(), State: state, CreatedAt: at}}}
+	r.Deployments = append(r.Deployments, d)
+	return d
+}
+
 // ancestors returns the commits reachable from sha, nearest first.
 func (r *Repo) ancestors(sha string) []*Commit {
 	var out []*Commit
