@@ -83,7 +83,8 @@ func Extract(archive, dir string) error {
 // ExtractFrom is Extract for an archive read from r; archive names it in
 // errors. It reads the archive twice: first for MANIFEST.json, then to
 // unpack the files it lists. It refuses, with an *ArchiveError, an archive
-// without a manifest, and any entry but a regular file or directory under
+// without a manifest (and, matching ErrNotAPack, one whose manifest does not
+// parse), and any entry but a regular file or directory under
 // release-evidence/: a link, a device, a path that would leave dir, a
 // duplicate, a file the manifest does not list (the pack's own
 // MANIFEST.json and MANIFEST.sigstore.json aside), a directory no listed
@@ -96,7 +97,8 @@ func ExtractFrom(archive string, r io.ReadSeeker, dir string) error {
 		return err
 	}
 	if x.manifestErr != nil {
-		return x.manifestErr
+		// Without a manifest it can read, nothing says what to unpack.
+		return fmt.Errorf("%w: %w", ErrNotAPack, x.manifestErr)
 	}
 	if err := x.unpack(r, dir); err != nil {
 		return err
