@@ -352,17 +352,30 @@ func TestServeOperations(t *testing.T) {
 	}
 	w.deliver("deployment_protection_rule", w.payload(nil), secret, "")
 	w.answers(1)
-	resp, err := http.Get(w.hook.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	_, _ = b.ReadFrom(resp.Body)
-	for _, want := range []string{`relproof_decisions_total{cause="decided",verdict="approved"} 1`, `relproof_deliveries_total{event="deployment_protection_rule",outcome="accepted"} 1`, "relproof_decision_seconds_bucket"} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("/metrics has no %q", want)
+	// The decision is counted once GitHub has taken the answer, which the
+	// test may see first: read the metrics until they say so.
+	wants := []string{`relproof_decisions_total{cause="decided",verdict="approved"} 1`, `relproof_deliveries_total{event="deployment_protection_rule",outcome="accepted"} 1`, "relproof_decision_seconds_bucket"}
+	var missing []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		resp, err := http.Get(w.hook.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
 		}
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		resp.Body.Close()
+		missing = missing[:0]
+		for _, want := range wants {
+			if !strings.Contains(b.String(), want) {
+				missing = append(missing, want)
+			}
+		}
+		if len(missing) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, m := range missing {
+		t.Errorf("/metrics has no %q", m)
 	}
 }
 
