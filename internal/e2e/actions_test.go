@@ -26,6 +26,7 @@ type step struct {
 	Uses string            `yaml:"uses"`
 	Run  string            `yaml:"run"`
 	Env  map[string]string `yaml:"env"`
+	With map[string]string `yaml:"with"`
 }
 
 type action struct {
@@ -166,5 +167,45 @@ func TestStepProblemsCatchesInjectionAndUnpinned(t *testing.T) {
 	}
 	if got := stepProblems("x.yml", bad); len(got) != 2 {
 		t.Errorf("stepProblems found %d problems, want 2 (the expanded input and the unpinned action): %q", len(got), got)
+	}
+}
+
+// An organization's private policy repository cannot be read with a job's
+// GITHUB_TOKEN: every reusable workflow that reads the policy takes a
+// policy-token secret and hands it to actions/policy.
+func TestReusableWorkflowsTakeAPolicyToken(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	found := 0
+	for _, f := range glob(t, root, ".github/workflows/*.yml") {
+		rel, _ := filepath.Rel(root, f)
+		var w struct {
+			On struct {
+				WorkflowCall struct {
+					Secrets map[string]any `yaml:"secrets"`
+				} `yaml:"workflow_call"`
+			} `yaml:"on"`
+			Jobs map[string]struct {
+				Steps []step `yaml:"steps"`
+			} `yaml:"jobs"`
+		}
+		decode(t, f, &w)
+		for name, j := range w.Jobs {
+			for _, s := range j.Steps {
+				if s.Uses != "./.relproof/actions/policy" {
+					continue
+				}
+				found++
+				if got := s.With["token"]; got != "${{ secrets.policy-token || github.token }}" {
+					t.Errorf("%s job %s: actions/policy is given token %q; want the policy-token secret, else the job's token", rel, name, got)
+				}
+				if _, ok := w.On.WorkflowCall.Secrets["policy-token"]; !ok {
+					t.Errorf("%s: reads the policy and takes no policy-token secret", rel)
+				}
+			}
+		}
+	}
+	if found < 3 {
+		t.Errorf("found %d steps reading the policy in the reusable workflows; want deploy-gate's two and release-record's", found)
 	}
 }
