@@ -7,8 +7,18 @@
 
 # rp_fail MESSAGE: report a bad input as an error annotation and exit 2.
 rp_fail() {
-  echo "::error title=relproof::$*"
+  echo "::error title=relproof::$(rp_escape "$*")"
   exit 2
+}
+
+# rp_escape escapes a workflow command's message, so that an input quoted in
+# it cannot end the line and start a command of its own.
+rp_escape() {
+  local m=$1
+  m=${m//'%'/'%25'}
+  m=${m//$'\r'/'%0D'}
+  m=${m//$'\n'/'%0A'}
+  printf '%s' "$m"
 }
 
 # rp_need: relproof must be on PATH (the root action puts it there).

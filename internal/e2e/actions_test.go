@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -207,5 +209,22 @@ func TestReusableWorkflowsTakeAPolicyToken(t *testing.T) {
 	}
 	if found < 3 {
 		t.Errorf("found %d steps reading the policy in the reusable workflows; want deploy-gate's two and release-record's", found)
+	}
+}
+
+// An input quoted in an error annotation cannot end its line and start a
+// workflow command of its own.
+func TestFailMessagesStayOneWorkflowCommand(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	cmd := exec.Command("bash", "-c", `source "$1"; rp_fail "input x: found \"$2\""`, "bash", filepath.Join(root, "actions/lib/relproof.sh"), "v1\n::add-mask::secret\r\n::warning::100%")
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("rp_fail: %v; want exit 2", err)
+	}
+	want := "::error title=relproof::input x: found \"v1%0A::add-mask::secret%0D%0A::warning::100%25\"\n"
+	if string(out) != want {
+		t.Errorf("rp_fail printed %q; want %q", out, want)
 	}
 }
