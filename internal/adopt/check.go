@@ -489,7 +489,8 @@ func (c *checker) signerLine(kind policy.EvidenceKind, job *Job) Line {
 			SourceRepositoryID: sg.SourceRepositoryID, SourceRepositoryRef: sg.SourceRef, RunnerEnvironment: string(sg.RunnerEnvironment)}
 		if w := sg.Admits(cert); w == "" {
 			admitted = true
-			if sg.SourceRef == "" || sg.SourceRef == "*" || sg.SourceRef == "refs/*" {
+			// Probes: a branch anyone who may push can make, a pull request.
+			if sg.AdmitsRef("refs/heads/relproof-probe") || sg.AdmitsRef("refs/pull/1/merge") {
 				anyRef = append(anyRef, sg.SignerWorkflow)
 			}
 		} else {
@@ -501,7 +502,7 @@ func (c *checker) signerLine(kind policy.EvidenceKind, job *Job) Line {
 		// A deployment record is trusted beyond its run: as the rollback
 		// target, and what a change is counted from.
 		l.Status = Missing
-		l.Message = fmt.Sprintf("job %s signs them as %s, and signers.deployment admits runs of any ref (%s): a run on any branch could record a deployment that later releases trust; set sourceRef to the ref releases run on (refs/tags/v*)",
+		l.Message = fmt.Sprintf("job %s signs them as %s, and signers.deployment admits runs of branches or pull requests (%s): a run on any branch could record a deployment that later releases trust; set sourceRef to the ref releases run on (refs/tags/v*)",
 			job.ID, strings.TrimPrefix(uri, "https://"), strings.Join(anyRef, ", "))
 	case admitted:
 		l.Message = fmt.Sprintf("job %s signs them as %s, a signer the policy lists", job.ID, strings.TrimPrefix(uri, "https://"))

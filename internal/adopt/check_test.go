@@ -165,31 +165,37 @@ func TestCheckWantsDeploymentSignersPinnedToReleaseRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unpinned := strings.Replace(string(raw), "          sourceRef: refs/tags/v*               # run records: any branch's run could record any deployment\n", "", 1)
-	if unpinned == string(raw) {
-		t.Fatal("the example policy's production deployment signer has no sourceRef line to remove")
-	}
-	pol, err := policy.Parse("policy.yaml", []byte(unpinned), func(name string) ([]byte, error) { return os.ReadFile(filepath.Join("../../examples", name)) })
-	if err != nil {
-		t.Fatal(err)
+	const line = "          sourceRef: refs/tags/v*               # run records: any branch's run could record any deployment\n"
+	if !strings.Contains(string(raw), line) {
+		t.Fatal("the example policy's production deployment signer has no sourceRef line to change")
 	}
 	w, err := ParseWorkflow(".github/workflows/release.yml", []byte(releaseWorkflow(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Check(pol, "policy.yaml", []*Workflow{w}, "acme/app")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var found *Line
-	for _, e := range r.Environments {
-		for i, l := range e.Lines {
-			if e.Name == "production" && l.Requirement == "signers.deployment" {
-				found = &e.Lines[i]
+	for ref, missing := range map[string]bool{"": true, "'refs/**'": true, "'refs/heads/*'": true, "refs/tags/v*": false} {
+		edited := strings.Replace(string(raw), line, "", 1)
+		if ref != "" {
+			edited = strings.Replace(string(raw), line, "          sourceRef: "+ref+"\n", 1)
+		}
+		pol, err := policy.Parse("policy.yaml", []byte(edited), func(name string) ([]byte, error) { return os.ReadFile(filepath.Join("../../examples", name)) })
+		if err != nil {
+			t.Fatalf("sourceRef %s: %v", ref, err)
+		}
+		r, err := Check(pol, "policy.yaml", []*Workflow{w}, "acme/app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found *Line
+		for _, e := range r.Environments {
+			for i, l := range e.Lines {
+				if e.Name == "production" && l.Requirement == "signers.deployment" {
+					found = &e.Lines[i]
+				}
 			}
 		}
-	}
-	if found == nil || found.Status != Missing || !strings.Contains(found.Message, "admits runs of any ref") {
-		t.Errorf("signers.deployment: %+v; want missing, saying it admits runs of any ref", found)
+		if found == nil || (found.Status == Missing) != missing || (missing && !strings.Contains(found.Message, "admits runs of branches or pull requests")) {
+			t.Errorf("sourceRef %q: signers.deployment %+v; want missing %v", ref, found, missing)
+		}
 	}
 }

@@ -184,6 +184,9 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 	if o.out == o.bundleOut {
 		return usageErrorf("--out and --bundle-out are the same file %q", o.out)
 	}
+	if o.policy == "" && (o.trustedRoot != "" || o.fromGitHub) {
+		return usageErrorf("--trusted-root and --from-github say where --policy's deployment records are verified and found: give --policy")
+	}
 	var vouch *rollbackLookup
 	if o.policy != "" {
 		var err error

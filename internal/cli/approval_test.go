@@ -332,7 +332,14 @@ environments:
 			r := s.Repo("octo-org/octo-repo")
 			side := r.AddCommit(&fakegithub.Commit{SHA: fakegithub.SHA("side"), Message: "on a branch", AuthorLogin: "mona", Parents: []string{w.rel.Feature}})
 			w.rel.PrevDeployment.SHA = side.SHA
-		}, false, 1, []string{"the change's authors are not known", "is not an ancestor of", `"diverged"`}},
+		}, false, 1, []string{"the change's authors are not known", "is neither an ancestor nor a descendant of", `"diverged"`}},
+		// A rollback: the commit deployed is behind the recorded deployment,
+		// and brings no commit that was not deployed before.
+		{"a recorded deployment of a later commit: a rollback brings no new commit", func(w *ghWorld, s *fakegithub.State) {
+			r := s.Repo("octo-org/octo-repo")
+			later := r.AddCommit(&fakegithub.Commit{SHA: fakegithub.SHA("later"), Message: "later", AuthorLogin: "octocat", Parents: []string{w.rel.Commit}})
+			w.rel.PrevDeployment.SHA = later.SHA
+		}, false, 0, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -141,7 +141,7 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 		return err
 	}
 	digest := subj.Digest.String()
-	prev, err := c.PreviousSuccessfulDeployment(ctx, repo, o.environment, 0)
+	prev, err := c.PreviousSuccessfulDeployment(ctx, repo, o.environment)
 	if err != nil {
 		return err
 	}
@@ -154,6 +154,17 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 	}
 	if rollback == "none" {
 		rollback = ""
+	}
+	pred := &predicate.Deployment{
+		Environment: o.environment, Digest: digest, Repository: repo.String(), Ref: ref,
+		EnvironmentURL: o.url, PreviousDigest: previous, RollbackDigest: rollback, State: o.state, Time: env.Now().UTC(),
+	}
+	// Whatever the record would refuse is refused before GitHub records a
+	// deployment it could not then sign for.
+	probe := *pred
+	probe.DeploymentID = 1
+	if err := probe.Validate(); err != nil {
+		return usageError(err)
 	}
 	logURL := ""
 	if srv, run := env.Getenv("GITHUB_SERVER_URL"), env.Getenv("GITHUB_RUN_ID"); srv != "" && run != "" {
@@ -169,11 +180,7 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 	}
 	d.Previous, d.RollbackDigest = prev, rollback
 
-	pred := &predicate.Deployment{
-		Environment: o.environment, Digest: digest, Repository: repo.String(), Ref: ref,
-		DeploymentID: d.ID, DeploymentURL: d.URL, EnvironmentURL: o.url,
-		PreviousDigest: previous, RollbackDigest: rollback, State: o.state, Time: env.Now().UTC(),
-	}
+	pred.DeploymentID, pred.DeploymentURL = d.ID, d.URL
 	if err := pred.Validate(); err != nil {
 		return err
 	}

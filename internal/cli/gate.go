@@ -93,11 +93,15 @@ distinct reviewers, nobody who authored, committed, pushed or re-ran the
 change when self-review is prevented). An unsigned record is refused.
 
 --rollback-from-deployments takes the rollback digest from GitHub: the
-environment's most recent successful deployment of another digest (what
-` + "`relproof deploy record`" + ` leaves). When there is none, this is the first
-release to the environment: the rollback check warns where the policy allows
-it (rollback.allowFirstRelease) and fails where it requires a rollback digest
-and does not.
+environment's most recent successful deployment of another digest that a
+deployment record vouches for (what ` + "`relproof deploy record --push`" + ` or
+--github-upload keeps), signed by a signer of the policy's
+signers.deployment; GitHub's deployments are any workflow's to post, so one
+without such a record is passed over, and the check says why. When GitHub
+lists no deployment of a digest (or only ones recorded as failed), this is
+the first release to the environment: the rollback check warns where the
+policy allows it (rollback.allowFirstRelease) and fails where it requires a
+rollback digest and does not.
 
 --approvals-from-github reads the run's environment approvals from GitHub in
 the gate's own process, exactly as approval record does (after the check run

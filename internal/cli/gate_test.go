@@ -614,7 +614,7 @@ func TestGateRollbackFromDeployments(t *testing.T) {
 				last := deps[len(deps)-1]
 				last.Statuses = append(last.Statuses, &fakegithub.DeploymentStatus{ID: s.ID(), State: "success", CreatedAt: fixedNow})
 			})
-		}, nil, 1, gate.Fail, `its record says "failure", not success`},
+		}, nil, 1, gate.Fail, `its record says "failure"`},
 		{"a first release where the policy requires a rollback", func(w *world) {
 			w.f.Update(func(s *fakegithub.State) { s.Repo("octo-org/octo-repo").Deployments = nil })
 		}, nil, 1, gate.Fail, "first release to production: no earlier successful deployment to roll back to"},

@@ -131,24 +131,37 @@ func FindRollbackTarget(ctx context.Context, r RollbackRequest) (*RollbackTarget
 		case rec == nil:
 			recordedFailures = false
 			why = append(why, fmt.Sprintf("deployment %d of %s: %s", dep.ID, dep.Digest, reason))
+		case rec.state == "failure" || rec.state == "error":
+			why = append(why, fmt.Sprintf("deployment %d of %s: its record says %q", dep.ID, dep.Digest, rec.state))
 		case rec.state != predicate.DeploymentSucceeded:
+			recordedFailures = false
 			why = append(why, fmt.Sprintf("deployment %d of %s: its record says %q, not success", dep.ID, dep.Digest, rec.state))
 		case !dep.Succeeded:
-			recordedFailures = false
-			why = append(why, fmt.Sprintf("deployment %d of %s: recorded as a success, and GitHub's statuses of it say it did not succeed (a failure or error posted since, or no success)", dep.ID, dep.Digest))
+			// The newest recorded success is the target or nothing is: a
+			// failure anyone may post must not move the target to an older
+			// release.
+			why = append(why, fmt.Sprintf("deployment %d of %s: recorded as a success, and GitHub's statuses of it say it did not succeed (a failure or error posted since, or no success); relproof does not pass over it to an older release", dep.ID, dep.Digest))
+			return &RollbackTarget{Note: notTaken(len(found), r.Environment, truncated, why)}, nil
 		default:
 			return &RollbackTarget{Digest: dep.Digest, DeploymentID: dep.ID, Record: rec.digest, Deployment: &dep}, nil
 		}
 	}
+	// Only deployments relproof recorded as failed, all of them read: the
+	// environment has had no successful deployment.
 	if recordedFailures && !truncated {
 		return &RollbackTarget{FirstRelease: true}, nil
 	}
+	return &RollbackTarget{Note: notTaken(len(found), r.Environment, truncated, why)}, nil
+}
+
+// notTaken says why none of the n deployments read was taken.
+func notTaken(n int, environment string, truncated bool, why []string) string {
 	more := ""
-	if truncated || len(found) == maxDeployments {
-		more = fmt.Sprintf(" (relproof looks at the newest %d)", maxDeployments)
+	if truncated {
+		more = fmt.Sprintf(" (relproof reads the newest %d)", maxDeployments)
 	}
-	return &RollbackTarget{Note: fmt.Sprintf("none of the %d deployment(s) to %s that GitHub lists%s is a success that a deployment record signed by a signer of signers.deployment vouches for (relproof deploy record --push or --github-upload, as release-record.yml runs it, keeps one): %s",
-		len(found), r.Environment, more, strings.Join(why, "; "))}, nil
+	return fmt.Sprintf("none of the %d deployment(s) to %s that GitHub lists%s is a success that a deployment record signed by a signer of signers.deployment vouches for (relproof deploy record --push or --github-upload, as release-record.yml runs it, keeps one): %s",
+		n, environment, more, strings.Join(why, "; "))
 }
 
 // record is a verified deployment record of a deployment.
@@ -157,12 +170,13 @@ type record struct {
 	state  string
 }
 
-// vouched returns the verified deployment record of dep, whatever the state
-// it records, or why there is none.
+// vouched returns the verified deployment record of dep (the latest, when
+// there are several), whatever the state it records, or why there is none.
 func vouched(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPolicy, tr root.TrustedMaterial, env string, dep Deployment) (*record, string) {
 	verified, _, rejected := gate.SortEvidence(s, entries, signers, tr)
 	var reasons []string
-	var failed *record
+	var newest *record // the latest record of the deployment, by its time
+	var newestAt time.Time
 	for _, a := range verified {
 		if gate.KindOf(a) != policy.KindDeployment || a.Statement == nil || a.Statement.GetPredicate() == nil {
 			continue
@@ -185,14 +199,12 @@ func vouched(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPo
 			reasons = append(reasons, fmt.Sprintf("%s records digest %s", a.Source, p.Digest))
 		case dep.Repository == "" || !strings.EqualFold(p.Repository, dep.Repository):
 			reasons = append(reasons, fmt.Sprintf("%s records a deployment in %q", a.Source, p.Repository))
-		case p.State == predicate.DeploymentSucceeded:
-			return &record{digest: a.Digest, state: p.State}, ""
-		default:
-			failed = &record{digest: a.Digest, state: p.State}
+		case newest == nil || p.Time.After(newestAt):
+			newest, newestAt = &record{digest: a.Digest, state: p.State}, p.Time
 		}
 	}
-	if failed != nil {
-		return failed, ""
+	if newest != nil {
+		return newest, ""
 	}
 	for _, rj := range rejected {
 		if rj.Type == string(policy.KindDeployment) {

@@ -16,8 +16,14 @@ import (
 // record is a signed deployment record of d to env as deployment id.
 func (w world) record(t *testing.T, d subject.Digest, env string, id int64, state string) verify.Entry {
 	t.Helper()
+	return w.recordAt(t, d, env, id, state, time.Unix(1, 0))
+}
+
+// recordAt is record, made at time at.
+func (w world) recordAt(t *testing.T, d subject.Digest, env string, id int64, state string, at time.Time) verify.Entry {
+	t.Helper()
 	pred := &predicate.Deployment{Environment: env, Digest: d.String(), Repository: "acme/app", DeploymentID: id,
-		DeploymentURL: "https://api.github.com/repos/acme/app/deployments/1", State: state, Time: time.Unix(1, 0).UTC()}
+		DeploymentURL: "https://api.github.com/repos/acme/app/deployments/1", State: state, Time: at.UTC()}
 	b, err := attest.SignPredicate(context.Background(), w.signer, &subject.Subject{Kind: subject.KindDigest, Digest: d}, predicate.DeploymentType, pred)
 	if err != nil {
 		t.Fatal(err)
@@ -60,13 +66,17 @@ func TestFindRollbackTarget(t *testing.T) {
 		{"a record of another deployment", listed(recorded), []verify.Entry{w.record(t, w.previous, "staging", 6, "success")}, RollbackTarget{}, "records deployment 6"},
 		{"a record of another environment", listed(recorded), []verify.Entry{w.record(t, w.previous, "production", 5, "success")}, RollbackTarget{}, `records a deployment to "production"`},
 		{"only a recorded failure, which GitHub calls a success: a first release", listed(recorded), []verify.Entry{w.record(t, w.previous, "staging", 5, "failure")}, RollbackTarget{FirstRelease: true}, ""},
-		{"only a record without a state: a first release", listed(recorded), []verify.Entry{w.record(t, w.previous, "staging", 5, "")}, RollbackTarget{FirstRelease: true}, ""},
+		{"only a record without a state: no first release", listed(recorded), []verify.Entry{w.record(t, w.previous, "staging", 5, "")}, RollbackTarget{}, `its record says "", not success`},
 		{"a recorded success that GitHub says failed since", listed(failedSince), []verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, RollbackTarget{},
 			"recorded as a success, and GitHub's statuses of it say it did not succeed"},
+		// A failure anyone may post on the newest recorded success does not
+		// move the target to an older recorded release.
+		{"a failure posted on the newest recorded success, an older one recorded too", listed(failedSince, Deployment{ID: 3, Digest: older.String(), Repository: "acme/app", Succeeded: true}),
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success"), w.record(t, older, "staging", 3, "success")}, RollbackTarget{}, "relproof does not pass over it to an older release"},
 		{"only deployments recorded as failed: a first release", listed(Deployment{ID: 5, Digest: w.previous.String(), Repository: "acme/app"}),
 			[]verify.Entry{w.record(t, w.previous, "staging", 5, "failure")}, RollbackTarget{FirstRelease: true}, ""},
 		{"a recorded failure beside a deployment nobody recorded", listed(forged, Deployment{ID: 5, Digest: w.previous.String(), Repository: "acme/app", Succeeded: true}),
-			[]verify.Entry{w.record(t, w.previous, "staging", 5, "failure")}, RollbackTarget{}, `deployment 5 of ` + w.previous.String() + `: its record says "failure", not success`},
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "failure")}, RollbackTarget{}, `deployment 5 of ` + w.previous.String() + `: its record says "failure"`},
 		{"a failed deployment nobody recorded: no first release", listed(failed), nil, RollbackTarget{}, "deployment 4 of " + older.String() + ": no deployment record for it was found"},
 		{"a record in another repository", listed(Deployment{ID: 5, Digest: w.previous.String(), Repository: "evil/app"}),
 			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, RollbackTarget{}, `records a deployment in "acme/app"`},
@@ -101,6 +111,24 @@ func TestFindRollbackTarget(t *testing.T) {
 	if got, err := FindRollbackTarget(context.Background(), RollbackRequest{Subject: w.release, Policy: w.pol, Environment: "staging", Deployments: cut}); err == nil {
 		t.Errorf("cut short: %+v; want an error", got)
 	}
+	// Only recorded failures among the deployments read, but GitHub has
+	// more: an older one may be a recorded success, so no first release.
+	cutFailures := func(context.Context, string, string, int) ([]Deployment, bool, error) {
+		return []Deployment{{ID: 5, Digest: w.previous.String(), Repository: "acme/app"}}, true, nil
+	}
+	got, err = FindRollbackTarget(context.Background(), RollbackRequest{Subject: w.release, Policy: w.pol, Environment: "staging",
+		Sources: []Source{Read(append(w.entries, w.record(t, w.previous, "staging", 5, "failure")))}, Deployments: cutFailures})
+	if err != nil || got.FirstRelease || !strings.Contains(got.Note, "relproof reads the newest") {
+		t.Errorf("recorded failures, listing cut short: %+v, %v; want no first release, saying relproof read only the newest", got, err)
+	}
+	// Of two records of one deployment, the later one says what happened.
+	got, err = FindRollbackTarget(context.Background(), RollbackRequest{Subject: w.release, Policy: w.pol, Environment: "staging",
+		Sources:     []Source{Read(append(w.entries, w.record(t, w.previous, "staging", 5, "success"), w.recordAt(t, w.previous, "staging", 5, "failure", time.Unix(2, 0))))},
+		Deployments: listed(recorded)})
+	if err != nil || got.Digest != "" || !got.FirstRelease {
+		t.Errorf("a success record, then a failure record: %+v, %v; want the failure to count (a first release)", got, err)
+	}
+
 	// The decision says which deployment it rolls back to, and why none.
 	d, err := Decide(context.Background(), Request{Subject: w.release, Policy: w.pol, Environment: "staging", Sources: []Source{Read(w.entries)},
 		RollbackNote: "none of the 1 successful deployment(s) has a record", Now: time.Unix(0, 0)})

@@ -197,7 +197,7 @@ func TestEveryCheck(t *testing.T) {
 		}, "rollback", Fail, "rollback.allowFirstRelease"},
 		{"a first release the policy lets through", func(in *Input) {
 			in.Rollback, in.FirstRelease, in.Environment.Rollback.AllowFirstRelease = nil, true, true
-		}, "rollback", Warn, "first release to production: GitHub has no earlier successful deployment"},
+		}, "rollback", Warn, "first release to production: GitHub lists no earlier successful deployment"},
 		{"rollback to itself", func(in *Input) { in.Rollback.Digest = releaseDigest.String() }, "rollback", Fail, "the digest being deployed"},
 		{"rollback without provenance", func(in *Input) { in.Rollback.Verified, in.Rollback.Reason = false, "no evidence for it was found" }, "rollback", Fail, "has no provenance that verifies"},
 		{"break-glass without a justification", func(in *Input) { replace(in, "test"); in.BreakGlass = true }, "break-glass", Fail, "needs a justification"},

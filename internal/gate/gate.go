@@ -513,17 +513,17 @@ func (e *evaluation) rollback() {
 		e.add(Check{Question: QRollback, ID: "rollback", Status: Fail, Message: fmt.Sprintf("first release to %s: no earlier successful deployment to roll back to, and the policy requires a rollback digest without allowing a first release", e.env.Name),
 			Fix: "set rollback.allowFirstRelease: true for the first release, or name the digest to roll back to (--rollback-digest)"})
 	case rb == nil && e.in.FirstRelease:
-		e.add(Check{Question: QRollback, ID: "rollback", Status: Warn, Message: fmt.Sprintf("first release to %s: GitHub has no earlier successful deployment to it, so there is nothing to roll back to", e.env.Name)})
+		e.add(Check{Question: QRollback, ID: "rollback", Status: Warn, Message: fmt.Sprintf("first release to %s: GitHub lists no earlier successful deployment to it, so there is nothing to roll back to", e.env.Name)})
 	case rb == nil && e.in.RollbackNote != "":
 		st := Warn
 		if e.env.Rollback.Required {
 			st = Fail
 		}
 		e.add(Check{Question: QRollback, ID: "rollback", Status: st, Message: "no rollback digest: " + e.in.RollbackNote,
-			Fix: "record deployments with relproof's release-record.yml (it signs each and stores the record with the repository's artifact attestations), list its identity under signers.deployment, or name the digest to roll back to (--rollback-digest)"})
+			Fix: "record deployments with relproof's release-record.yml (it signs a record of each, kept beside the image or, with github-upload, with the repository's artifact attestations), list its identity under signers.deployment with sourceRef pinned to your release tags, or name the digest to roll back to (--rollback-digest)"})
 	case rb == nil && e.env.Rollback.Required:
 		e.add(Check{Question: QRollback, ID: "rollback", Status: Fail, Message: "no rollback digest, and the policy requires one",
-			Fix: "name the digest to roll back to (--rollback-digest; relproof deploy record finds the previous deployment's)"})
+			Fix: "name the digest to roll back to (--rollback-digest), or take it from the environment's recorded deployments (--rollback-from-deployments)"})
 	case rb == nil:
 		e.add(Check{Question: QRollback, ID: "rollback", Status: NotApplicable, Message: "no rollback digest given; the policy does not require one"})
 	case rb.Digest == e.digest:

@@ -48,7 +48,7 @@ func (a *ChangeAuthors) unknown(why string) {
 // cannot be determined are a result with Known false.
 func (c *Client) ChangeAuthors(ctx context.Context, repo Repo, commit, env string) (*ChangeAuthors, error) {
 	return c.changeAuthors(ctx, repo, commit, env, func(ctx context.Context) (*PreviousDeployment, string, error) {
-		prev, err := c.PreviousSuccessfulDeployment(ctx, repo, env, 0)
+		prev, err := c.PreviousSuccessfulDeployment(ctx, repo, env)
 		return prev, "", err
 	})
 }
@@ -117,11 +117,12 @@ func (c *Client) changeAuthors(ctx context.Context, repo Repo, commit, env strin
 		} else {
 			a.Note = fmt.Sprintf("%s: the change is every commit up to %s (%d)", first, short(commit), len(h.Commits))
 		}
-	case r.Status != "ahead" && r.Status != "identical":
-		// The deployment counted from is no ancestor of the commit: the
-		// commits GitHub lists are not the change (a base on a branch
-		// forked after a commit leaves that commit out).
-		a.unknown(fmt.Sprintf("the deployment counted from, at %s, is not an ancestor of %s (GitHub compares them as %q)", short(r.Base), short(r.Head), r.Status))
+	case r.Status == "diverged" || (r.Status != "ahead" && r.Status != "identical" && r.Status != "behind"):
+		// The deployment counted from is on another line of history: the
+		// commits GitHub lists are not the change (a base on a branch forked
+		// after a commit leaves that commit out). Behind, the commit was
+		// deployed before it (a rollback brings no commit of its own).
+		a.unknown(fmt.Sprintf("the deployment counted from, at %s, is neither an ancestor nor a descendant of %s (GitHub compares them as %q)", short(r.Base), short(r.Head), r.Status))
 	case r.Truncated:
 		a.unknown(fmt.Sprintf("the range %s..%s has %d commits and GitHub listed %d", short(r.Base), short(r.Head), r.TotalCommits, len(r.Commits)))
 	}

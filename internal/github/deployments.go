@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -87,14 +88,40 @@ type PreviousDeployment struct {
 }
 
 // PreviousSuccessfulDeployment finds the environment's most recent deployment
-// that succeeded and carries a digest in its payload (deployments GitHub
-// Actions makes for jobs carry none and are passed over). A deployment
-// succeeded when one of its statuses is success and its latest is not a
-// failure or error ("inactive" is what a later success makes of it). It
-// returns nil when there is none.
-func (c *Client) PreviousSuccessfulDeployment(ctx context.Context, repo Repo, env string, exclude int64) (*PreviousDeployment, error) {
-	return c.lastSuccessful(ctx, repo, env, func(id int64, _ string) bool { return id != exclude })
+// that succeeded and carries a digest in its payload, as GitHub lists them
+// (deployments GitHub Actions makes for jobs carry none and are passed
+// over, as is a payload whose digest is not one). It returns nil when there
+// is none. GitHub's deployments are anyone's with deployments: write: what
+// relproof trusts, it takes from decide.FindRollbackTarget.
+func (c *Client) PreviousSuccessfulDeployment(ctx context.Context, repo Repo, env string) (*PreviousDeployment, error) {
+	deps, truncated, err := c.listDeployments(ctx, repo, env, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range deps {
+		p := payloadOf(d.Payload)
+		if !digestShaped.MatchString(p.Digest) {
+			continue
+		}
+		statuses, err := c.deploymentStatuses(ctx, repo, d.GetID())
+		if err != nil {
+			return nil, err
+		}
+		if succeeded(statuses) {
+			prev := previousOf(d, p)
+			return &prev, nil
+		}
+	}
+	// None among all relproof reads is not none at all: never take a list
+	// cut short for an environment that was never deployed to.
+	if truncated {
+		return nil, fmt.Errorf("%w: %s has more deployments than relproof read, and none of those succeeded with a digest; relproof does not take that for a first release", ErrIncomplete, env)
+	}
+	return nil, nil
 }
+
+// digestShaped is what a digest in a payload must look like to be taken.
+var digestShaped = regexp.MustCompile(`^sha(256:[0-9a-f]{64}|512:[0-9a-f]{128})$`)
 
 // DeploymentOf is one of an environment's deployments that carries a
 // digest, with what its statuses say.
@@ -107,8 +134,8 @@ type DeploymentOf struct {
 
 // DeploymentsOf lists the environment's deployments that carry a digest in
 // their payload, of digests other than digest, newest first, at most max of
-// them, and whether the listing was cut short. GitHub's deployments and
-// their statuses are anyone's with deployments: write;
+// them, and whether GitHub has more than relproof read. GitHub's
+// deployments and their statuses are anyone's with deployments: write;
 // decide.FindRollbackTarget takes one only with a signed deployment record.
 func (c *Client) DeploymentsOf(ctx context.Context, repo Repo, env, digest string, max int) ([]DeploymentOf, bool, error) {
 	deps, truncated, err := c.listDeployments(ctx, repo, env, "")
@@ -121,80 +148,27 @@ func (c *Client) DeploymentsOf(ctx context.Context, repo Repo, env, digest strin
 		if p.Digest == "" || p.Digest == digest {
 			continue
 		}
-		statuses, err := c.deploymentStatuses(ctx, repo, d.GetID())
-		if err != nil {
-			return nil, false, err
-		}
-		ok := slices.ContainsFunc(statuses, func(s DeploymentStatus) bool { return s.State == DeploymentSuccess }) &&
-			!slices.ContainsFunc(statuses, func(s DeploymentStatus) bool { return s.State == DeploymentFailure || s.State == DeploymentError })
-		found = append(found, DeploymentOf{PreviousDeployment: PreviousDeployment{ID: d.GetID(), URL: d.GetURL(), Digest: p.Digest, SHA: d.GetSHA(), CreatedAt: d.GetCreatedAt().UTC()}, Succeeded: ok})
 		if len(found) == max {
-			break
-		}
-	}
-	return found, truncated, nil
-}
-
-// lastSuccessful is the newest successful deployment to env with a digest
-// in its payload that keep accepts.
-func (c *Client) lastSuccessful(ctx context.Context, repo Repo, env string, keep func(id int64, digest string) bool) (*PreviousDeployment, error) {
-	found, truncated, err := c.successful(ctx, repo, env, 1, keep)
-	switch {
-	case err != nil:
-		return nil, err
-	case len(found) > 0:
-		return &found[0], nil
-	case truncated:
-		// None among all relproof reads is not none at all: never take a
-		// list cut short for an environment that was never deployed to.
-		return nil, fmt.Errorf("%w: %s has more deployments than relproof read, and none of those succeeded with a digest; relproof does not take that for a first release", ErrIncomplete, env)
-	}
-	return nil, nil
-}
-
-// successful lists up to max successful deployments to env with a digest
-// in their payload that keep accepts, newest first, and whether the
-// listing was cut short.
-func (c *Client) successful(ctx context.Context, repo Repo, env string, max int, keep func(id int64, digest string) bool) ([]PreviousDeployment, bool, error) {
-	deps, truncated, err := c.listDeployments(ctx, repo, env, "")
-	if err != nil {
-		return nil, false, err
-	}
-	var found []PreviousDeployment
-	for _, d := range deps {
-		p := payloadOf(d.Payload)
-		if p.Digest == "" || !keep(d.GetID(), p.Digest) {
-			continue
+			return found, true, nil
 		}
 		statuses, err := c.deploymentStatuses(ctx, repo, d.GetID())
 		if err != nil {
 			return nil, false, err
 		}
-		if !succeeded(statuses) {
-			continue
-		}
-		found = append(found, PreviousDeployment{ID: d.GetID(), URL: d.GetURL(), Digest: p.Digest, SHA: d.GetSHA(), CreatedAt: d.GetCreatedAt().UTC()})
-		if len(found) == max {
-			break
-		}
+		found = append(found, DeploymentOf{PreviousDeployment: previousOf(d, p), Succeeded: succeeded(statuses)})
 	}
 	return found, truncated, nil
 }
 
-// succeeded: statuses come newest first.
+func previousOf(d *gh.Deployment, p DeploymentPayload) PreviousDeployment {
+	return PreviousDeployment{ID: d.GetID(), URL: d.GetURL(), Digest: p.Digest, SHA: d.GetSHA(), CreatedAt: d.GetCreatedAt().UTC()}
+}
+
+// succeeded: one of the statuses is success, and none is a failure or an
+// error (a success posted after a failure does not undo it).
 func succeeded(statuses []DeploymentStatus) bool {
-	if len(statuses) == 0 {
-		return false
-	}
-	if s := statuses[0].State; s == DeploymentFailure || s == DeploymentError {
-		return false
-	}
-	for _, s := range statuses {
-		if s.State == DeploymentSuccess {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(statuses, func(s DeploymentStatus) bool { return s.State == DeploymentSuccess }) &&
+		!slices.ContainsFunc(statuses, func(s DeploymentStatus) bool { return s.State == DeploymentFailure || s.State == DeploymentError })
 }
 
 // payloadOf reads relproof's payload from a deployment; GitHub returns a

@@ -277,7 +277,7 @@ func (c *Client) reviews(ctx context.Context, repo Repo, number int, head string
 // commitRange lists the commits from the environment's previous successful
 // deployment to head.
 func (c *Client) commitRange(ctx context.Context, repo Repo, env, head string) (*CommitRange, error) {
-	prev, err := c.PreviousSuccessfulDeployment(ctx, repo, env, 0)
+	prev, err := c.PreviousSuccessfulDeployment(ctx, repo, env)
 	if err != nil {
 		return nil, err
 	}

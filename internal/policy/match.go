@@ -334,3 +334,9 @@ func checkGlob(s string) (string, error) {
 	}
 	return s, nil
 }
+
+// AdmitsRef reports whether the signer admits runs for ref (the
+// certificate's Source Repository Ref): any ref when it names none.
+func (sg Signer) AdmitsRef(ref string) bool {
+	return sg.SourceRef == "" || globMatch(sg.SourceRef, ref)
+}
