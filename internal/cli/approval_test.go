@@ -348,11 +348,7 @@ environments:
 				w.f.Update(func(s *fakegithub.State) { tc.setup(w, s) })
 			}
 			p := writeFile(t, w.dir, "policy.yaml", pol)
-			signer := deploymentSigner(t, w.dir)
-			if !tc.unrecord {
-				recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: w.rel.PrevDigest, Repository: "octo-org/octo-repo",
-					DeploymentID: w.rel.PrevDeployment.ID, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/1", State: "success", Time: fixedNow})
-			}
+			w.recordPrevious(t, !tc.unrecord)
 			r := run(t, w.env, w.approve("--prevent-self-review", "--policy", p, "--from-github", "--output", "json")...)
 			expect(t, r, tc.exit, tc.says...)
 			if tc.unrecord && !strings.Contains(r.stdout, "no deployment to production to count the change from (GitHub lists deployments, and none has a signed deployment record)") {

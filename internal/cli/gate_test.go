@@ -730,13 +730,7 @@ environments:
 				w.f.Update(func(s *fakegithub.State) { tc.setup(w, s) })
 			}
 			p := writeFile(t, w.dir, "policy.yaml", pol)
-			signer := deploymentSigner(t, w.dir)
-			if !tc.unrecord {
-				// relproof's signed record of the previous deployment, kept
-				// with the repository's attestations.
-				recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: w.rel.PrevDigest, Repository: "octo-org/octo-repo",
-					DeploymentID: w.rel.PrevDeployment.ID, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/1", State: "success", Time: fixedNow})
-			}
+			w.recordPrevious(t, !tc.unrecord)
 			r := run(t, w.env, append([]string{"gate", w.digest, "--environment", "production", "--policy", p, "--approvals-from-github", "--from-github",
 				"--run-id", fmt.Sprint(w.rel.Run.ID), "--output", "json"}, tc.args...)...)
 			var d gate.Decision
@@ -833,6 +827,19 @@ func deploymentSigner(t *testing.T, dir string) sign.Signer {
 	}
 	writeFile(t, dir, "deploy.pub", string(pub))
 	return signer
+}
+
+// recordPrevious writes the deployment signer's key (deploy.pub, which the
+// policies of these tests list under signers.deployment) and, when record
+// is true, relproof's signed record of the scenario's previous deployment,
+// kept with the repository's attestations.
+func (w *ghWorld) recordPrevious(t *testing.T, record bool) {
+	t.Helper()
+	signer := deploymentSigner(t, w.dir)
+	if record {
+		recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: w.rel.PrevDigest, Repository: "octo-org/octo-repo",
+			DeploymentID: w.rel.PrevDeployment.ID, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/1", State: "success", Time: fixedNow})
+	}
 }
 
 // recordDeployment signs pred, a deployment record, and keeps it with the
