@@ -275,7 +275,7 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		TrustedRoot:         tr,
 		Sources:             sources,
 		Rollback:            rollback,
-		RollbackDeployment:  rb.DeploymentID,
+		RollbackDeployment:  rb.DeploymentID(),
 		RollbackRecord:      rb.Record,
 		RollbackNote:        rb.Note,
 		FirstRelease:        firstRelease,

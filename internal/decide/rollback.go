@@ -60,8 +60,7 @@ type RollbackRequest struct {
 // back to.
 type RollbackTarget struct {
 	// Digest is the deployed digest; "" when there is none.
-	Digest       string
-	DeploymentID int64
+	Digest string
 	// Deployment is the deployment a record vouches for, when there is one:
 	// also what a change is counted from (who may not approve it).
 	Deployment *Deployment
@@ -143,7 +142,7 @@ func FindRollbackTarget(ctx context.Context, r RollbackRequest) (*RollbackTarget
 			why = append(why, fmt.Sprintf("deployment %d of %s: recorded as a success, and GitHub's statuses of it say it did not succeed (a failure or error posted since, or no success); relproof does not pass over it to an older release", dep.ID, dep.Digest))
 			return &RollbackTarget{Note: notTaken(len(found), r.Environment, truncated, why)}, nil
 		default:
-			return &RollbackTarget{Digest: dep.Digest, DeploymentID: dep.ID, Record: rec.digest, Deployment: &dep}, nil
+			return &RollbackTarget{Digest: dep.Digest, Record: rec.digest, Deployment: &dep}, nil
 		}
 	}
 	// Only deployments relproof recorded as failed, all of them read: the
@@ -215,4 +214,12 @@ func vouched(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPo
 		return nil, "no deployment record for it was found"
 	}
 	return nil, strings.Join(reasons, "; ")
+}
+
+// DeploymentID is the id of the deployment rolled back to, 0 when none.
+func (t *RollbackTarget) DeploymentID() int64 {
+	if t.Deployment == nil {
+		return 0
+	}
+	return t.Deployment.ID
 }

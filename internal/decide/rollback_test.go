@@ -61,7 +61,7 @@ func TestFindRollbackTarget(t *testing.T) {
 	}{
 		{"no deployments: a first release", listed(), nil, RollbackTarget{FirstRelease: true}, ""},
 		{"the newest recorded deployment, past one nobody recorded", listed(forged, recorded),
-			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, RollbackTarget{Digest: w.previous.String(), DeploymentID: 5}, ""},
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, RollbackTarget{Digest: w.previous.String(), Deployment: &recorded}, ""},
 		{"none recorded", listed(forged), nil, RollbackTarget{}, "deployment 9 of " + older.String() + ": no deployment record for it was found"},
 		{"a record of another deployment", listed(recorded), []verify.Entry{w.record(t, w.previous, "staging", 6, "success")}, RollbackTarget{}, "records deployment 6"},
 		{"a record of another environment", listed(recorded), []verify.Entry{w.record(t, w.previous, "production", 5, "success")}, RollbackTarget{}, `records a deployment to "production"`},
@@ -88,7 +88,7 @@ func TestFindRollbackTarget(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Digest != tc.want.Digest || got.DeploymentID != tc.want.DeploymentID || got.FirstRelease != tc.want.FirstRelease ||
+			if got.Digest != tc.want.Digest || got.DeploymentID() != tc.want.DeploymentID() || got.FirstRelease != tc.want.FirstRelease ||
 				(tc.want.Digest != "") != (got.Record != "") || !strings.Contains(got.Note, tc.note) || (tc.note == "") != (got.Note == "") {
 				t.Errorf("target %+v; want %+v with a note saying %q", got, tc.want, tc.note)
 			}

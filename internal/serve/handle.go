@@ -195,7 +195,7 @@ func (s *Server) decide(ctx context.Context, c *github.Client, r *request, run *
 			Subject: subj, Policy: pol, PolicySource: source, Environment: r.Environment, TrustedRoot: s.cfg.TrustedRoot,
 			Sources:  sources,
 			Rollback: target.Digest, FirstRelease: target.FirstRelease,
-			RollbackDeployment: target.DeploymentID, RollbackRecord: target.Record, RollbackNote: target.Note,
+			RollbackDeployment: target.DeploymentID(), RollbackRecord: target.Record, RollbackNote: target.Note,
 			// The environment's own reviewers approve; this rule decides
 			// everything else.
 			PendingApprovals: true, RunID: r.RunID, Now: s.cfg.Now(),
@@ -214,7 +214,7 @@ func (s *Server) decide(ctx context.Context, c *github.Client, r *request, run *
 // same repository, subject, policy, environment and rollback target.
 func cacheKey(repo github.Repo, subject, policyDigest, environment string, rb *decide.RollbackTarget) string {
 	return strings.Join([]string{strings.ToLower(repo.String()), subject, policyDigest, strings.ToLower(environment),
-		rb.Digest, fmt.Sprint(rb.DeploymentID), rb.Record, fmt.Sprint(rb.FirstRelease), rb.Note}, "|")
+		rb.Digest, fmt.Sprint(rb.DeploymentID()), rb.Record, fmt.Sprint(rb.FirstRelease), rb.Note}, "|")
 }
 
 // verdict reads a decision: every check but the approvals (the

@@ -508,7 +508,7 @@ func TestCacheKeyKeepsDecisionsApart(t *testing.T) {
 		"another image":          cacheKey(repo, "oci://r/b@sha256:aa", "sha256:p", "production", first),
 		"another policy":         cacheKey(repo, "oci://r/a@sha256:aa", "sha256:q", "production", first),
 		"another environment":    cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "staging", first),
-		"a rollback digest":      cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "production", &decide.RollbackTarget{Digest: "sha256:bb", DeploymentID: 7, Record: "sha256:cc"}),
+		"a rollback digest":      cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "production", &decide.RollbackTarget{Digest: "sha256:bb", Deployment: &decide.Deployment{ID: 7}, Record: "sha256:cc"}),
 		"deployments unrecorded": cacheKey(repo, "oci://r/a@sha256:aa", "sha256:p", "production", &decide.RollbackTarget{Note: "none recorded"}),
 	} {
 		if other == base {
