@@ -75,6 +75,20 @@ func TestBind(t *testing.T) {
 			reasons:   []string{"given before the digest was shown: review requested at 2026-11-26T11:59:00Z, check run posted at 2026-11-26T12:00:00Z"},
 		},
 		{
+			name:      "approval given before a newer release was deployed",
+			approvals: []Approval{approved("octocat")},
+			ctx: func(c *Context) {
+				c.NotBefore, c.NotBeforeWhat = after.Add(time.Hour), "the environment's last recorded deployment (deployment 7 of sha256:aa)"
+			},
+			reasons: []string{"given before the environment's last recorded deployment (deployment 7 of sha256:aa) at 2026-11-26T13:03:00Z (review requested at 2026-11-26T12:03:00Z): a newer release has been deployed since"},
+		},
+		{
+			name:      "approval given after the last recorded deployment counts",
+			approvals: []Approval{approved("octocat")},
+			ctx:       func(c *Context) { c.NotBefore, c.NotBeforeWhat = before, "the environment's last recorded deployment" },
+			approved:  true, counted: []string{"octocat"},
+		},
+		{
 			name:      "approval at the instant the check run was posted counts",
 			approvals: []Approval{with(approved("octocat"), func(a *Approval) { a.Time = posted })},
 			approved:  true, counted: []string{"octocat"},

@@ -119,7 +119,9 @@ trailers (never the names git records, which the committer writes). With
 --policy, that deployment is the newest one a deployment record signed by a
 signer of the policy's signers.deployment vouches for (any workflow with
 deployments: write can post a deployment at the very commit, leaving the
-change nobody's); with none, every commit up to it. They
+change nobody's); with none, every commit up to it. A review given before
+that deployment was made approved a run a newer release has overtaken (a
+re-run of an old release's later jobs) and does not count. They
 are recorded in the predicate. When they cannot all be known (a range or
 history longer than GitHub lists or relproof reads, a commit or co-author
 GitHub matches to no account), the predicate says why, and under
@@ -300,8 +302,17 @@ func readRunApprovals(ctx context.Context, env *Env, o *approvalRecordOptions, s
 	if !rep.AuthorsKnown {
 		unknown = rep.AuthorsNote
 	}
+	// Reviews given before the environment's last recorded deployment of
+	// another digest approved a run a newer release has overtaken.
+	var notBefore time.Time
+	notBeforeWhat := ""
+	if o.since != nil && o.since.Deployment != nil {
+		dep := o.since.Deployment
+		notBefore, notBeforeWhat = dep.CreatedAt, fmt.Sprintf("the environment's last recorded deployment (deployment %d of %s)", dep.ID, dep.Digest)
+	}
 	d, err := approval.Bind(ra.Approvals, approval.Context{
 		Digest: digest, Environment: o.environment, RunID: o.runID, CheckRunPostedAt: cr.PostedAt,
+		NotBefore: notBefore, NotBeforeWhat: notBeforeWhat,
 		ChangeAuthors: addLogins([]string{ra.Run.Actor, ra.Run.TriggeringActor}, rep.Authors...), AuthorsUnknown: unknown,
 		PreventSelfReview: o.preventSelfReview, Minimum: o.minimum,
 	})

@@ -356,6 +356,24 @@ environments:
 			}
 		})
 	}
+	// Re-running only the recording jobs of an old release's run, after a
+	// newer release was deployed, would record the old release anew on its
+	// old approvals: they no longer count.
+	t.Run("a newer release recorded since the approvals", func(t *testing.T) {
+		t.Parallel()
+		w := newGHWorld(t)
+		p := writeFile(t, w.dir, "policy.yaml", pol)
+		signer := deploymentSigner(t, w.dir)
+		newer := "sha256:" + strings.Repeat("9e", 32)
+		var id int64
+		w.f.Update(func(s *fakegithub.State) {
+			id = s.AddDeployment(s.Repo("octo-org/octo-repo"), "production", w.rel.Base, newer, "success", w.rel.EnvDeployment.CreatedAt.Add(time.Hour)).ID
+		})
+		recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: newer, Repository: "octo-org/octo-repo",
+			DeploymentID: id, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/2", State: "success", Time: fixedNow})
+		r := run(t, w.env, w.approve("--prevent-self-review", "--policy", p, "--from-github")...)
+		expect(t, r, 1, fmt.Sprintf("given before the environment's last recorded deployment (deployment %d of %s)", id, newer), "a newer release has been deployed since")
+	})
 	t.Run("a policy that cannot be read", func(t *testing.T) {
 		t.Parallel()
 		w := newGHWorld(t)
