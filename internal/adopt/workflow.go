@@ -3,11 +3,11 @@ package adopt
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/relproof/relproof/internal/fsutil"
 )
 
 // Workflow is one workflow file, as far as evidence is concerned.
@@ -55,20 +55,10 @@ func (s *Step) Label() string {
 // ReadWorkflows reads every *.yml and *.yaml file of dir. A file that is
 // not a workflow is an error naming it.
 func ReadWorkflows(dir string) ([]*Workflow, error) {
-	var paths []string
-	for _, pat := range []string{"*.yml", "*.yaml"} {
-		m, err := filepath.Glob(filepath.Join(dir, pat))
-		if err != nil {
-			return nil, err
-		}
-		paths = append(paths, m...)
+	paths, err := fsutil.YAMLFiles(dir)
+	if err != nil {
+		return nil, err
 	}
-	if len(paths) == 0 {
-		if _, err := os.Stat(dir); err != nil {
-			return nil, fmt.Errorf("workflows %s: %w", dir, err)
-		}
-	}
-	sort.Strings(paths)
 	var out []*Workflow
 	for _, p := range paths {
 		b, err := os.ReadFile(p)

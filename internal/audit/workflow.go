@@ -10,26 +10,18 @@ import (
 	"unicode/utf8"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/relproof/relproof/internal/fsutil"
 )
 
 // CheckDir checks every *.yml and *.yaml file directly in dir. Paths in the
 // findings are relative to base when they are under it (so a finding names
 // .github/workflows/release.yml, not an absolute path).
 func CheckDir(dir, base string) ([]Finding, error) {
-	var paths []string
-	for _, pat := range []string{"*.yml", "*.yaml"} {
-		m, err := filepath.Glob(filepath.Join(dir, pat))
-		if err != nil {
-			return nil, err
-		}
-		paths = append(paths, m...)
+	paths, err := fsutil.YAMLFiles(dir)
+	if err != nil {
+		return nil, err
 	}
-	if len(paths) == 0 {
-		if _, err := os.Stat(dir); err != nil {
-			return nil, fmt.Errorf("workflows %s: %w", dir, err)
-		}
-	}
-	sort.Strings(paths)
 	var out []Finding
 	for _, p := range paths {
 		src, err := os.ReadFile(p)

@@ -44,3 +44,23 @@ func TestWriteFileAtomicMissingDirLeavesNothing(t *testing.T) {
 		t.Errorf("output exists after a failed write: %v", err)
 	}
 }
+
+func TestYAMLFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, n := range []string{"b.yaml", "a.yml", "c.json"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := YAMLFiles(dir)
+	if err != nil || len(got) != 2 || filepath.Base(got[0]) != "a.yml" || filepath.Base(got[1]) != "b.yaml" {
+		t.Errorf("YAMLFiles = %v, %v; want a.yml, b.yaml", got, err)
+	}
+	if got, err := YAMLFiles(t.TempDir()); err != nil || len(got) != 0 {
+		t.Errorf("empty dir: %v, %v; want none", got, err)
+	}
+	if _, err := YAMLFiles(filepath.Join(dir, "none")); err == nil {
+		t.Error("a dir that does not exist: want an error")
+	}
+}
