@@ -118,12 +118,13 @@ func runPackBuild(ctx context.Context, w io.Writer, env *Env, g *globalOptions, 
 			return usageErrorf("--rollback-digest %q: %w", o.rollbackDigest, err)
 		}
 	}
-	d, subj, decJSON, err := o.signedDecision(func() (*subject.Subject, error) {
+	signed, err := o.signedDecision(func() (*subject.Subject, error) {
 		return subject.Resolve(ctx, input, subject.WithRemoteOptions(env.Remote...), subject.WithClock(env.Now))
 	})
 	if err != nil {
 		return err
 	}
+	d, subj, decJSON := signed.decision, signed.subject, signed.json
 	files, err := evidenceFiles(o.bundles, o.bundlesDir)
 	if err != nil {
 		return err

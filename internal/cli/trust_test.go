@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/relproof/relproof/internal/gate"
+	"github.com/relproof/relproof/internal/testing/fakegithub"
 	"github.com/relproof/relproof/internal/verify"
 )
 
@@ -143,6 +146,80 @@ func TestDecisionVerify(t *testing.T) {
 	expect(t, verify(denied), 0)
 	expect(t, verify(denied, "--allow"), 1, "is deny, not allow")
 	expect(t, verify(w.decision, "--environment", "staging"), 2, `expected a decision for environment "staging"`)
+}
+
+// decision verify --current: what release-record runs before it records a
+// deployment on another job's decision. A decision made before the
+// environment's newest recorded deployment of another digest is overtaken
+// (a re-run of an old release's record job), however that deployment's
+// statuses were changed since; a deployment nobody recorded overtakes
+// nothing; a policy with no deployment signers cannot say.
+func TestDecisionVerifyCurrent(t *testing.T) {
+	t.Parallel()
+	earlier, later := fixedNow.Add(-time.Hour), fixedNow.Add(time.Hour) // the decision's time, before or after the record
+	for _, tc := range []struct {
+		name    string
+		record  bool      // the previous release is recorded (at fixedNow) before the decision is checked
+		fail    bool      // a failure is posted on that deployment since
+		decided time.Time // when the decision says it was made
+		policy  func(string) string
+		args    []string
+		exit    int
+		says    string
+	}{
+		{"no deployment recorded since the decision", true, false, later, nil, nil, 0, "production: no recorded deployment of another digest since the decision (2026-11-26T13:00:00Z)"},
+		{"a release recorded after the decision", true, false, earlier, nil, nil, 1, "is overtaken: the decision was made at 2026-11-26T11:00:00Z, and the environment was deployed to after it: deployment"},
+		{"a failure posted since on the release recorded after it", true, true, earlier, nil, nil, 1, "is overtaken"},
+		{"only a deployment nobody recorded", false, false, earlier, nil, nil, 0, "no recorded deployment of another digest since"},
+		{"a policy without deployment signers", true, false, later, func(p string) string {
+			return strings.Replace(p, "      deployment:\n        - key: release.pub\n", "", 1)
+		}, nil, 2, "lists no signer under signers.deployment for production"},
+		{"no repository", false, false, later, nil, []string{"--repo", ""}, 2, "no repository"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f, srv := fakegithub.Start(t, fakegithub.WithToken(ghToken), fakegithub.WithClock(func() time.Time { return fixedNow }))
+			w := newPackWorld(t)
+			var commit string
+			f.Update(func(s *fakegithub.State) { commit = fakegithub.Scenario(s, fixedNow).Commit })
+			vars := map[string]string{GitHubAPIURLEnv: srv.URL, GitHubTokenEnv: ghToken, GitHubRepositoryEnv: "octo-org/octo-repo", GitHubTimeoutEnv: "10s"}
+			if slices.Contains(tc.args, "--repo") {
+				vars[GitHubRepositoryEnv] = "" // and --repo "": none named
+			}
+			ghEnv := *w.env
+			ghEnv.Getenv = withVars(w.env.Getenv, vars)
+			if tc.record {
+				expect(t, run(t, &ghEnv, "deploy", "record", filepath.Join(w.dir, "app-1.0.0.bin"), "--environment", "production", "--key", w.key, "--ref", commit,
+					"--github-upload", "--out", filepath.Join(w.dir, "rec.json"), "--bundle-out", filepath.Join(w.dir, "rec.sigstore.json")), 0)
+			}
+			if tc.fail {
+				f.Update(func(s *fakegithub.State) {
+					deps := s.Repo("octo-org/octo-repo").Deployments
+					last := deps[len(deps)-1]
+					last.Statuses = append(last.Statuses, &fakegithub.DeploymentStatus{ID: s.ID(), State: "failure", CreatedAt: fixedNow})
+				})
+			}
+			if tc.policy != nil {
+				writeFile(t, w.dir, "policy.yaml", tc.policy(readFile(t, w.policy)))
+			}
+			var d gate.Decision
+			if err := json.Unmarshal([]byte(readFile(t, w.decision)), &d); err != nil {
+				t.Fatal(err)
+			}
+			d.Time = tc.decided
+			decision := w.signDecision(&d, w.key)
+			r := run(t, &ghEnv, append([]string{"decision", "verify", w.artifact, "--environment", "production", "--decision", decision, "--policy", w.policy,
+				"--allow", "--current"}, tc.args...)...)
+			if tc.exit == 0 {
+				expect(t, r, 0)
+				if !strings.Contains(r.stdout, tc.says) {
+					t.Errorf("stdout %q does not say %q", r.stdout, tc.says)
+				}
+				return
+			}
+			expect(t, r, tc.exit, tc.says)
+		})
+	}
 }
 
 // An unsigned bundle whose statement names its subject with newlines,

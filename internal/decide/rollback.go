@@ -74,6 +74,13 @@ type RollbackTarget struct {
 	// Note says why none of the deployments GitHub lists was taken, when
 	// there are some and none is vouched for.
 	Note string
+	// Latest is the newest deployment read that a signed record vouches
+	// for, whatever state the record gives it and whatever GitHub says of
+	// it since: what the environment last did, as relproof recorded it (a
+	// decision older than it is overtaken; see Overtaken).
+	Latest *Deployment
+	// Truncated says GitHub lists more deployments than were read.
+	Truncated bool
 }
 
 // FindRollbackTarget finds the digest to roll back to from the
@@ -108,9 +115,10 @@ func FindRollbackTarget(ctx context.Context, r RollbackRequest) (*RollbackTarget
 	// lists no signers at all takes anyone's signature for evidence, but
 	// anyone may not say what was deployed.
 	if len(env.SignersFor(policy.KindDeployment)) == 0 {
-		return &RollbackTarget{Note: fmt.Sprintf("GitHub lists %d deployment(s) to %s, and the policy lists no signer under signers.deployment, so no deployment record vouches for any of them", len(found), r.Environment)}, nil
+		return &RollbackTarget{Truncated: truncated, Note: fmt.Sprintf("GitHub lists %d deployment(s) to %s, and the policy lists no signer under signers.deployment, so no deployment record vouches for any of them", len(found), r.Environment)}, nil
 	}
 	signers := gate.Signers(env, r.TrustedRoot)
+	t := &RollbackTarget{Truncated: truncated}
 	var why []string
 	recordedFailures := true // every one listed was recorded as not successful
 	for _, dep := range found {
@@ -126,6 +134,9 @@ func FindRollbackTarget(ctx context.Context, r RollbackRequest) (*RollbackTarget
 			return nil, err
 		}
 		rec, reason := vouched(s, entries, signers, r.TrustedRoot, env.Name, dep)
+		if rec != nil && t.Latest == nil {
+			t.Latest = &dep
+		}
 		switch {
 		case rec == nil:
 			recordedFailures = false
@@ -140,17 +151,40 @@ func FindRollbackTarget(ctx context.Context, r RollbackRequest) (*RollbackTarget
 			// failure anyone may post must not move the target to an older
 			// release.
 			why = append(why, fmt.Sprintf("deployment %d of %s: recorded as a success, and GitHub's statuses of it say it did not succeed (a failure or error posted since, or no success); relproof does not pass over it to an older release", dep.ID, dep.Digest))
-			return &RollbackTarget{Note: notTaken(len(found), r.Environment, truncated, why)}, nil
+			t.Note = notTaken(len(found), r.Environment, truncated, why)
+			return t, nil
 		default:
-			return &RollbackTarget{Digest: dep.Digest, Record: rec.digest, Deployment: &dep}, nil
+			t.Digest, t.Record, t.Deployment = dep.Digest, rec.digest, &dep
+			return t, nil
 		}
 	}
 	// Only deployments relproof recorded as failed, all of them read: the
 	// environment has had no successful deployment.
 	if recordedFailures && !truncated {
-		return &RollbackTarget{FirstRelease: true}, nil
+		t.FirstRelease = true
+		return t, nil
 	}
-	return &RollbackTarget{Note: notTaken(len(found), r.Environment, truncated, why)}, nil
+	t.Note = notTaken(len(found), r.Environment, truncated, why)
+	return t, nil
+}
+
+// Overtaken says why a decision made at decided is no longer the
+// environment's to act on, or "" when it is: the environment has been
+// deployed to since, as a signed deployment record says (Latest, of another
+// digest than the decision's, whatever the state it records), or relproof
+// cannot tell, because GitHub lists more deployments than it read and none
+// of those read is recorded. A deployment nobody recorded, which any
+// workflow with deployments: write can post, overtakes nothing. t is
+// FindRollbackTarget's for the decision's digest.
+func (t *RollbackTarget) Overtaken(decided time.Time) string {
+	switch {
+	case t.Latest != nil && !decided.After(t.Latest.CreatedAt):
+		return fmt.Sprintf("the decision was made at %s, and the environment was deployed to after it: deployment %d of %s at %s, which a signed deployment record vouches for",
+			decided.UTC().Format(time.RFC3339), t.Latest.ID, t.Latest.Digest, t.Latest.CreatedAt.UTC().Format(time.RFC3339))
+	case t.Latest == nil && t.Truncated:
+		return fmt.Sprintf("GitHub lists more of the environment's deployments than relproof reads (the newest %d), and none of those read has a signed deployment record, so relproof cannot tell whether the environment was deployed to after the decision", maxDeployments)
+	}
+	return ""
 }
 
 // notTaken says why none of the n deployments read was taken.

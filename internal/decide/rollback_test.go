@@ -139,3 +139,59 @@ func TestFindRollbackTarget(t *testing.T) {
 		t.Errorf("rollback check %+v; want the note", c)
 	}
 }
+
+// A decision is overtaken by a deployment of another digest that a signed
+// record vouches for and that was made after it, whatever the record's
+// state or GitHub's statuses of it say; a deployment nobody recorded
+// overtakes nothing; a listing cut short with no record in it is no
+// answer.
+func TestOvertaken(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	decided := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	before, after := decided.Add(-time.Hour), decided.Add(time.Hour)
+	dep := func(id int64, d subject.Digest, at time.Time, succeeded bool) Deployment {
+		return Deployment{ID: id, Digest: d.String(), Repository: "acme/app", CreatedAt: at, Succeeded: succeeded}
+	}
+	listed := func(truncated bool, deps ...Deployment) Deployments {
+		return func(context.Context, string, string, int) ([]Deployment, bool, error) { return deps, truncated, nil }
+	}
+	older := digest(3)
+	for _, tc := range []struct {
+		name    string
+		deps    Deployments
+		records []verify.Entry
+		says    string // "" when the decision is current
+	}{
+		{"no deployments", listed(false), nil, ""},
+		{"the recorded deployment is older than the decision", listed(false, dep(5, w.previous, before, true)),
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, ""},
+		{"a deployment recorded after the decision", listed(false, dep(5, w.previous, after, true)),
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, "deployment 5 of " + w.previous.String() + " at 2026-11-26T13:00:00Z"},
+		{"one recorded at the very time of the decision", listed(false, dep(5, w.previous, decided, true)),
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, "deployment 5"},
+		// Posting a failure on it does not hide the newer deployment.
+		{"a deployment recorded after the decision, a failure posted on it since", listed(false, dep(5, w.previous, after, false), dep(3, older, before, true)),
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success"), w.record(t, older, "staging", 3, "success")}, "deployment 5"},
+		{"a deployment recorded as failed after the decision", listed(false, dep(5, w.previous, after, true)),
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "failure")}, "deployment 5"},
+		{"a deployment nobody recorded, after the decision", listed(false, dep(9, older, after, true), dep(5, w.previous, before, true)),
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, ""},
+		{"a listing cut short, nothing recorded in it", listed(true, dep(9, older, after, true)), nil, "cannot tell whether the environment was deployed to after the decision"},
+		{"a listing cut short, a record older than the decision in it", listed(true, dep(9, older, after, true), dep(5, w.previous, before, true)),
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			target, err := FindRollbackTarget(context.Background(), RollbackRequest{Subject: w.release, Policy: w.pol, Environment: "staging",
+				Sources: []Source{Read(append(w.entries, tc.records...))}, Deployments: tc.deps})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := target.Overtaken(decided)
+			if (tc.says == "") != (got == "") || !strings.Contains(got, tc.says) {
+				t.Errorf("Overtaken = %q; want %q", got, tc.says)
+			}
+		})
+	}
+}

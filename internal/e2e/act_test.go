@@ -141,7 +141,8 @@ func (w *world) apiURL() string { v, _ := ghURLs.Load(w.gh); return v.(string) }
 
 // e2ePolicy is the consumer's policy: our reusable workflows, at v1, may
 // sign the build's evidence (build-attest.yml), the approvals and the
-// decisions (deploy-gate.yml), when called from the consumer's repository
+// decisions (deploy-gate.yml) and the deployment records
+// (release-record.yml), when called from the consumer's repository
 // (callers: its sourceRepository).
 func (w *world) e2ePolicy(callers string) string {
 	signerOf := func(workflow string) string {
@@ -150,7 +151,7 @@ func (w *world) e2ePolicy(callers string) string {
           sourceRepository: %q
 `, w.sig.IssuerURL, workflow, callers)
 	}
-	build, gate := signerOf(jobRef), signerOf(reusableJobs["approve"])
+	build, gate, record := signerOf(jobRef), signerOf(reusableJobs["approve"]), signerOf(reusableJobs["record"])
 	return fmt.Sprintf(`apiVersion: relproof.dev/v1
 kind: Policy
 environments:
@@ -167,12 +168,13 @@ environments:
       build:
 %s      approval:
 %s      decision:
+%s      deployment:
 %s    require: [provenance, sbom]
     approvals:
       minimum: 1
       preventSelfReview: true
       tiedToEvidence: true
-`, w.reg.Host+"/acme/*", builder, build, gate, gate)
+`, w.reg.Host+"/acme/*", builder, build, gate, gate, record)
 }
 
 // scratchRepo writes the consumer repository act runs in.
