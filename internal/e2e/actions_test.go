@@ -228,3 +228,118 @@ func TestFailMessagesStayOneWorkflowCommand(t *testing.T) {
 		t.Errorf("rp_fail printed %q; want %q", out, want)
 	}
 }
+
+// permissionLevel orders a GITHUB_TOKEN permission: none, read, write.
+func permissionLevel(v string) int {
+	switch v {
+	case "read":
+		return 1
+	case "write":
+		return 2
+	}
+	return 0
+}
+
+// permissionsOf reads a permissions: value (a map, read-all or write-all)
+// as scope to level; ok is false when there is none (the default token).
+func permissionsOf(v any) (map[string]int, bool) {
+	switch p := v.(type) {
+	case nil:
+		return nil, false
+	case string:
+		all := map[string]int{}
+		for _, s := range []string{"actions", "attestations", "checks", "contents", "deployments", "discussions", "id-token", "issues", "models", "packages", "pages", "pull-requests", "security-events", "statuses"} {
+			all[s] = permissionLevel(strings.TrimSuffix(p, "-all"))
+		}
+		return all, true
+	case map[string]any:
+		out := map[string]int{}
+		for k, lv := range p {
+			s, _ := lv.(string)
+			out[k] = permissionLevel(s)
+		}
+		return out, true
+	}
+	return map[string]int{}, true
+}
+
+type callingWorkflow struct {
+	Permissions any `yaml:"permissions"`
+	Jobs        map[string]struct {
+		Permissions any    `yaml:"permissions"`
+		Uses        string `yaml:"uses"`
+	} `yaml:"jobs"`
+}
+
+// GitHub refuses a run at its start when a job calling a reusable workflow
+// grants less than a job of the called workflow asks for ("The nested job
+// ... is requesting ..., but is only allowed ..."). Every caller we ship or
+// show — README, init's examples, our own and the e2e workflows — grants
+// each of our reusable workflows what its jobs ask for.
+func TestCallersGrantWhatReusableWorkflowsAskFor(t *testing.T) {
+	root := repoRoot(t)
+	asks := map[string]map[string]int{} // reusable workflow file name -> scope -> level
+	for _, name := range []string{"build-attest.yml", "deploy-gate.yml", "release-record.yml"} {
+		var wf callingWorkflow
+		decode(t, filepath.Join(root, ".github/workflows", name), &wf)
+		top, _ := permissionsOf(wf.Permissions)
+		want := map[string]int{}
+		for _, j := range wf.Jobs {
+			p, ok := permissionsOf(j.Permissions)
+			if !ok {
+				p = top
+			}
+			for s, lv := range p {
+				want[s] = max(want[s], lv)
+			}
+		}
+		asks[name] = want
+	}
+	calls := regexp.MustCompile(`^(?:relproof/relproof/|\./)\.github/workflows/([a-z-]+\.yml)(?:@.*)?$`)
+	check := func(file string, doc []byte) int {
+		var wf callingWorkflow
+		if err := yaml.Unmarshal(doc, &wf); err != nil {
+			return 0
+		}
+		top, topOK := permissionsOf(wf.Permissions)
+		n := 0
+		for id, j := range wf.Jobs {
+			m := calls.FindStringSubmatch(j.Uses)
+			if m == nil || asks[m[1]] == nil {
+				continue
+			}
+			n++
+			granted, ok := permissionsOf(j.Permissions)
+			if !ok {
+				if granted, ok = top, topOK; !ok {
+					continue // the repository's default token, which the caller chose
+				}
+			}
+			for s, lv := range asks[m[1]] {
+				if granted[s] < lv {
+					t.Errorf("%s: job %s calls %s, which asks for %s: %s, and grants it %s", file, id, m[1], s, []string{"none", "read", "write"}[lv], []string{"none", "read", "write"}[granted[s]])
+				}
+			}
+		}
+		return n
+	}
+	total := 0
+	for _, f := range glob(t, root, "examples/workflows/*.yml", "internal/e2e/testdata/workflows/*.yml", ".github/workflows/*.yml") {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(root, f)
+		total += check(rel, b)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, block := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllSubmatch(readme, -1) {
+		total += check(fmt.Sprintf("README.md (yaml block %d)", i+1), block[1])
+	}
+	if total < 6 {
+		t.Errorf("found %d calls of the reusable workflows; expected the README's, the examples' and the e2e workflows'", total)
+	}
+}

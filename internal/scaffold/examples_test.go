@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -46,5 +47,32 @@ func TestExamplesAreInitOutput(t *testing.T) {
 				t.Errorf("%s is not what relproof init writes for acme/app (go test ./internal/scaffold -update rewrites it)", path)
 			}
 		}
+	}
+}
+
+// The README shows the production part of examples/workflows/image.yml
+// as it is, so that what it explains is what init writes.
+func TestReadmeShowsTheImageExample(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("../../examples/workflows/image.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const intro = "The production part of `examples/workflows/image.yml`:\n\n```yaml\njobs:\n"
+	_, shown, ok := strings.Cut(string(readme), intro)
+	if !ok {
+		t.Fatalf("README.md has no block after %q", intro)
+	}
+	shown, _, _ = strings.Cut(shown, "```\n")
+	_, part, ok := strings.Cut(string(example), "\n  # production: prepare shows the digest")
+	if !ok {
+		t.Fatal("examples/workflows/image.yml has no production part")
+	}
+	if want := "  # production: prepare shows the digest" + part; shown != want {
+		t.Errorf("README.md's block is not the production part of examples/workflows/image.yml; copy it from there:\n--- README\n%s\n--- example\n%s", shown, want)
 	}
 }
