@@ -113,13 +113,14 @@ same checks apply.
 Those who made or ran the change are the run's actor and triggering actor
 (who pushed, and who re-ran it), the authors of the pull requests that
 brought the commit, and for every commit since the environment's last
-successful deployment (for a first deployment, every commit up to it) the
+recorded deployment (for a first deployment, every commit up to it) the
 GitHub accounts of its author, its committer and its Co-authored-by
-trailers (never the names git records, which the committer writes). With
---policy, that deployment is the newest one a deployment record signed by a
-signer of the policy's signers.deployment vouches for (any workflow with
-deployments: write can post a deployment at the very commit, leaving the
-change nobody's); with none, every commit up to it. A review given before
+trailers (never the names git records, which the committer writes). That
+deployment is the newest one a deployment record signed by a signer of
+--policy's signers.deployment vouches for (any workflow with deployments:
+write can post a deployment at the very commit, leaving the change
+nobody's); with none, or without --policy, the change is every commit up
+to the commit. A review given before
 that deployment was made approved a run a newer release has overtaken (a
 re-run of an old release's later jobs) and does not count. They
 are recorded in the predicate. When they cannot all be known (a range or
@@ -140,7 +141,8 @@ GITHUB_SHA. In GitHub Actions the result is also set as step outputs
 (approved, digest, approval-file, bundle-file) and written to the step
 summary.`,
 		Example: `  relproof approval record oci://ghcr.io/acme/app@sha256:… --environment production \
-    --run-id "$GITHUB_RUN_ID" --key release.key --prevent-self-review`,
+    --run-id "$GITHUB_RUN_ID" --key release.key --prevent-self-review \
+    --policy .github/relproof/policy.yaml`,
 		Args: exactArgs(1, "one SUBJECT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runApprovalRecord(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), env, g, o, args[0])
@@ -157,7 +159,7 @@ summary.`,
 	f.BoolVar(&o.preventSelfReview, "prevent-self-review", false, "do not count approvals by those who made or ran the change, and none when they are not all known")
 	f.StringSliceVar(&o.changeAuthors, "change-author", nil, "a login that authored the change (besides those GitHub names: the run's actors, pull request authors, commit authors, committers and co-authors)")
 	f.StringVar(&o.policyDigest, "policy-digest", "", "the digest of the policy that required the approvals, recorded in the predicate")
-	f.StringVar(&o.policy, "policy", "", "count the change from the environment's newest deployment that a deployment record signed by a deployment signer of this policy vouches for (else from GitHub's last deployment, as listed)")
+	f.StringVar(&o.policy, "policy", "", "count the change from the environment's newest deployment that a deployment record signed by a deployment signer of this policy vouches for (without it, the change is the whole history up to the commit: GitHub's deployments are anyone's to post)")
 	f.StringVar(&o.trustedRoot, "trusted-root", "", "with --policy: the trusted_root.json that verifies the deployment records (default: Sigstore public-good)")
 	f.BoolVar(&o.fromGitHub, "from-github", false, "with --policy: also look for the deployment records among the repository's GitHub artifact attestations (a release file's)")
 	addGitHubFlags(f, &o.gh)
@@ -282,13 +284,15 @@ func readRunApprovals(ctx context.Context, env *Env, o *approvalRecordOptions, s
 	}
 	// Who may not review their own change: read whatever the flag says, so
 	// that the predicate records it and the gate can recompute.
-	var found *github.ChangeAuthors
+	// The change is counted from a deployment a signed record vouches for
+	// (o.since, found under the policy). GitHub's deployments are anyone's
+	// with deployments: write to post, and one at the commit would leave
+	// the change nobody's: without a policy, the change is the history.
+	prev, why := (*github.PreviousDeployment)(nil), "no --policy names who may vouch for a deployment, and GitHub's own are anyone's to post"
 	if o.since != nil {
-		prev, why := countFrom(o.since)
-		found, err = c.ChangeAuthorsSince(ctx, repo, head, o.environment, prev, why)
-	} else {
-		found, err = c.ChangeAuthors(ctx, repo, head, o.environment)
+		prev, why = countFrom(o.since)
 	}
+	found, err := c.ChangeAuthorsSince(ctx, repo, head, o.environment, prev, why)
 	if err != nil {
 		return approvalReport{}, nil, "", err
 	}

@@ -90,7 +90,7 @@ func TestApprovalRecordSelfReviewAttacks(t *testing.T) {
 			w := newGHWorld(t)
 			w.f.Update(func(s *fakegithub.State) { tc.setup(w, s) })
 			writeFile(t, w.dir, "approval.json", `{"approved":true}`)
-			r := run(t, w.env, w.approve("--prevent-self-review")...)
+			r := run(t, w.env, w.approve(append(w.counted(t), "--prevent-self-review")...)...)
 			expect(t, r, 1, tc.says...)
 			absent(t, w.path("approval.json"), w.path("approval.sigstore.json"))
 			noSecrets(t, r, w.dir)
@@ -133,7 +133,7 @@ func TestApprovalRecordSelfReviewControl(t *testing.T) {
 		c.CommitterLogin = "monalisa"
 		c.Message += "\n\nCo-authored-by: Eve <12345+eve@users.noreply.github.com>\n"
 	})
-	r := run(t, w.env, append(w.approve("--prevent-self-review"), "--output", "json")...)
+	r := run(t, w.env, append(w.approve(append(w.counted(t), "--prevent-self-review")...), "--output", "json")...)
 	expect(t, r, 0)
 	var rep approvalReport
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
@@ -151,7 +151,7 @@ func TestApprovalRecordSelfReviewControl(t *testing.T) {
 		t.Errorf("predicate = %+v", pred)
 	}
 	expect(t, run(t, w.env, "verify", w.digest, "--bundle", w.path("approval.sigstore.json"), "--key", w.pub, "--predicate-type", predicate.ApprovalType), 0)
-	if txt := run(t, w.env, w.approve("--prevent-self-review")...).stdout; !strings.Contains(txt, "self-review: actor hubot, triggering actor release-captain; change authors: mona, monalisa, eve, hubot, web-flow") {
+	if txt := run(t, w.env, w.approve(append(w.counted(t), "--prevent-self-review")...)...).stdout; !strings.Contains(txt, "self-review: actor hubot, triggering actor release-captain; change authors: mona, monalisa, eve, hubot, web-flow") {
 		t.Errorf("text report:\n%s", txt)
 	}
 }
@@ -270,7 +270,7 @@ func TestApprovalRecordCheckRunControl(t *testing.T) {
 		w.rel.Run.Attempt = 2 // only the failed approve job re-ran
 	})
 	w.vars["GITHUB_RUN_ATTEMPT"] = "2"
-	r := run(t, w.env, append(w.approve("--prevent-self-review"), "--output", "json")...)
+	r := run(t, w.env, append(w.approve(append(w.counted(t), "--prevent-self-review")...), "--output", "json")...)
 	expect(t, r, 0)
 	var rep approvalReport
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
@@ -280,7 +280,7 @@ func TestApprovalRecordCheckRunControl(t *testing.T) {
 		t.Errorf("report = %+v, check run %+v; want check run %d", rep, rep.CheckRun, posted.ID)
 	}
 	// --check-run-id naming it binds to it as well.
-	expect(t, run(t, w.env, w.approve("--prevent-self-review", "--check-run-id", jsonNumber(posted.ID))...), 0)
+	expect(t, run(t, w.env, w.approve(append(w.counted(t), "--prevent-self-review", "--check-run-id", jsonNumber(posted.ID))...)...), 0)
 
 	// The prepare job of attempt 3 posts again: the same check run, now
 	// naming attempt 3, not another one.
@@ -304,14 +304,7 @@ func jsonNumber(n int64) string {
 // history.
 func TestApprovalRecordCountsFromARecordedDeployment(t *testing.T) {
 	t.Parallel()
-	const pol = `apiVersion: relproof.dev/v1
-kind: Policy
-environments:
-  production:
-    require: []
-    signers:
-      deployment: [{key: deploy.pub}]
-`
+	const pol = deploymentsPolicy
 	forge := func(w *ghWorld, s *fakegithub.State) {
 		s.AddDeployment(s.Repo("octo-org/octo-repo"), "production", w.rel.Commit, "sha256:"+strings.Repeat("e0", 32), "success", fixedNow)
 	}
@@ -373,6 +366,21 @@ environments:
 			DeploymentID: id, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/2", State: "success", Time: fixedNow})
 		r := run(t, w.env, w.approve("--prevent-self-review", "--policy", p, "--from-github")...)
 		expect(t, r, 1, fmt.Sprintf("given before the environment's last recorded deployment (deployment %d of %s)", id, newer), "a newer release has been deployed since")
+	})
+	// Without --policy no deployment is vouched for: the change is the
+	// whole history, however recent a deployment GitHub lists.
+	t.Run("no policy: a deployment forged at the commit is not counted from", func(t *testing.T) {
+		t.Parallel()
+		w := newGHWorld(t)
+		w.f.Update(func(s *fakegithub.State) {
+			s.Repo("octo-org/octo-repo").Commits[w.rel.Feature].CommitterLogin = "octocat"
+			forge(w, s)
+		})
+		r := run(t, w.env, w.approve("--prevent-self-review", "--output", "json")...)
+		expect(t, r, 1, "octocat authored the change or ran it")
+		if !strings.Contains(r.stdout, "no deployment to production to count the change from (no --policy names who may vouch for a deployment") {
+			t.Errorf("the record does not say why the change is the whole history:\n%s", r.stdout)
+		}
 	})
 	t.Run("a policy that cannot be read", func(t *testing.T) {
 		t.Parallel()

@@ -36,6 +36,9 @@ type ghWorld struct {
 	key    string
 	pub    string
 	digest string
+	// policy lists the deployment signer of the scenario's recorded
+	// previous deployment (counted).
+	policy string
 }
 
 func newGHWorld(t *testing.T) *ghWorld {
@@ -63,6 +66,29 @@ func newGHWorld(t *testing.T) *ghWorld {
 }
 
 func (w *ghWorld) path(name string) string { return filepath.Join(w.dir, name) }
+
+// deploymentsPolicy lists deploy.pub (recordPrevious's key) as the signer
+// of production's deployment records.
+const deploymentsPolicy = `apiVersion: relproof.dev/v1
+kind: Policy
+environments:
+  production:
+    require: []
+    signers:
+      deployment: [{key: deploy.pub}]
+`
+
+// counted records the scenario's previous deployment, as release-record.yml
+// does, and returns the flags with which approval record counts the change
+// from it, as the pipeline runs it.
+func (w *ghWorld) counted(t *testing.T) []string {
+	t.Helper()
+	if w.policy == "" {
+		w.recordPrevious(t, true)
+		w.policy = writeFile(t, w.dir, "deployments-policy.yaml", deploymentsPolicy)
+	}
+	return []string{"--policy", w.policy, "--from-github"}
+}
 
 // inActions makes the world a GitHub Actions step with output files.
 func (w *ghWorld) inActions(t *testing.T) {
@@ -105,7 +131,7 @@ func TestApprovalRecord(t *testing.T) {
 	t.Parallel()
 	w := newGHWorld(t)
 	w.inActions(t)
-	r := run(t, w.env, append(w.approve("--prevent-self-review", "--policy-digest", "sha256:"+strings.Repeat("0c", 32)), "--output", "json")...)
+	r := run(t, w.env, append(w.approve(append(w.counted(t), "--prevent-self-review", "--policy-digest", "sha256:"+strings.Repeat("0c", 32))...), "--output", "json")...)
 	expect(t, r, 0)
 	var rep approvalReport
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
