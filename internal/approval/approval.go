@@ -38,11 +38,11 @@ type Context struct {
 	// without seeing the digest.
 	CheckRunPostedAt time.Time
 	// NotBefore, when set, is when the environment was last deployed to
-	// with another digest (a recorded deployment), and NotBeforeWhat names
-	// that deployment. A review given before it approved a run that a newer
-	// release has overtaken since: re-running only the later jobs of an old
-	// release's run must not record that old release anew on the old
-	// approvals.
+	// (a recorded deployment), and NotBeforeWhat names that deployment. A
+	// review given before it approved a run that a newer release has
+	// overtaken since, or the deployment it was given for: re-running only
+	// the later jobs of a release's run must not record that release anew
+	// on the old approvals.
 	NotBefore     time.Time
 	NotBeforeWhat string
 	// ChangeAuthors are the logins who made the change being deployed or
@@ -151,7 +151,7 @@ func (c Context) judge(a Approval, d *Decision) (bool, string) {
 		return false, fmt.Sprintf("given before the digest was shown: review requested at %s, check run posted at %s",
 			a.Time.UTC().Format(time.RFC3339), c.CheckRunPostedAt.UTC().Format(time.RFC3339))
 	case !c.NotBefore.IsZero() && a.Time.Before(c.NotBefore):
-		return false, fmt.Sprintf("given before %s at %s (review requested at %s): a newer release has been deployed since, so this run must be approved again",
+		return false, fmt.Sprintf("given before %s at %s (review requested at %s): the environment has been deployed to since, so this run must be approved again",
 			c.NotBeforeWhat, c.NotBefore.UTC().Format(time.RFC3339), a.Time.UTC().Format(time.RFC3339))
 	case a.State == StateRejected:
 		return false, reasonRejected

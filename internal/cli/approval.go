@@ -306,13 +306,20 @@ func readRunApprovals(ctx context.Context, env *Env, o *approvalRecordOptions, s
 	if !rep.AuthorsKnown {
 		unknown = rep.AuthorsNote
 	}
-	// Reviews given before the environment's last recorded deployment of
-	// another digest approved a run a newer release has overtaken.
+	// Reviews given before the environment's last recorded deployment
+	// approved a run a newer release has overtaken (another digest's,
+	// whatever its record's state or GitHub's statuses of it say), or the
+	// deployment they were given for (this digest's, found by the digest,
+	// so that deleting GitHub's deployment does not hide it).
 	var notBefore time.Time
 	notBeforeWhat := ""
-	if o.since != nil && o.since.Deployment != nil {
-		dep := o.since.Deployment
-		notBefore, notBeforeWhat = dep.CreatedAt, fmt.Sprintf("the environment's last recorded deployment (deployment %d of %s)", dep.ID, dep.Digest)
+	if o.since != nil {
+		if dep := o.since.Latest; dep != nil {
+			notBefore, notBeforeWhat = dep.CreatedAt, fmt.Sprintf("the environment's last recorded deployment (deployment %d of %s)", dep.ID, dep.Digest)
+		}
+		if own := o.since.Own; own != nil && own.Time.After(notBefore) {
+			notBefore, notBeforeWhat = own.Time, fmt.Sprintf("the environment's last recorded deployment of this digest (deployment %d)", own.DeploymentID)
+		}
 	}
 	d, err := approval.Bind(ra.Approvals, approval.Context{
 		Digest: digest, Environment: o.environment, RunID: o.runID, CheckRunPostedAt: cr.PostedAt,

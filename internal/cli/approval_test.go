@@ -352,20 +352,43 @@ func TestApprovalRecordCountsFromARecordedDeployment(t *testing.T) {
 	// Re-running only the recording jobs of an old release's run, after a
 	// newer release was deployed, would record the old release anew on its
 	// old approvals: they no longer count.
-	t.Run("a newer release recorded since the approvals", func(t *testing.T) {
+	// A failure posted on the newer release's deployment since does not
+	// hide it.
+	for _, failed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("a newer release recorded since the approvals (a failure posted on it: %v)", failed), func(t *testing.T) {
+			t.Parallel()
+			w := newGHWorld(t)
+			p := writeFile(t, w.dir, "policy.yaml", pol)
+			signer := deploymentSigner(t, w.dir)
+			newer := "sha256:" + strings.Repeat("9e", 32)
+			var id int64
+			w.f.Update(func(s *fakegithub.State) {
+				d := s.AddDeployment(s.Repo("octo-org/octo-repo"), "production", w.rel.Base, newer, "success", w.rel.EnvDeployment.CreatedAt.Add(time.Hour))
+				if failed {
+					d.Statuses = append(d.Statuses, &fakegithub.DeploymentStatus{ID: s.ID(), State: "failure", CreatedAt: fixedNow})
+				}
+				id = d.ID
+			})
+			recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: newer, Repository: "octo-org/octo-repo",
+				DeploymentID: id, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/2", State: "success", Time: fixedNow})
+			r := run(t, w.env, w.approve("--prevent-self-review", "--policy", p, "--from-github")...)
+			expect(t, r, 1, fmt.Sprintf("given before the environment's last recorded deployment (deployment %d of %s)", id, newer), "the environment has been deployed to since")
+		})
+	}
+	// A re-run of the record job after this digest's deployment was
+	// recorded: its approvals were for that deployment, and deleting
+	// GitHub's deployment does not hide the record, found by the digest.
+	t.Run("this digest recorded since the approvals, its deployment deleted", func(t *testing.T) {
 		t.Parallel()
 		w := newGHWorld(t)
 		p := writeFile(t, w.dir, "policy.yaml", pol)
 		signer := deploymentSigner(t, w.dir)
-		newer := "sha256:" + strings.Repeat("9e", 32)
-		var id int64
-		w.f.Update(func(s *fakegithub.State) {
-			id = s.AddDeployment(s.Repo("octo-org/octo-repo"), "production", w.rel.Base, newer, "success", w.rel.EnvDeployment.CreatedAt.Add(time.Hour)).ID
-		})
-		recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: newer, Repository: "octo-org/octo-repo",
-			DeploymentID: id, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/2", State: "success", Time: fixedNow})
+		recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: w.rel.PrevDigest, Repository: "octo-org/octo-repo",
+			DeploymentID: w.rel.PrevDeployment.ID, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/1", State: "success", Time: fixedNow.Add(-70 * time.Hour)})
+		recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: w.digest, Repository: "octo-org/octo-repo",
+			DeploymentID: 99, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/99", State: "success", Time: fixedNow})
 		r := run(t, w.env, w.approve("--prevent-self-review", "--policy", p, "--from-github")...)
-		expect(t, r, 1, fmt.Sprintf("given before the environment's last recorded deployment (deployment %d of %s)", id, newer), "a newer release has been deployed since")
+		expect(t, r, 1, "given before the environment's last recorded deployment of this digest (deployment 99)", "the environment has been deployed to since")
 	})
 	// Without --policy no deployment is vouched for: the change is the
 	// whole history, however recent a deployment GitHub lists.

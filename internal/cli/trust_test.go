@@ -171,6 +171,10 @@ func TestDecisionVerifyCurrent(t *testing.T) {
 		{"a release recorded after the decision", true, false, earlier, nil, nil, 1, "is overtaken: the decision was made at 2026-11-26T11:00:00Z, and the environment was deployed to after it: deployment"},
 		{"a failure posted since on the release recorded after it", true, true, earlier, nil, nil, 1, "is overtaken"},
 		{"only a deployment nobody recorded", false, false, earlier, nil, nil, 0, "no recorded deployment of another digest since"},
+		// A decision is for one deployment: a re-run of the record job that
+		// used it finds the record by the digest, even with GitHub's
+		// deployments deleted.
+		{"its own digest recorded after the decision, the deployments deleted", false, false, earlier, nil, []string{"own"}, 1, "a decision is for one deployment"},
 		{"a policy without deployment signers", true, false, later, func(p string) string {
 			return strings.Replace(p, "      deployment:\n        - key: release.pub\n", "", 1)
 		}, nil, 2, "lists no signer under signers.deployment for production"},
@@ -198,6 +202,12 @@ func TestDecisionVerifyCurrent(t *testing.T) {
 					last := deps[len(deps)-1]
 					last.Statuses = append(last.Statuses, &fakegithub.DeploymentStatus{ID: s.ID(), State: "failure", CreatedAt: fixedNow})
 				})
+			}
+			if slices.Contains(tc.args, "own") {
+				tc.args = nil
+				expect(t, run(t, &ghEnv, "deploy", "record", w.artifact, "--environment", "production", "--key", w.key, "--ref", commit,
+					"--github-upload", "--out", filepath.Join(w.dir, "own.json"), "--bundle-out", filepath.Join(w.dir, "own.sigstore.json")), 0)
+				f.Update(func(s *fakegithub.State) { s.Repo("octo-org/octo-repo").Deployments = nil })
 			}
 			if tc.policy != nil {
 				writeFile(t, w.dir, "policy.yaml", tc.policy(readFile(t, w.policy)))

@@ -81,6 +81,20 @@ type RollbackTarget struct {
 	Latest *Deployment
 	// Truncated says GitHub lists more deployments than were read.
 	Truncated bool
+	// Own is the newest deployment of the subject's own digest to the
+	// environment that a signed record says was made, found by the digest
+	// (not through GitHub's listing, whose deployments can be deleted):
+	// a decision or an approval older than it was for that deployment.
+	Own *Recorded
+}
+
+// Recorded is a deployment as a verified deployment record states it.
+type Recorded struct {
+	DeploymentID int64
+	Digest       string
+	State        string
+	// Time is when the record says the deployment was made.
+	Time time.Time
 }
 
 // FindRollbackTarget finds the digest to roll back to from the
@@ -101,24 +115,35 @@ func FindRollbackTarget(ctx context.Context, r RollbackRequest) (*RollbackTarget
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
+	// Only signers listed for deployment records vouch: a policy that
+	// lists no signers at all takes anyone's signature for evidence, but
+	// anyone may not say what was deployed.
+	vouchers := len(env.SignersFor(policy.KindDeployment)) > 0
+	signers := gate.Signers(env, r.TrustedRoot)
+	t := &RollbackTarget{}
+	if vouchers {
+		own, err := Gather(ctx, r.Subject, r.Sources...)
+		if err != nil {
+			return nil, err
+		}
+		t.Own = newestRecord(r.Subject, own, signers, r.TrustedRoot, env.Name)
+	}
 	found, truncated, err := r.Deployments(ctx, r.Environment, r.Subject.Digest.String(), maxDeployments)
 	if err != nil {
 		return nil, err
 	}
+	t.Truncated = truncated
 	if len(found) == 0 {
 		if truncated {
-			return nil, fmt.Errorf("%s has more deployments than relproof read, and none of those carried a digest; relproof does not take that for a first release", r.Environment)
+			return nil, fmt.Errorf("%s has more deployments than relproof read, and none of those names a digest other than %s; relproof does not take that for a first release", r.Environment, r.Subject.Digest)
 		}
-		return &RollbackTarget{FirstRelease: true}, nil
+		t.FirstRelease = true
+		return t, nil
 	}
-	// Only signers listed for deployment records vouch: a policy that
-	// lists no signers at all takes anyone's signature for evidence, but
-	// anyone may not say what was deployed.
-	if len(env.SignersFor(policy.KindDeployment)) == 0 {
-		return &RollbackTarget{Truncated: truncated, Note: fmt.Sprintf("GitHub lists %d deployment(s) to %s, and the policy lists no signer under signers.deployment, so no deployment record vouches for any of them", len(found), r.Environment)}, nil
+	if !vouchers {
+		t.Note = fmt.Sprintf("GitHub lists %d deployment(s) to %s, and the policy lists no signer under signers.deployment, so no deployment record vouches for any of them", len(found), r.Environment)
+		return t, nil
 	}
-	signers := gate.Signers(env, r.TrustedRoot)
-	t := &RollbackTarget{Truncated: truncated}
 	var why []string
 	recordedFailures := true // every one listed was recorded as not successful
 	for _, dep := range found {
@@ -169,15 +194,20 @@ func FindRollbackTarget(ctx context.Context, r RollbackRequest) (*RollbackTarget
 }
 
 // Overtaken says why a decision made at decided is no longer the
-// environment's to act on, or "" when it is: the environment has been
-// deployed to since, as a signed deployment record says (Latest, of another
-// digest than the decision's, whatever the state it records), or relproof
-// cannot tell, because GitHub lists more deployments than it read and none
-// of those read is recorded. A deployment nobody recorded, which any
-// workflow with deployments: write can post, overtakes nothing. t is
-// FindRollbackTarget's for the decision's digest.
+// environment's to act on, or "" when it is: its own digest was recorded
+// as deployed at or after it (Own: a decision is for one deployment), the
+// environment has been deployed to since, as a signed deployment record
+// says (Latest, of another digest than the decision's, whatever the state
+// it records), or relproof cannot tell, because GitHub lists more
+// deployments than it read and none of those read is recorded. A
+// deployment nobody recorded, which any workflow with deployments: write
+// can post, overtakes nothing. t is FindRollbackTarget's for the
+// decision's digest.
 func (t *RollbackTarget) Overtaken(decided time.Time) string {
 	switch {
+	case t.Own != nil && !decided.After(t.Own.Time):
+		return fmt.Sprintf("the decision was made at %s, and a deployment of its digest was recorded at %s (deployment %d, which a signed deployment record vouches for): a decision is for one deployment",
+			decided.UTC().Format(time.RFC3339), t.Own.Time.UTC().Format(time.RFC3339), t.Own.DeploymentID)
 	case t.Latest != nil && !decided.After(t.Latest.CreatedAt):
 		return fmt.Sprintf("the decision was made at %s, and the environment was deployed to after it: deployment %d of %s at %s, which a signed deployment record vouches for",
 			decided.UTC().Format(time.RFC3339), t.Latest.ID, t.Latest.Digest, t.Latest.CreatedAt.UTC().Format(time.RFC3339))
@@ -248,6 +278,30 @@ func vouched(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPo
 		return nil, "no deployment record for it was found"
 	}
 	return nil, strings.Join(reasons, "; ")
+}
+
+// newestRecord is the newest verified deployment record of s to env, of
+// any deployment and state, or nil.
+func newestRecord(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPolicy, tr root.TrustedMaterial, env string) *Recorded {
+	verified, _, _ := gate.SortEvidence(s, entries, signers, tr)
+	var newest *Recorded
+	for _, a := range verified {
+		if gate.KindOf(a) != policy.KindDeployment || a.Statement == nil || a.Statement.GetPredicate() == nil {
+			continue
+		}
+		raw, err := a.Statement.GetPredicate().MarshalJSON()
+		if err != nil {
+			continue
+		}
+		var p predicate.Deployment
+		if json.Unmarshal(raw, &p) != nil || p.Validate() != nil || p.Digest != s.Digest.String() || !strings.EqualFold(p.Environment, env) {
+			continue
+		}
+		if newest == nil || p.Time.After(newest.Time) {
+			newest = &Recorded{DeploymentID: p.DeploymentID, Digest: p.Digest, State: p.State, Time: p.Time}
+		}
+	}
+	return newest
 }
 
 // DeploymentID is the id of the deployment rolled back to, 0 when none.

@@ -180,6 +180,17 @@ func TestOvertaken(t *testing.T) {
 		{"a listing cut short, nothing recorded in it", listed(true, dep(9, older, after, true)), nil, "cannot tell whether the environment was deployed to after the decision"},
 		{"a listing cut short, a record older than the decision in it", listed(true, dep(9, older, after, true), dep(5, w.previous, before, true)),
 			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success")}, ""},
+		// A decision is for one deployment: its own digest recorded at or
+		// after it uses it up, found by the digest, with no deployment
+		// GitHub lists (they can be deleted).
+		{"its own digest recorded after the decision, the deployment deleted since", listed(false),
+			[]verify.Entry{w.recordAt(t, w.release.Digest, "staging", 11, "success", after)}, "a deployment of its digest was recorded at 2026-11-26T13:00:00Z (deployment 11"},
+		{"its own digest recorded after the decision, as failed", listed(false, dep(5, w.previous, before, true)),
+			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success"), w.recordAt(t, w.release.Digest, "staging", 11, "failure", after)}, "deployment 11"},
+		{"its own digest recorded before the decision (a redeployment)", listed(false),
+			[]verify.Entry{w.recordAt(t, w.release.Digest, "staging", 11, "success", before)}, ""},
+		{"its own digest recorded after the decision, in another environment", listed(false),
+			[]verify.Entry{w.recordAt(t, w.release.Digest, "production", 11, "success", after)}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
