@@ -13,6 +13,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/relproof/relproof/internal/actionsio"
 	"github.com/relproof/relproof/internal/approval"
@@ -48,13 +49,9 @@ type approvalRecordOptions struct {
 	preventSelfReview bool
 	changeAuthors     []string
 	policyDigest      string
-	// policy, trustedRoot and fromGitHub look up the deployment the change
-	// is counted from: the newest one a signed deployment record vouches
-	// for (decide.FindRollbackTarget), read from the image's referrers and,
-	// with fromGitHub, the repository's attestations.
-	policy      string
-	trustedRoot string
-	fromGitHub  bool
+	// records look up the deployment the change is counted from: the
+	// newest one a signed deployment record vouches for.
+	records recordFlags
 	// since, when set, is that deployment as the gate already found it.
 	since *decide.RollbackTarget
 }
@@ -159,9 +156,7 @@ summary.`,
 	f.BoolVar(&o.preventSelfReview, "prevent-self-review", false, "do not count approvals by those who made or ran the change, and none when they are not all known")
 	f.StringSliceVar(&o.changeAuthors, "change-author", nil, "a login that authored the change (besides those GitHub names: the run's actors, pull request authors, commit authors, committers and co-authors)")
 	f.StringVar(&o.policyDigest, "policy-digest", "", "the digest of the policy that required the approvals, recorded in the predicate")
-	f.StringVar(&o.policy, "policy", "", "count the change from the environment's newest deployment that a deployment record signed by a deployment signer of this policy vouches for (without it, the change is the whole history up to the commit: GitHub's deployments are anyone's to post)")
-	f.StringVar(&o.trustedRoot, "trusted-root", "", "with --policy: the trusted_root.json that verifies the deployment records (default: Sigstore public-good)")
-	f.BoolVar(&o.fromGitHub, "from-github", false, "with --policy: also look for the deployment records among the repository's GitHub artifact attestations (a release file's)")
+	o.records.add(f, "count the change from the environment's newest deployment that a deployment record signed by a deployment signer of this policy vouches for (without it, the change is the whole history up to the commit: GitHub's deployments are anyone's to post)")
 	addGitHubFlags(f, &o.gh)
 	_ = cmd.MarkFlagRequired("environment")
 	o.signing.addFlags(cmd)
@@ -188,15 +183,9 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 	if o.out == o.bundleOut {
 		return usageErrorf("--out and --bundle-out are the same file %q", o.out)
 	}
-	if o.policy == "" && (o.trustedRoot != "" || o.fromGitHub) {
-		return usageErrorf("--trusted-root and --from-github say where --policy's deployment records are verified and found: give --policy")
-	}
-	var vouch *rollbackLookup
-	if o.policy != "" {
-		var err error
-		if vouch, err = o.lookup(); err != nil {
-			return err
-		}
+	vouch, err := o.records.lookup(o.environment)
+	if err != nil {
+		return err
 	}
 	signer, closeSigner, err := o.signing.signer(ctx, env)
 	if err != nil {
@@ -346,8 +335,25 @@ func readRunApprovals(ctx context.Context, env *Env, o *approvalRecordOptions, s
 	return rep, pred, "", nil
 }
 
-// rollbackLookup is what approval record --policy finds the deployment a
-// change is counted from with.
+// recordFlags say where an environment's recorded deployments are
+// verified and found: the policy whose deployment signers vouch for them
+// (--policy), the trusted root their keyless signatures verify under, and
+// whether the repository's artifact attestations are read besides the
+// image's referrers.
+type recordFlags struct {
+	policy      string
+	trustedRoot string
+	fromGitHub  bool
+}
+
+func (r *recordFlags) add(f *pflag.FlagSet, policyUsage string) {
+	f.StringVar(&r.policy, "policy", "", policyUsage)
+	f.StringVar(&r.trustedRoot, "trusted-root", "", "with --policy: the trusted_root.json that verifies the deployment records (default: Sigstore public-good)")
+	f.BoolVar(&r.fromGitHub, "from-github", false, "with --policy: also look for the deployment records among the repository's GitHub artifact attestations (a release file's)")
+}
+
+// rollbackLookup is what the environment's recorded deployments are found
+// with (recordFlags, read).
 type rollbackLookup struct {
 	pol        *policy.Policy
 	tr         root.TrustedMaterial
@@ -355,20 +361,26 @@ type rollbackLookup struct {
 }
 
 // lookup reads --policy and --trusted-root, before anything is read from
-// GitHub.
-func (o *approvalRecordOptions) lookup() (*rollbackLookup, error) {
-	pol, err := policy.Load(o.policy)
+// GitHub; nil without --policy.
+func (r *recordFlags) lookup(environment string) (*rollbackLookup, error) {
+	if r.policy == "" {
+		if r.trustedRoot != "" || r.fromGitHub {
+			return nil, usageErrorf("--trusted-root and --from-github say where --policy's deployment records are verified and found: give --policy")
+		}
+		return nil, nil
+	}
+	pol, err := policy.Load(r.policy)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := pol.EffectiveEnvironment(o.environment); err != nil {
-		return nil, usageErrorf("--policy %s: %w", o.policy, err)
+	if _, err := pol.EffectiveEnvironment(environment); err != nil {
+		return nil, usageErrorf("--policy %s: %w", r.policy, err)
 	}
-	tr, err := (&verifyOptions{trustedRoot: o.trustedRoot}).trustedRootMaterial()
+	tr, err := (&verifyOptions{trustedRoot: r.trustedRoot}).trustedRootMaterial()
 	if err != nil {
 		return nil, err
 	}
-	return &rollbackLookup{pol: pol, tr: tr, fromGitHub: o.fromGitHub}, nil
+	return &rollbackLookup{pol: pol, tr: tr, fromGitHub: r.fromGitHub}, nil
 }
 
 // find is the environment's newest deployment of another digest that a

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/relproof/relproof/internal/attest"
 	"github.com/relproof/relproof/internal/attest/predicate"
+	"github.com/relproof/relproof/internal/decide"
 	"github.com/relproof/relproof/internal/github"
 	"github.com/relproof/relproof/internal/oci"
 	"github.com/relproof/relproof/internal/subject"
@@ -39,6 +41,9 @@ type deployRecordOptions struct {
 	bundleOut      string
 	githubUpload   bool
 	push           bool
+	// records find the previous deployment: one a signed record vouches
+	// for, never GitHub's listing alone.
+	records recordFlags
 }
 
 // deployRecord is deploy-record.json: the deployment GitHub recorded and
@@ -49,6 +54,8 @@ type deployRecord struct {
 	Signer     string             `json:"signer"`
 	BundleFile string             `json:"bundleFile"`
 	RecordFile string             `json:"recordFile"`
+	// PreviousNote says why no previous deployment is named, when none is.
+	PreviousNote string `json:"previousNote,omitempty"`
 	// GitHubID is the attestation's id among the repository's artifact
 	// attestations (--github-upload), where the gate looks for it when it
 	// takes this deployment as a rollback target.
@@ -68,6 +75,13 @@ deployment attestation (https://relproof.dev/deployment/v1) that names the
 deployment, the environment's previous successful digest, and the rollback
 digest: --rollback-digest, or by default that previous digest.
 
+The previous deployment is the environment's newest successful deployment
+of another digest that a deployment record signed by a deployment signer of
+--policy vouches for (found beside the image and, with --from-github, with
+the repository's artifact attestations). Without --policy none is named:
+GitHub's deployments are anyone's with deployments: write to post, and a
+signed record must not repeat what nobody vouched for.
+
 Writes --out (deploy-record.json) and the signed bundle (--bundle-out),
 atomically, after GitHub has recorded the deployment. --github-upload also
 stores the signed bundle with the repository's artifact attestations, and
@@ -81,7 +95,8 @@ GitHub Actions the result is also set as step outputs (deployment-id,
 deployment-url, digest, previous-digest, rollback-digest, record-file,
 bundle-file) and written to the step summary.`,
 		Example: `  relproof deploy record oci://ghcr.io/acme/app@sha256:… --environment production \
-    --url https://app.example.com --key release.key --push`,
+    --url https://app.example.com --key release.key --push \
+    --policy .github/relproof/policy.yaml --rollback-digest sha256:…`,
 		Args: exactArgs(1, "one SUBJECT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDeployRecord(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), env, g, o, args[0])
@@ -90,7 +105,7 @@ bundle-file) and written to the step summary.`,
 	f := cmd.Flags()
 	f.StringVar(&o.environment, "environment", "", "the deployment environment")
 	f.StringVar(&o.url, "url", "", "the environment's URL, shown on the deployment")
-	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to, or none (default: the environment's previous successful digest, as GitHub lists it; in a pipeline, pass the one the gate checked)")
+	f.StringVar(&o.rollbackDigest, "rollback-digest", "", "the digest to roll back to, or none (default: the previous deployment's digest, found with --policy, else none; in a pipeline, pass the one the gate checked)")
 	f.StringVar(&o.ref, "ref", "", "the commit deployed (default: GITHUB_SHA)")
 	f.StringVar(&o.state, "state", github.DeploymentSuccess, "the deployment status to post: "+strings.Join(github.DeploymentStates, ", "))
 	f.StringVar(&o.description, "description", "", "the deployment's description")
@@ -98,6 +113,7 @@ bundle-file) and written to the step summary.`,
 	f.StringVar(&o.bundleOut, "bundle-out", "deployment.sigstore.json", "write the signed deployment attestation here")
 	f.BoolVar(&o.push, "push", false, "also push the signed deployment attestation beside the image, as an OCI 1.1 referrer (oci:// subjects), where the gate finds it when this deployment is the rollback target")
 	f.BoolVar(&o.githubUpload, "github-upload", false, "also store the signed deployment attestation with the repository's GitHub artifact attestations (needs attestations: write), where the gate finds it when this deployment is the rollback target")
+	o.records.add(f, "name as the previous deployment the environment's newest successful deployment of another digest that a deployment record signed by a deployment signer of this policy vouches for (without it, none is named)")
 	addGitHubFlags(f, &o.gh)
 	_ = cmd.MarkFlagRequired("environment")
 	o.signing.addFlags(cmd)
@@ -123,6 +139,10 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 	if ref == "" {
 		return usageErrorf("no commit: give --ref or set GITHUB_SHA")
 	}
+	vouch, err := o.records.lookup(o.environment)
+	if err != nil {
+		return err
+	}
 	signer, closeSigner, err := o.signing.signer(ctx, env)
 	if err != nil {
 		return err
@@ -141,9 +161,20 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 		return err
 	}
 	digest := subj.Digest.String()
-	prev, err := c.PreviousSuccessfulDeployment(ctx, repo, o.environment)
-	if err != nil {
-		return err
+	var prev *github.PreviousDeployment
+	previousNote := "not looked up: give --policy to name the newest deployment a signed record vouches for"
+	if vouch != nil {
+		t, err := vouch.find(ctx, env, c, repo, subj, o.environment)
+		if errors.Is(err, decide.ErrInput) {
+			return usageError(err)
+		}
+		if err != nil {
+			return fmt.Errorf("the environment's deployments: %w", err)
+		}
+		prev, previousNote = countFrom(t)
+		if prev == nil && previousNote == "" {
+			previousNote = "a first release"
+		}
 	}
 	previous, rollback := "", o.rollbackDigest
 	if prev != nil {
@@ -189,6 +220,9 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 		return fmt.Errorf("deployment %d is recorded in GitHub, but signing its attestation failed: %w", d.ID, err)
 	}
 	rec := deployRecord{Subject: subj.String(), Deployment: d, Signer: signer.Identity(), BundleFile: o.bundleOut, RecordFile: o.out}
+	if prev == nil {
+		rec.PreviousNote = previousNote
+	}
 	recJSON, err := indentJSON(rec)
 	if err != nil {
 		return err
@@ -237,7 +271,7 @@ func (r deployRecord) text(w io.Writer) {
 	if d.Previous != nil {
 		fmt.Fprintf(w, "  previous:   %s (deployment %d, %s)\n", d.Previous.Digest, d.Previous.ID, d.Previous.CreatedAt.Format(time.RFC3339))
 	} else {
-		fmt.Fprintf(w, "  previous:   none\n")
+		fmt.Fprintf(w, "  previous:   none (%s)\n", r.PreviousNote)
 	}
 	fmt.Fprintf(w, "  rollback:   %s\n  signer:     %s\n  record:     %s\n  bundle:     %s\n", orNone(d.RollbackDigest), r.Signer, r.RecordFile, r.BundleFile)
 	if r.GitHubID != 0 {

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -307,10 +308,16 @@ func TestDeployRecord(t *testing.T) {
 	t.Parallel()
 	w := newGHWorld(t)
 	w.inActions(t)
+	// The previous deployment is the one a signed record vouches for:
+	// relproof's record of the scenario's (deploy.pub), and the records
+	// this test makes (k.pub).
+	w.recordPrevious(t, true)
+	pol := writeFile(t, w.dir, "records-policy.yaml", strings.Replace(deploymentsPolicy, "[{key: deploy.pub}]", "[{key: deploy.pub}, {key: "+filepath.Base(w.pub)+"}]", 1))
+	vouched := []string{"--policy", pol, "--from-github"}
 	// A transient failure on the way is retried.
 	w.f.Inject(fakegithub.ServerErrors("/statuses", 1))
-	r := run(t, w.env, "deploy", "record", w.digest, "--environment", "production", "--url", "https://app.example.com", "--key", w.key,
-		"--out", w.path("deploy-record.json"), "--bundle-out", w.path("deployment.sigstore.json"), "--output", "json")
+	r := run(t, w.env, append([]string{"deploy", "record", w.digest, "--environment", "production", "--url", "https://app.example.com", "--key", w.key,
+		"--out", w.path("deploy-record.json"), "--bundle-out", w.path("deployment.sigstore.json"), "--output", "json", "--github-upload"}, vouched...)...)
 	expect(t, r, 0)
 	var rec deployRecord
 	if err := json.Unmarshal([]byte(readFile(t, w.path("deploy-record.json"))), &rec); err != nil {
@@ -341,8 +348,8 @@ func TestDeployRecord(t *testing.T) {
 	// rollback digest wins.
 	next := "sha256:" + strings.Repeat("6b", 32)
 	explicit := "sha256:" + strings.Repeat("7c", 32)
-	r = run(t, w.env, "deploy", "record", next, "--environment", "production", "--key", w.key, "--rollback-digest", explicit,
-		"--out", w.path("next.json"), "--bundle-out", w.path("next.sigstore.json"), "--github-upload")
+	r = run(t, w.env, append([]string{"deploy", "record", next, "--environment", "production", "--key", w.key, "--rollback-digest", explicit,
+		"--out", w.path("next.json"), "--bundle-out", w.path("next.sigstore.json"), "--github-upload"}, vouched...)...)
 	expect(t, r, 0)
 	if !strings.Contains(r.stdout, "previous:   "+w.digest) || !strings.Contains(r.stdout, "rollback:   "+explicit) || !strings.Contains(r.stdout, "github:     artifact attestation ") {
 		t.Errorf("stdout:\n%s", r.stdout)
@@ -355,8 +362,8 @@ func TestDeployRecord(t *testing.T) {
 	}
 	w.f.View(func(s *fakegithub.State) {
 		atts := s.Repo("octo-org/octo-repo").Attestations
-		if len(atts) != 1 || atts[0].ID != next2.GitHubID || !strings.Contains(string(atts[0].Bundle), "dsseEnvelope") {
-			t.Errorf("attestations = %+v; want the deployment record", atts)
+		if i := slices.IndexFunc(atts, func(a *fakegithub.Attestation) bool { return a.ID == next2.GitHubID }); i < 0 || !strings.Contains(string(atts[i].Bundle), "dsseEnvelope") {
+			t.Errorf("attestations = %+v; want the deployment record, %d", atts, next2.GitHubID)
 		}
 	})
 	var pred predicate.Deployment
@@ -365,12 +372,33 @@ func TestDeployRecord(t *testing.T) {
 	}
 	// --rollback-digest none: the gate checked none, so the record names
 	// none, not GitHub's unchecked last deployment.
-	r = run(t, w.env, "deploy", "record", explicit, "--environment", "production", "--key", w.key, "--rollback-digest", "none",
-		"--out", w.path("none.json"), "--bundle-out", w.path("none.sigstore.json"))
+	r = run(t, w.env, append([]string{"deploy", "record", explicit, "--environment", "production", "--key", w.key, "--rollback-digest", "none",
+		"--out", w.path("none.json"), "--bundle-out", w.path("none.sigstore.json"), "--github-upload"}, vouched...)...)
 	expect(t, r, 0)
 	pred = predicate.Deployment{}
 	if err := json.Unmarshal(predicateOf(t, w.path("none.sigstore.json")), &pred); err != nil || pred.RollbackDigest != "" || pred.PreviousDigest != next {
 		t.Errorf("predicate %+v, %v; want no rollback digest, and %s as the previous one", pred, err, next)
+	}
+	// A deployment anyone with deployments: write can post is no previous
+	// deployment; without --policy none is named at all.
+	forged := "sha256:" + strings.Repeat("8d", 32)
+	w.f.Update(func(s *fakegithub.State) {
+		s.AddDeployment(s.Repo("octo-org/octo-repo"), "production", w.rel.Commit, forged, "success", fixedNow)
+	})
+	r = run(t, w.env, append([]string{"deploy", "record", next, "--environment", "production", "--key", w.key,
+		"--out", w.path("after-forged.json"), "--bundle-out", w.path("after-forged.sigstore.json")}, vouched...)...)
+	expect(t, r, 0)
+	pred = predicate.Deployment{}
+	if err := json.Unmarshal(predicateOf(t, w.path("after-forged.sigstore.json")), &pred); err != nil || pred.PreviousDigest != explicit || pred.RollbackDigest != explicit {
+		t.Errorf("predicate %+v, %v; want %s, the newest recorded deployment, as the previous and rollback digest, not the forged %s", pred, err, explicit, forged)
+	}
+	r = run(t, w.env, "deploy", "record", next, "--environment", "production", "--key", w.key,
+		"--out", w.path("unvouched.json"), "--bundle-out", w.path("unvouched.sigstore.json"))
+	expect(t, r, 0)
+	pred = predicate.Deployment{}
+	if err := json.Unmarshal(predicateOf(t, w.path("unvouched.sigstore.json")), &pred); err != nil || pred.PreviousDigest != "" || pred.RollbackDigest != "" ||
+		!strings.Contains(r.stdout, "previous:   none (not looked up: give --policy") {
+		t.Errorf("without --policy: predicate %+v, %v, stdout:\n%s\nwant no previous and no rollback digest, saying why", pred, err, r.stdout)
 	}
 }
 
