@@ -151,7 +151,7 @@ func (c Context) judge(a Approval, d *Decision) (bool, string) {
 		return false, fmt.Sprintf("given before the digest was shown: review requested at %s, check run posted at %s",
 			a.Time.UTC().Format(time.RFC3339), c.CheckRunPostedAt.UTC().Format(time.RFC3339))
 	case !c.NotBefore.IsZero() && a.Time.Before(c.NotBefore):
-		return false, fmt.Sprintf("given before %s at %s (review requested at %s): the environment has been deployed to since, so this run must be approved again",
+		return false, fmt.Sprintf("given before %s at %s (review requested at %s): the environment has been deployed to since, so this run's approvals are spent; start a new run",
 			c.NotBeforeWhat, c.NotBefore.UTC().Format(time.RFC3339), a.Time.UTC().Format(time.RFC3339))
 	case a.State == StateRejected:
 		return false, reasonRejected

@@ -80,7 +80,7 @@ func TestBind(t *testing.T) {
 			ctx: func(c *Context) {
 				c.NotBefore, c.NotBeforeWhat = after.Add(time.Hour), "the environment's last recorded deployment (deployment 7 of sha256:aa)"
 			},
-			reasons: []string{"given before the environment's last recorded deployment (deployment 7 of sha256:aa) at 2026-11-26T13:03:00Z (review requested at 2026-11-26T12:03:00Z): the environment has been deployed to since"},
+			reasons: []string{"given before the environment's last recorded deployment (deployment 7 of sha256:aa) at 2026-11-26T13:03:00Z (review requested at 2026-11-26T12:03:00Z): the environment has been deployed to since, so this run's approvals are spent; start a new run"},
 		},
 		{
 			name:      "approval given after the last recorded deployment counts",

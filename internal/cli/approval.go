@@ -392,7 +392,7 @@ func (l *rollbackLookup) find(ctx context.Context, env *Env, c *github.Client, r
 		sources = append(sources, decide.GitHubAttestations(c, repo))
 	}
 	return decide.FindRollbackTarget(ctx, decide.RollbackRequest{Subject: subj, Policy: l.pol, Environment: environment,
-		TrustedRoot: l.tr, Sources: sources, Deployments: decide.GitHubDeployments(c, repo)})
+		TrustedRoot: l.tr, Sources: sources, Deployments: decide.GitHubDeployments(c, repo), Own: true})
 }
 
 // countFrom is the deployment a change is counted from, as found by
@@ -402,11 +402,17 @@ func countFrom(t *decide.RollbackTarget) (*github.PreviousDeployment, string) {
 	switch {
 	case t == nil || t.FirstRelease:
 		return nil, ""
+	case t.Reviewed != nil:
+		return previousDeployment(t.Reviewed), ""
 	case t.Deployment != nil:
-		d := t.Deployment
-		return &github.PreviousDeployment{ID: d.ID, URL: d.URL, Digest: d.Digest, SHA: d.SHA, CreatedAt: d.CreatedAt}, ""
+		return nil, fmt.Sprintf("deployment %d of %s, the last recorded, went out on a break-glass decision, and relproof found no recorded deployment before it that did not", t.Deployment.ID, t.Deployment.Digest)
 	}
 	return nil, "GitHub lists deployments, and none has a signed deployment record"
+}
+
+// previousDeployment is d as the GitHub client counts a change from it.
+func previousDeployment(d *decide.Deployment) *github.PreviousDeployment {
+	return &github.PreviousDeployment{ID: d.ID, URL: d.URL, Digest: d.Digest, SHA: d.SHA, CreatedAt: d.CreatedAt}
 }
 
 // runCheckRun returns the check run this run posted to show the digest

@@ -390,6 +390,33 @@ func TestApprovalRecordCountsFromARecordedDeployment(t *testing.T) {
 		r := run(t, w.env, w.approve("--prevent-self-review", "--policy", p, "--from-github")...)
 		expect(t, r, 1, "given before the environment's last recorded deployment of this digest (deployment 99)", "the environment has been deployed to since")
 	})
+	// A deployment that went out on a break-glass decision may have had no
+	// reviewer who did not make it: the change is counted from the
+	// recorded deployment before it, so its commits are reviewed now.
+	for _, breakGlass := range []bool{true, false} {
+		t.Run(fmt.Sprintf("a recorded deployment at the commit, break-glass %v", breakGlass), func(t *testing.T) {
+			t.Parallel()
+			w := newGHWorld(t)
+			p := writeFile(t, w.dir, "policy.yaml", pol)
+			signer := deploymentSigner(t, w.dir)
+			recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: w.rel.PrevDigest, Repository: "octo-org/octo-repo",
+				DeploymentID: w.rel.PrevDeployment.ID, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/1", State: "success", Time: fixedNow.Add(-70 * time.Hour)})
+			urgent, at := "sha256:"+strings.Repeat("b6", 32), w.rel.EnvDeployment.CreatedAt.Add(-time.Hour)
+			var id int64
+			w.f.Update(func(s *fakegithub.State) {
+				s.Repo("octo-org/octo-repo").Commits[w.rel.Feature].CommitterLogin = "octocat"
+				id = s.AddDeployment(s.Repo("octo-org/octo-repo"), "production", w.rel.Commit, urgent, "success", at).ID
+			})
+			recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: urgent, Repository: "octo-org/octo-repo",
+				DeploymentID: id, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/2", State: "success", BreakGlass: breakGlass, Time: at})
+			r := run(t, w.env, w.approve("--prevent-self-review", "--policy", p, "--from-github")...)
+			if breakGlass {
+				expect(t, r, 1, "octocat authored the change or ran it")
+			} else {
+				expect(t, r, 0) // counted from the commit itself: no commit of octocat's
+			}
+		})
+	}
 	// Without --policy no deployment is vouched for: the change is the
 	// whole history, however recent a deployment GitHub lists.
 	t.Run("no policy: a deployment forged at the commit is not counted from", func(t *testing.T) {

@@ -185,7 +185,7 @@ func runDecisionVerify(ctx context.Context, w io.Writer, env *Env, g *globalOpti
 	if err := g.report(w, d, func(w io.Writer) {
 		fmt.Fprintf(w, "%s: the gate's signed decision for %s is %s (policy %s)\n", d.Environment, d.Digest, d.Decision, d.PolicyDigest)
 		if o.current && overtaken == "" {
-			fmt.Fprintf(w, "%s: no recorded deployment of another digest since the decision (%s)\n", d.Environment, d.Time.UTC().Format(time.RFC3339))
+			fmt.Fprintf(w, "%s: no deployment recorded since the decision (%s): it is current\n", d.Environment, d.Time.UTC().Format(time.RFC3339))
 		}
 	}); err != nil {
 		return err
@@ -194,7 +194,7 @@ func runDecisionVerify(ctx context.Context, w io.Writer, env *Env, g *globalOpti
 		return denied{fmt.Errorf("the signed decision for %s to %s is %s, not allow", d.Digest, d.Environment, d.Decision)}
 	}
 	if overtaken != "" {
-		return denied{fmt.Errorf("the signed decision for %s to %s is overtaken: %s; run the gate again", d.Digest, d.Environment, overtaken)}
+		return denied{fmt.Errorf("the signed decision for %s to %s is overtaken: %s; start a new run, so the gate decides again", d.Digest, d.Environment, overtaken)}
 	}
 	return nil
 }

@@ -41,6 +41,7 @@ type deployRecordOptions struct {
 	bundleOut      string
 	githubUpload   bool
 	push           bool
+	breakGlass     bool
 	// records find the previous deployment: one a signed record vouches
 	// for, never GitHub's listing alone.
 	records recordFlags
@@ -112,6 +113,7 @@ bundle-file) and written to the step summary.`,
 	f.StringVar(&o.out, "out", "deploy-record.json", "write the deployment record here")
 	f.StringVar(&o.bundleOut, "bundle-out", "deployment.sigstore.json", "write the signed deployment attestation here")
 	f.BoolVar(&o.push, "push", false, "also push the signed deployment attestation beside the image, as an OCI 1.1 referrer (oci:// subjects), where the gate finds it when this deployment is the rollback target")
+	f.BoolVar(&o.breakGlass, "break-glass", false, "the deployment goes out on a break-glass decision (failing checks overridden): the record says so, and a later change is counted from the last recorded deployment that did not")
 	f.BoolVar(&o.githubUpload, "github-upload", false, "also store the signed deployment attestation with the repository's GitHub artifact attestations (needs attestations: write), where the gate finds it when this deployment is the rollback target")
 	o.records.add(f, "name as the previous deployment the environment's newest successful deployment of another digest that a deployment record signed by a deployment signer of this policy vouches for (without it, none is named)")
 	addGitHubFlags(f, &o.gh)
@@ -171,9 +173,13 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 		if err != nil {
 			return fmt.Errorf("the environment's deployments: %w", err)
 		}
-		prev, previousNote = countFrom(t)
-		if prev == nil && previousNote == "" {
+		switch {
+		case t.Deployment != nil:
+			prev = previousDeployment(t.Deployment)
+		case t.FirstRelease:
 			previousNote = "a first release"
+		default:
+			previousNote = "GitHub lists deployments, and none is a success a signed deployment record vouches for"
 		}
 	}
 	previous, rollback := "", o.rollbackDigest
@@ -188,7 +194,7 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 	}
 	pred := &predicate.Deployment{
 		Environment: o.environment, Digest: digest, Repository: repo.String(), Ref: ref,
-		EnvironmentURL: o.url, PreviousDigest: previous, RollbackDigest: rollback, State: o.state, Time: env.Now().UTC(),
+		EnvironmentURL: o.url, PreviousDigest: previous, RollbackDigest: rollback, State: o.state, BreakGlass: o.breakGlass, Time: env.Now().UTC(),
 	}
 	// Whatever the record would refuse is refused before GitHub records a
 	// deployment it could not then sign for.

@@ -231,7 +231,7 @@ func runGate(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *ga
 		// found where the evidence is: beside the image, or (--from-github)
 		// with the repository's artifact attestations.
 		t, err := decide.FindRollbackTarget(ctx, decide.RollbackRequest{Subject: subj, Policy: pol, Environment: o.environment,
-			TrustedRoot: tr, Sources: sources, Deployments: decide.GitHubDeployments(c, repo)})
+			TrustedRoot: tr, Sources: sources, Deployments: decide.GitHubDeployments(c, repo), Own: o.approvalsFromGitHub})
 		if errors.Is(err, decide.ErrInput) {
 			return usageError(err)
 		}

@@ -392,13 +392,13 @@ func TestDeployRecord(t *testing.T) {
 	if err := json.Unmarshal(predicateOf(t, w.path("after-forged.sigstore.json")), &pred); err != nil || pred.PreviousDigest != explicit || pred.RollbackDigest != explicit {
 		t.Errorf("predicate %+v, %v; want %s, the newest recorded deployment, as the previous and rollback digest, not the forged %s", pred, err, explicit, forged)
 	}
-	r = run(t, w.env, "deploy", "record", next, "--environment", "production", "--key", w.key,
+	r = run(t, w.env, "deploy", "record", next, "--environment", "production", "--key", w.key, "--break-glass",
 		"--out", w.path("unvouched.json"), "--bundle-out", w.path("unvouched.sigstore.json"))
 	expect(t, r, 0)
 	pred = predicate.Deployment{}
-	if err := json.Unmarshal(predicateOf(t, w.path("unvouched.sigstore.json")), &pred); err != nil || pred.PreviousDigest != "" || pred.RollbackDigest != "" ||
+	if err := json.Unmarshal(predicateOf(t, w.path("unvouched.sigstore.json")), &pred); err != nil || pred.PreviousDigest != "" || pred.RollbackDigest != "" || !pred.BreakGlass ||
 		!strings.Contains(r.stdout, "previous:   none (not looked up: give --policy") {
-		t.Errorf("without --policy: predicate %+v, %v, stdout:\n%s\nwant no previous and no rollback digest, saying why", pred, err, r.stdout)
+		t.Errorf("without --policy, --break-glass: predicate %+v, %v, stdout:\n%s\nwant no previous and no rollback digest, saying why, and break-glass recorded", pred, err, r.stdout)
 	}
 }
 

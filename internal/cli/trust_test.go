@@ -167,10 +167,10 @@ func TestDecisionVerifyCurrent(t *testing.T) {
 		exit    int
 		says    string
 	}{
-		{"no deployment recorded since the decision", true, false, later, nil, nil, 0, "production: no recorded deployment of another digest since the decision (2026-11-26T13:00:00Z)"},
+		{"no deployment recorded since the decision", true, false, later, nil, nil, 0, "production: no deployment recorded since the decision (2026-11-26T13:00:00Z): it is current"},
 		{"a release recorded after the decision", true, false, earlier, nil, nil, 1, "is overtaken: the decision was made at 2026-11-26T11:00:00Z, and the environment was deployed to after it: deployment"},
 		{"a failure posted since on the release recorded after it", true, true, earlier, nil, nil, 1, "is overtaken"},
-		{"only a deployment nobody recorded", false, false, earlier, nil, nil, 0, "no recorded deployment of another digest since"},
+		{"only a deployment nobody recorded", false, false, earlier, nil, nil, 0, "no deployment recorded since the decision"},
 		// A decision is for one deployment: a re-run of the record job that
 		// used it finds the record by the digest, even with GitHub's
 		// deployments deleted.

@@ -54,6 +54,9 @@ type RollbackRequest struct {
 	// repository's artifact attestations, the registry).
 	Sources     []Source
 	Deployments Deployments
+	// Own asks for RollbackTarget.Own, the subject's own records (one more
+	// read of its evidence).
+	Own bool
 }
 
 // RollbackTarget is the environment's last deployment that may be rolled
@@ -61,9 +64,13 @@ type RollbackRequest struct {
 type RollbackTarget struct {
 	// Digest is the deployed digest; "" when there is none.
 	Digest string
-	// Deployment is the deployment a record vouches for, when there is one:
-	// also what a change is counted from (who may not approve it).
+	// Deployment is the deployment a record vouches for, when there is one.
 	Deployment *Deployment
+	// Reviewed is what a change is counted from (who may not approve it):
+	// Deployment, or when its record says it went out on a break-glass
+	// decision, the newest recorded success before it that did not; nil
+	// when there is none.
+	Reviewed *Deployment
 	// Record is the digest of the signed deployment record that vouches
 	// for the deployment.
 	Record string
@@ -121,7 +128,7 @@ func FindRollbackTarget(ctx context.Context, r RollbackRequest) (*RollbackTarget
 	vouchers := len(env.SignersFor(policy.KindDeployment)) > 0
 	signers := gate.Signers(env, r.TrustedRoot)
 	t := &RollbackTarget{}
-	if vouchers {
+	if vouchers && r.Own {
 		own, err := Gather(ctx, r.Subject, r.Sources...)
 		if err != nil {
 			return nil, err
@@ -146,7 +153,7 @@ func FindRollbackTarget(ctx context.Context, r RollbackRequest) (*RollbackTarget
 	}
 	var why []string
 	recordedFailures := true // every one listed was recorded as not successful
-	for _, dep := range found {
+	for i, dep := range found {
 		d, err := subject.ParseDigest(dep.Digest)
 		if err != nil {
 			why = append(why, fmt.Sprintf("deployment %d: its payload names no digest (%q)", dep.ID, dep.Digest))
@@ -180,6 +187,11 @@ func FindRollbackTarget(ctx context.Context, r RollbackRequest) (*RollbackTarget
 			return t, nil
 		default:
 			t.Digest, t.Record, t.Deployment = dep.Digest, rec.digest, &dep
+			if !rec.breakGlass {
+				t.Reviewed = &dep
+			} else if t.Reviewed, err = reviewedBefore(ctx, r, signers, env.Name, found[i+1:]); err != nil {
+				return nil, err
+			}
 			return t, nil
 		}
 	}
@@ -217,6 +229,28 @@ func (t *RollbackTarget) Overtaken(decided time.Time) string {
 	return ""
 }
 
+// reviewedBefore is the newest of the deployments (newest first, older
+// than a break-glass one) that a record vouches for as a success that did
+// not go out on break-glass, and that GitHub does not say failed since;
+// nil when none does.
+func reviewedBefore(ctx context.Context, r RollbackRequest, signers []gate.SignerPolicy, env string, deps []Deployment) (*Deployment, error) {
+	for _, dep := range deps {
+		d, err := subject.ParseDigest(dep.Digest)
+		if err != nil || !dep.Succeeded {
+			continue
+		}
+		s := rollbackSubject(r.Subject, d)
+		entries, err := Gather(ctx, s, r.Sources...)
+		if err != nil {
+			return nil, err
+		}
+		if rec, _ := vouched(s, entries, signers, r.TrustedRoot, env, dep); rec != nil && rec.state == predicate.DeploymentSucceeded && !rec.breakGlass {
+			return &dep, nil
+		}
+	}
+	return nil, nil
+}
+
 // notTaken says why none of the n deployments read was taken.
 func notTaken(n int, environment string, truncated bool, why []string) string {
 	more := ""
@@ -229,8 +263,9 @@ func notTaken(n int, environment string, truncated bool, why []string) string {
 
 // record is a verified deployment record of a deployment.
 type record struct {
-	digest string // the bundle's
-	state  string
+	digest     string // the bundle's
+	state      string
+	breakGlass bool
 }
 
 // vouched returns the verified deployment record of dep (the latest, when
@@ -263,7 +298,7 @@ func vouched(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPo
 		case dep.Repository == "" || !strings.EqualFold(p.Repository, dep.Repository):
 			reasons = append(reasons, fmt.Sprintf("%s records a deployment in %q", a.Source, p.Repository))
 		case newest == nil || p.Time.After(newestAt):
-			newest, newestAt = &record{digest: a.Digest, state: p.State}, p.Time
+			newest, newestAt = &record{digest: a.Digest, state: p.State, breakGlass: p.BreakGlass}, p.Time
 		}
 	}
 	if newest != nil {

@@ -22,8 +22,25 @@ func (w world) record(t *testing.T, d subject.Digest, env string, id int64, stat
 // recordAt is record, made at time at.
 func (w world) recordAt(t *testing.T, d subject.Digest, env string, id int64, state string, at time.Time) verify.Entry {
 	t.Helper()
-	pred := &predicate.Deployment{Environment: env, Digest: d.String(), Repository: "acme/app", DeploymentID: id,
-		DeploymentURL: "https://api.github.com/repos/acme/app/deployments/1", State: state, Time: at.UTC()}
+	return w.recordPredicate(t, &predicate.Deployment{Environment: env, Digest: d.String(), Repository: "acme/app", DeploymentID: id,
+		DeploymentURL: "https://api.github.com/repos/acme/app/deployments/1", State: state, Time: at.UTC()})
+}
+
+// breakGlass is record, of a deployment that went out on a break-glass
+// decision.
+func (w world) breakGlass(t *testing.T, d subject.Digest, env string, id int64) verify.Entry {
+	t.Helper()
+	return w.recordPredicate(t, &predicate.Deployment{Environment: env, Digest: d.String(), Repository: "acme/app", DeploymentID: id,
+		DeploymentURL: "https://api.github.com/repos/acme/app/deployments/1", State: "success", BreakGlass: true, Time: time.Unix(1, 0).UTC()})
+}
+
+// recordPredicate signs pred, a deployment record, with w's signer.
+func (w world) recordPredicate(t *testing.T, pred *predicate.Deployment) verify.Entry {
+	t.Helper()
+	d, err := subject.ParseDigest(pred.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, err := attest.SignPredicate(context.Background(), w.signer, &subject.Subject{Kind: subject.KindDigest, Digest: d}, predicate.DeploymentType, pred)
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +146,26 @@ func TestFindRollbackTarget(t *testing.T) {
 		t.Errorf("a success record, then a failure record: %+v, %v; want the failure to count (a first release)", got, err)
 	}
 
+	// A break-glass deployment is the rollback target, but a change is
+	// counted from the newest recorded one before it that was not.
+	reviewed := Deployment{ID: 3, Digest: older.String(), Repository: "acme/app", Succeeded: true}
+	got, err = FindRollbackTarget(context.Background(), RollbackRequest{Subject: w.release, Policy: w.pol, Environment: "staging",
+		Sources:     []Source{Read(append(w.entries, w.breakGlass(t, w.previous, "staging", 5), w.record(t, older, "staging", 3, "success")))},
+		Deployments: listed(recorded, reviewed)})
+	if err != nil || got.Digest != w.previous.String() || got.Reviewed == nil || got.Reviewed.ID != 3 {
+		t.Errorf("a break-glass deployment after a reviewed one: %+v, %v; want the rollback to %s, the change counted from deployment 3", got, err, w.previous)
+	}
+	got, err = FindRollbackTarget(context.Background(), RollbackRequest{Subject: w.release, Policy: w.pol, Environment: "staging",
+		Sources: []Source{Read(append(w.entries, w.breakGlass(t, w.previous, "staging", 5)))}, Deployments: listed(recorded)})
+	if err != nil || got.Digest != w.previous.String() || got.Reviewed != nil {
+		t.Errorf("only a break-glass deployment: %+v, %v; want the rollback to %s, the change counted from nothing", got, err, w.previous)
+	}
+	got, err = FindRollbackTarget(context.Background(), RollbackRequest{Subject: w.release, Policy: w.pol, Environment: "staging",
+		Sources: []Source{Read(append(w.entries, w.record(t, w.previous, "staging", 5, "success")))}, Deployments: listed(recorded)})
+	if err != nil || got.Reviewed == nil || got.Reviewed.ID != 5 {
+		t.Errorf("a reviewed deployment: %+v, %v; want the change counted from it", got, err)
+	}
+
 	// The decision says which deployment it rolls back to, and why none.
 	d, err := Decide(context.Background(), Request{Subject: w.release, Policy: w.pol, Environment: "staging", Sources: []Source{Read(w.entries)},
 		RollbackNote: "none of the 1 successful deployment(s) has a record", Now: time.Unix(0, 0)})
@@ -187,6 +224,8 @@ func TestOvertaken(t *testing.T) {
 			[]verify.Entry{w.recordAt(t, w.release.Digest, "staging", 11, "success", after)}, "a deployment of its digest was recorded at 2026-11-26T13:00:00Z (deployment 11"},
 		{"its own digest recorded after the decision, as failed", listed(false, dep(5, w.previous, before, true)),
 			[]verify.Entry{w.record(t, w.previous, "staging", 5, "success"), w.recordAt(t, w.release.Digest, "staging", 11, "failure", after)}, "deployment 11"},
+		{"its own digest recorded at the very time of the decision", listed(false),
+			[]verify.Entry{w.recordAt(t, w.release.Digest, "staging", 11, "success", decided)}, "deployment 11"},
 		{"its own digest recorded before the decision (a redeployment)", listed(false),
 			[]verify.Entry{w.recordAt(t, w.release.Digest, "staging", 11, "success", before)}, ""},
 		{"its own digest recorded after the decision, in another environment", listed(false),
@@ -195,7 +234,7 @@ func TestOvertaken(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			target, err := FindRollbackTarget(context.Background(), RollbackRequest{Subject: w.release, Policy: w.pol, Environment: "staging",
-				Sources: []Source{Read(append(w.entries, tc.records...))}, Deployments: tc.deps})
+				Sources: []Source{Read(append(w.entries, tc.records...))}, Deployments: tc.deps, Own: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -34,11 +34,17 @@ func (c *Client) UploadAttestation(ctx context.Context, repo Repo, bundle []byte
 // Attestations returns the Sigstore bundles stored for a subject digest
 // ("sha256:HEX") in the repository (GET /repos/{o}/{r}/attestations/{digest}),
 // following pagination. No attestations is an empty list, not an error.
+// More than relproof reads is an error: anyone who may upload attestations
+// could otherwise push a record (a deployment's, which says the digest was
+// deployed) out of what is read.
 func (c *Client) Attestations(ctx context.Context, repo Repo, digest string) ([]json.RawMessage, error) {
 	op := fmt.Sprintf("reading the attestations of %s in %s", digest, repo)
 	path := fmt.Sprintf("repos/%s/%s/attestations/%s?per_page=100", repo.Owner, repo.Name, url.PathEscape(digest))
 	out := []json.RawMessage{}
-	for page := 0; page < maxPages; page++ {
+	for page := 0; ; page++ {
+		if page == maxPages {
+			return nil, c.fail(op, fmt.Errorf("%w: GitHub holds more than the %d attestations relproof reads, and relproof does not act on part of them", ErrIncomplete, len(out)))
+		}
 		var res struct {
 			Attestations []struct {
 				Bundle json.RawMessage `json:"bundle"`
@@ -57,11 +63,10 @@ func (c *Client) Attestations(ctx context.Context, repo Repo, digest string) ([]
 			}
 		}
 		if resp.After == "" {
-			break
+			return out, nil
 		}
 		path = fmt.Sprintf("repos/%s/%s/attestations/%s?per_page=100&after=%s", repo.Owner, repo.Name, url.PathEscape(digest), url.QueryEscape(resp.After))
 	}
-	return out, nil
 }
 
 // ReviewDeploymentProtectionRule answers a custom deployment protection rule

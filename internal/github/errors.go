@@ -150,6 +150,8 @@ func (c *Client) fail(op string, err error) error {
 		e.ctxErr = context.Canceled
 	case errors.Is(err, ErrTimeout):
 		e.kind = ErrTimeout
+	case errors.Is(err, ErrIncomplete):
+		e.kind = ErrIncomplete
 	}
 	if e.Message == "" && e.kind != nil && e.Status == 0 {
 		e.Message = e.kind.Error()

@@ -286,6 +286,17 @@ func TestAttestationsAndProtectionRule(t *testing.T) {
 	if err != nil || len(none) != 0 {
 		t.Errorf("no attestations = %v, %v", none, err)
 	}
+	// More than relproof reads (ten pages, of two here): an error, not the
+	// part read, which anyone who may upload could fill with others'.
+	for i := 3; i <= 20; i++ {
+		stmt := fmt.Sprintf(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"app","digest":{"sha256":"%s"}}],"predicateType":"https://x/%d","predicate":{}}`, digest, i)
+		if _, err := c.UploadAttestation(ctx, octo, []byte(fmt.Sprintf(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{},"dsseEnvelope":{"payload":"%s","payloadType":"application/vnd.in-toto+json","signatures":[]}}`, b64(stmt)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := c.Attestations(ctx, octo, "sha256:"+digest); !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), "more than the 20 attestations relproof reads") {
+		t.Errorf("21 attestations, 2 a page: %d, %v; want an incomplete listing", len(got), err)
+	}
 	if _, err := c.UploadAttestation(ctx, octo, []byte(`[1]`)); !errors.Is(err, ErrConfig) {
 		t.Errorf("non-object bundle: %v", err)
 	}

@@ -31,8 +31,13 @@ type Deployment struct {
 	// success, failure, in_progress, ...). Only the record of a successful
 	// deployment makes its digest a rollback target; a record without a
 	// state (written before relproof recorded one) never does.
-	State string    `json:"state,omitempty"`
-	Time  time.Time `json:"time"`
+	State string `json:"state,omitempty"`
+	// BreakGlass says the deployment went out on a break-glass decision:
+	// failing checks, the approvals perhaps among them, were overridden. A
+	// later change is not counted from it (its commits may have had no
+	// reviewer who did not make them).
+	BreakGlass bool      `json:"breakGlass,omitempty"`
+	Time       time.Time `json:"time"`
 }
 
 // DeploymentSucceeded is the State of a successful deployment.
