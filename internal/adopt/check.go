@@ -48,6 +48,10 @@ type Report struct {
 	Missing int `json:"missing"`
 	// Warnings are the policy's own (a keyless signer open to any caller).
 	Warnings []string `json:"warnings,omitempty"`
+	// Permissions say, for each job that calls one of relproof's reusable
+	// workflows, whether it grants what that workflow asks for (a run that
+	// does not, GitHub does not start); counted in Missing.
+	Permissions []Line `json:"permissions"`
 }
 
 // Check explains, for every environment of pol, what it requires and which
@@ -73,6 +77,15 @@ func Check(pol *policy.Policy, policyPath string, workflows []*Workflow, reposit
 			}
 		}
 		r.Environments = append(r.Environments, e)
+	}
+	r.Permissions = PermissionLines(workflows)
+	for _, l := range r.Permissions {
+		if l.Status == Missing {
+			r.Missing++
+		}
+	}
+	if r.Permissions == nil {
+		r.Permissions = []Line{}
 	}
 	return r, nil
 }

@@ -45,6 +45,9 @@ func TestExampleWorkflowsProduceWhatTheirPoliciesRequire(t *testing.T) {
 					}
 				}
 			}
+			if len(r.Permissions) < 5 || r.Missing != 0 {
+				t.Errorf("%s: %d calls of the reusable workflows checked, %d missing: %+v", tc.workflow, len(r.Permissions), r.Missing, r.Permissions)
+			}
 		})
 	}
 }

@@ -18,6 +18,8 @@ type Workflow struct {
 	// (refs/tags/v* for tags: ["v*"]); empty when it says none.
 	Refs []string
 	Jobs []*Job
+	// Permissions is the workflow's GITHUB_TOKEN grant; nil when none.
+	Permissions Permissions
 }
 
 // Job is a workflow's job: a reusable workflow call or steps.
@@ -28,6 +30,8 @@ type Job struct {
 	Environment string
 	Steps       []*Step
 	Line        int
+	// Permissions is the job's GITHUB_TOKEN grant; nil when none.
+	Permissions Permissions
 }
 
 // Step is one step of a job.
@@ -89,6 +93,7 @@ func ParseWorkflow(path string, data []byte) (*Workflow, error) {
 	doc := root.Content[0]
 	w := &Workflow{Path: path}
 	w.Refs = triggerRefs(get(doc, "on"))
+	w.Permissions = readPermissions(get(doc, "permissions"))
 	jobs := get(doc, "jobs")
 	if jobs == nil || jobs.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("workflow %s: expected jobs, a mapping of job ids, found none", path)
@@ -98,7 +103,8 @@ func ParseWorkflow(path string, data []byte) (*Workflow, error) {
 		if jn.Kind != yaml.MappingNode {
 			return nil, fmt.Errorf("%s:%d: job %s: expected a mapping, found %s", path, jn.Line, id, kindName(jn))
 		}
-		j := &Job{ID: id, Uses: scalar(get(jn, "uses")), With: stringMap(get(jn, "with")), Line: jobs.Content[i].Line}
+		j := &Job{ID: id, Uses: scalar(get(jn, "uses")), With: stringMap(get(jn, "with")), Line: jobs.Content[i].Line,
+			Permissions: readPermissions(get(jn, "permissions"))}
 		switch env := get(jn, "environment"); {
 		case env == nil:
 		case env.Kind == yaml.ScalarNode:

@@ -211,8 +211,11 @@ the environment, the approvals, the rollback digest, and whether the jobs
 that sign the approvals and the decision are signers the policy lists.
 
 A requirement no workflow produces is reported as missing, before a release
-is denied for it. Exit 0 when every requirement is produced, 1 when one is
-missing, 2 for a policy or workflow that cannot be read.`,
+is denied for it. So is a job that calls one of relproof's reusable
+workflows and grants less than that workflow's jobs ask for: GitHub refuses
+to start such a run, checking even the jobs that will not run. Exit 0 when
+every requirement is produced, 1 when one is missing, 2 for a policy or
+workflow that cannot be read.`,
 		Example: `  relproof policy check .github/relproof/policy.yaml
   relproof policy check policy.yaml --workflows .github/workflows --repository acme/app --output json`,
 		Args: exactArgs(1, "one POLICY file"),
@@ -278,6 +281,16 @@ func checkText(w io.Writer, r *adopt.Report) {
 	for _, e := range r.Environments {
 		fmt.Fprintf(w, "\n%s (level %s)\n", e.Name, e.Level)
 		for _, l := range e.Lines {
+			mark := "ok     "
+			if l.Status == adopt.Missing {
+				mark = "MISSING"
+			}
+			fmt.Fprintf(w, "  %s %-17s %s\n", mark, l.Requirement, safe.Text(l.Message))
+		}
+	}
+	if len(r.Permissions) > 0 {
+		fmt.Fprintf(w, "\ncalls of relproof's reusable workflows\n")
+		for _, l := range r.Permissions {
 			mark := "ok     "
 			if l.Status == adopt.Missing {
 				mark = "MISSING"

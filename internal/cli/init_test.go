@@ -116,6 +116,16 @@ func TestPolicyCheck(t *testing.T) {
 		t.Errorf("policy check --output json: exit %d\n%s", r.code, r.stdout)
 	}
 
+	// A gate job that grants less than deploy-gate.yml's jobs ask for:
+	// GitHub would not start the run.
+	writeFile(t, filepath.Dir(wfPath), "release.yml", strings.Replace(readFile(t, wfPath), "      id-token: write # the approve job's ask (signing)\n", "", 1))
+	r = run(t, env, "policy", "check", policyPath, "--repository", "acme/app")
+	expect(t, r, 1)
+	if !strings.Contains(r.stdout, "calls of relproof's reusable workflows\n") || !strings.Contains(r.stdout, "MISSING permissions") ||
+		!strings.Contains(r.stdout, "calls deploy-gate.yml, whose jobs ask for id-token: write (grants none); GitHub refuses to start the run") {
+		t.Errorf("policy check does not name the permission GitHub would refuse the run for:\n%s", r.stdout)
+	}
+
 	// Bad input exits 2, naming it.
 	expect(t, run(t, env, "policy", "check", filepath.Join(env.Dir, "nope.yaml")), 2, "nope.yaml")
 	expect(t, run(t, env, "policy", "check", policyPath, "--workflows", filepath.Join(env.Dir, "nowhere")), 2, "nowhere")

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/relproof/relproof/internal/adopt"
 )
 
 // repoRoot is the repository's root, two directories up.
@@ -229,126 +231,51 @@ func TestFailMessagesStayOneWorkflowCommand(t *testing.T) {
 	}
 }
 
-// permissionLevel orders a GITHUB_TOKEN permission: none, read, write.
-func permissionLevel(v string) int {
-	switch v {
-	case "read":
-		return 1
-	case "write":
-		return 2
-	}
-	return 0
-}
-
-// permissionsOf reads a permissions: value (a map, read-all or write-all)
-// as scope to level; ok is false when there is none (the default token).
-func permissionsOf(v any) (map[string]int, bool) {
-	switch p := v.(type) {
-	case nil:
-		return nil, false
-	case string:
-		all := map[string]int{}
-		for _, s := range []string{"actions", "attestations", "checks", "contents", "deployments", "discussions", "id-token", "issues", "models", "packages", "pages", "pull-requests", "security-events", "statuses"} {
-			all[s] = permissionLevel(strings.TrimSuffix(p, "-all"))
-		}
-		return all, true
-	case map[string]any:
-		out := map[string]int{}
-		for k, lv := range p {
-			s, _ := lv.(string)
-			out[k] = permissionLevel(s)
-		}
-		return out, true
-	}
-	return map[string]int{}, true
-}
-
-type callingWorkflow struct {
-	Permissions any `yaml:"permissions"`
-	Jobs        map[string]struct {
-		Permissions any    `yaml:"permissions"`
-		Uses        string `yaml:"uses"`
-	} `yaml:"jobs"`
-}
-
 // GitHub refuses a run at its start when a job calling a reusable workflow
 // grants less than a job of the called workflow asks for ("The nested job
 // ... is requesting ..., but is only allowed ..."). Every caller we ship or
 // show — README, init's examples, our own and the e2e workflows — grants
-// each of our reusable workflows what its jobs ask for.
+// each of our reusable workflows what its jobs ask for, as policy check
+// reads it (adopt.PermissionLines, whose table of what they ask for is held
+// to .github/workflows).
 func TestCallersGrantWhatReusableWorkflowsAskFor(t *testing.T) {
 	root := repoRoot(t)
-	asks := map[string]map[string]int{} // reusable workflow file name -> scope -> level
-	for _, name := range []string{"build-attest.yml", "deploy-gate.yml", "release-record.yml", "audit.yml"} {
-		var wf callingWorkflow
-		decode(t, filepath.Join(root, ".github/workflows", name), &wf)
-		top, _ := permissionsOf(wf.Permissions)
-		want := map[string]int{}
-		for _, j := range wf.Jobs {
-			p, ok := permissionsOf(j.Permissions)
-			if !ok {
-				p = top
-			}
-			for s, lv := range p {
-				want[s] = max(want[s], lv)
-			}
-		}
-		asks[name] = want
-	}
-	calls := regexp.MustCompile(`^(?:relproof/relproof/|\./)\.github/workflows/([a-z-]+\.yml)(?:@.*)?$`)
-	// A caller that grants nothing gets the repository's default token,
-	// read-only by default for new repositories and organizations.
-	restricted := map[string]int{"contents": 1, "packages": 1}
-	check := func(file string, doc []byte) int {
-		var wf callingWorkflow
-		if err := yaml.Unmarshal(doc, &wf); err != nil {
+	found := map[string]int{}
+	check := func(file string, doc []byte) {
+		// Our own workflows call the reusable ones by path.
+		doc = []byte(strings.ReplaceAll(string(doc), "uses: ./.github/workflows/", "uses: relproof/relproof/.github/workflows/"))
+		w, err := adopt.ParseWorkflow(file, doc)
+		if err != nil {
 			if strings.Contains(string(doc), ".github/workflows/") {
 				t.Errorf("%s: does not parse as a workflow: %v", file, err)
 			}
-			return 0
+			return
 		}
-		top, topOK := permissionsOf(wf.Permissions)
-		n := 0
-		for id, j := range wf.Jobs {
-			m := calls.FindStringSubmatch(j.Uses)
-			if m == nil || asks[m[1]] == nil {
-				continue
-			}
-			n++
-			granted, ok := permissionsOf(j.Permissions)
-			if !ok {
-				if granted, ok = top, topOK; !ok {
-					granted = restricted
-				}
-			}
-			for s, lv := range asks[m[1]] {
-				if granted[s] < lv {
-					t.Errorf("%s: job %s calls %s, which asks for %s: %s, and grants it %s", file, id, m[1], s, []string{"none", "read", "write"}[lv], []string{"none", "read", "write"}[granted[s]])
-				}
+		for _, l := range adopt.PermissionLines([]*adopt.Workflow{w}) {
+			found[strings.SplitN(file, " ", 2)[0]]++
+			if l.Status != adopt.OK {
+				t.Error(l.Message)
 			}
 		}
-		return n
 	}
-	// Every source is read: each must show the calls it is known to make.
-	least := map[string]int{"README.md": 3, "examples/workflows/image.yml": 5, "examples/workflows/binary.yml": 5,
-		"internal/e2e/testdata/workflows/release.yml": 3, "internal/e2e/testdata/workflows/audit-caller.yml": 1}
-	found := map[string]int{}
 	for _, f := range glob(t, root, "examples/workflows/*.yml", "internal/e2e/testdata/workflows/*.yml", ".github/workflows/*.yml") {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rel, _ := filepath.Rel(root, f)
-		found[filepath.ToSlash(rel)] += check(rel, b)
+		check(filepath.ToSlash(rel), b)
 	}
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, block := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllSubmatch(readme, -1) {
-		found["README.md"] += check(fmt.Sprintf("README.md (yaml block %d)", i+1), block[1])
+		check(fmt.Sprintf("README.md (yaml block %d)", i+1), block[1])
 	}
-	for file, n := range least {
+	// Every source is read: each must show the calls it is known to make.
+	for file, n := range map[string]int{"README.md": 3, "examples/workflows/image.yml": 5, "examples/workflows/binary.yml": 5,
+		"internal/e2e/testdata/workflows/release.yml": 3, "internal/e2e/testdata/workflows/audit-caller.yml": 1, ".github/workflows/release.yml": 1} {
 		if found[file] < n {
 			t.Errorf("%s: found %d calls of the reusable workflows; expected at least %d", file, found[file], n)
 		}
