@@ -383,8 +383,7 @@ func TestApprovalRecordCountsFromARecordedDeployment(t *testing.T) {
 		w := newGHWorld(t)
 		p := writeFile(t, w.dir, "policy.yaml", pol)
 		signer := deploymentSigner(t, w.dir)
-		recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: w.rel.PrevDigest, Repository: "octo-org/octo-repo",
-			DeploymentID: w.rel.PrevDeployment.ID, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/1", State: "success", Time: fixedNow.Add(-70 * time.Hour)})
+		w.recordPreviousWith(t, signer)
 		recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: w.digest, Repository: "octo-org/octo-repo",
 			DeploymentID: 99, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/99", State: "success", Time: fixedNow})
 		r := run(t, w.env, w.approve("--prevent-self-review", "--policy", p, "--from-github")...)
@@ -399,8 +398,7 @@ func TestApprovalRecordCountsFromARecordedDeployment(t *testing.T) {
 			w := newGHWorld(t)
 			p := writeFile(t, w.dir, "policy.yaml", pol)
 			signer := deploymentSigner(t, w.dir)
-			recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: w.rel.PrevDigest, Repository: "octo-org/octo-repo",
-				DeploymentID: w.rel.PrevDeployment.ID, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/1", State: "success", Time: fixedNow.Add(-70 * time.Hour)})
+			w.recordPreviousWith(t, signer)
 			urgent, at := "sha256:"+strings.Repeat("b6", 32), w.rel.EnvDeployment.CreatedAt.Add(-time.Hour)
 			var id int64
 			w.f.Update(func(s *fakegithub.State) {

@@ -837,9 +837,16 @@ func (w *ghWorld) recordPrevious(t *testing.T, record bool) {
 	t.Helper()
 	signer := deploymentSigner(t, w.dir)
 	if record {
-		recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: w.rel.PrevDigest, Repository: "octo-org/octo-repo",
-			DeploymentID: w.rel.PrevDeployment.ID, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/1", State: "success", Time: fixedNow})
+		w.recordPreviousWith(t, signer)
 	}
+}
+
+// recordPreviousWith keeps relproof's record of the scenario's previous
+// deployment, signed by signer, with the repository's attestations.
+func (w *ghWorld) recordPreviousWith(t *testing.T, signer sign.Signer) {
+	t.Helper()
+	recordDeployment(t, w.f, signer, &predicate.Deployment{Environment: "production", Digest: w.rel.PrevDigest, Repository: "octo-org/octo-repo",
+		DeploymentID: w.rel.PrevDeployment.ID, DeploymentURL: "https://api.github.com/repos/octo-org/octo-repo/deployments/1", State: "success", Time: fixedNow})
 }
 
 // recordDeployment signs pred, a deployment record, and keeps it with the

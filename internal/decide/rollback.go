@@ -268,13 +268,10 @@ type record struct {
 	breakGlass bool
 }
 
-// vouched returns the verified deployment record of dep (the latest, when
-// there are several), whatever the state it records, or why there is none.
-func vouched(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPolicy, tr root.TrustedMaterial, env string, dep Deployment) (*record, string) {
-	verified, _, rejected := gate.SortEvidence(s, entries, signers, tr)
-	var reasons []string
-	var newest *record // the latest record of the deployment, by its time
-	var newestAt time.Time
+// deploymentRecords reads the deployment/v1 records among the verified
+// evidence; bad names the sources of verified deployment evidence that is
+// no such record.
+func deploymentRecords(verified []verify.Attestation) (recs []deploymentRecord, bad []string) {
 	for _, a := range verified {
 		if gate.KindOf(a) != policy.KindDeployment || a.Statement == nil || a.Statement.GetPredicate() == nil {
 			continue
@@ -285,20 +282,44 @@ func vouched(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPo
 		}
 		var p predicate.Deployment
 		if err := json.Unmarshal(raw, &p); err != nil || p.Validate() != nil {
-			reasons = append(reasons, a.Source+": not a deployment/v1 record")
+			bad = append(bad, a.Source)
 			continue
 		}
+		recs = append(recs, deploymentRecord{source: a.Source, bundle: a.Digest, Deployment: p})
+	}
+	return recs, bad
+}
+
+// deploymentRecord is one verified deployment/v1 record.
+type deploymentRecord struct {
+	source string // where it was found
+	bundle string // the bundle's digest
+	predicate.Deployment
+}
+
+// vouched returns the verified deployment record of dep (the latest, when
+// there are several), whatever the state it records, or why there is none.
+func vouched(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPolicy, tr root.TrustedMaterial, env string, dep Deployment) (*record, string) {
+	verified, _, rejected := gate.SortEvidence(s, entries, signers, tr)
+	recs, bad := deploymentRecords(verified)
+	var reasons []string
+	for _, src := range bad {
+		reasons = append(reasons, src+": not a deployment/v1 record")
+	}
+	var newest *record // the latest record of the deployment, by its time
+	var newestAt time.Time
+	for _, p := range recs {
 		switch {
 		case p.DeploymentID != dep.ID:
-			reasons = append(reasons, fmt.Sprintf("%s records deployment %d", a.Source, p.DeploymentID))
+			reasons = append(reasons, fmt.Sprintf("%s records deployment %d", p.source, p.DeploymentID))
 		case !strings.EqualFold(p.Environment, env):
-			reasons = append(reasons, fmt.Sprintf("%s records a deployment to %q", a.Source, p.Environment))
+			reasons = append(reasons, fmt.Sprintf("%s records a deployment to %q", p.source, p.Environment))
 		case p.Digest != dep.Digest:
-			reasons = append(reasons, fmt.Sprintf("%s records digest %s", a.Source, p.Digest))
+			reasons = append(reasons, fmt.Sprintf("%s records digest %s", p.source, p.Digest))
 		case dep.Repository == "" || !strings.EqualFold(p.Repository, dep.Repository):
-			reasons = append(reasons, fmt.Sprintf("%s records a deployment in %q", a.Source, p.Repository))
+			reasons = append(reasons, fmt.Sprintf("%s records a deployment in %q", p.source, p.Repository))
 		case newest == nil || p.Time.After(newestAt):
-			newest, newestAt = &record{digest: a.Digest, state: p.State, breakGlass: p.BreakGlass}, p.Time
+			newest, newestAt = &record{digest: p.bundle, state: p.State, breakGlass: p.BreakGlass}, p.Time
 		}
 	}
 	if newest != nil {
@@ -319,17 +340,10 @@ func vouched(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPo
 // any deployment and state, or nil.
 func newestRecord(s *subject.Subject, entries []verify.Entry, signers []gate.SignerPolicy, tr root.TrustedMaterial, env string) *Recorded {
 	verified, _, _ := gate.SortEvidence(s, entries, signers, tr)
+	recs, _ := deploymentRecords(verified)
 	var newest *Recorded
-	for _, a := range verified {
-		if gate.KindOf(a) != policy.KindDeployment || a.Statement == nil || a.Statement.GetPredicate() == nil {
-			continue
-		}
-		raw, err := a.Statement.GetPredicate().MarshalJSON()
-		if err != nil {
-			continue
-		}
-		var p predicate.Deployment
-		if json.Unmarshal(raw, &p) != nil || p.Validate() != nil || p.Digest != s.Digest.String() || !strings.EqualFold(p.Environment, env) {
+	for _, p := range recs {
+		if p.Digest != s.Digest.String() || !strings.EqualFold(p.Environment, env) {
 			continue
 		}
 		if newest == nil || p.Time.After(newest.Time) {
