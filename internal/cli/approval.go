@@ -203,7 +203,7 @@ func runApprovalRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *gl
 		if err != nil {
 			return err
 		}
-		if o.since, err = vouch.find(ctx, env, c, repo, subj, o.environment); err != nil {
+		if o.since, err = vouch.find(ctx, env, c, repo, subj, o.environment, true); err != nil {
 			return err
 		}
 	}
@@ -385,14 +385,15 @@ func (r *recordFlags) lookup(environment string) (*rollbackLookup, error) {
 
 // find is the environment's newest deployment of another digest that a
 // signed deployment record vouches for, read from the image's referrers
-// and, with --from-github, the repository's attestations.
-func (l *rollbackLookup) find(ctx context.Context, env *Env, c *github.Client, repo github.Repo, subj *subject.Subject, environment string) (*decide.RollbackTarget, error) {
+// and, with --from-github, the repository's attestations; with own, also
+// the subject's own newest record (RollbackTarget.Own).
+func (l *rollbackLookup) find(ctx context.Context, env *Env, c *github.Client, repo github.Repo, subj *subject.Subject, environment string, own bool) (*decide.RollbackTarget, error) {
 	sources := []decide.Source{decide.Registry(env.Remote...)}
 	if l.fromGitHub {
 		sources = append(sources, decide.GitHubAttestations(c, repo))
 	}
 	return decide.FindRollbackTarget(ctx, decide.RollbackRequest{Subject: subj, Policy: l.pol, Environment: environment,
-		TrustedRoot: l.tr, Sources: sources, Deployments: decide.GitHubDeployments(c, repo), Own: true})
+		TrustedRoot: l.tr, Sources: sources, Deployments: decide.GitHubDeployments(c, repo), Own: own})
 }
 
 // countFrom is the deployment a change is counted from, as found by

@@ -137,13 +137,15 @@ for --environment, with checks. With --allow the decision must also be allow.
 With --current the decision must also be the environment's to act on: made
 after the environment's newest deployment of another digest that a
 deployment record signed by a deployment signer of the policy
-(signers.deployment) vouches for, whatever state it records. The
+(signers.deployment) vouches for, whatever state it records, and after any
+such record of its own digest (a decision is for one deployment). The
 deployments are read from GitHub (GITHUB_TOKEN, --repo or
-GITHUB_REPOSITORY), their records beside the image and with the
-repository's artifact attestations (the token must read both). A re-run of an old release's
-record job, after a newer release was recorded, is refused so; a deployment
-nobody recorded (which any workflow with deployments: write can post) does
-not count.
+GITHUB_REPOSITORY), the records beside the image and with the repository's
+artifact attestations (the token must read both); a record of the decision's
+own digest is found by the digest, so deleting GitHub's deployment does not
+hide it. A re-run of a release's record job, after it or a newer release was
+recorded, is refused so; a deployment nobody recorded (which any workflow
+with deployments: write can post) does not count.
 
 Exit 0 verified (and allowed, with --allow; current, with --current); 1
 unsigned, signed by someone else, edited, not allow, or overtaken; 2 bad
@@ -162,7 +164,7 @@ file, --current under a policy with no deployment signers).`,
 	}
 	o.add(cmd.Flags())
 	cmd.Flags().BoolVar(&o.allow, "allow", false, "require the decision to be allow")
-	cmd.Flags().BoolVar(&o.current, "current", false, "require the decision to be newer than the environment's newest deployment of another digest that a signed deployment record vouches for (read from GitHub)")
+	cmd.Flags().BoolVar(&o.current, "current", false, "require the decision to be newer than the environment's newest recorded deployment, of another digest or its own, as signed deployment records say (read from GitHub and the registry)")
 	addGitHubFlags(cmd.Flags(), &o.gh)
 	o.require(cmd)
 	return cmd
@@ -218,7 +220,7 @@ func (o *decisionVerifyOptions) overtaken(ctx context.Context, env *Env, d *sign
 	// Wherever a record may be kept: one not looked for would leave the
 	// decision current.
 	l := &rollbackLookup{pol: d.policy, tr: d.root, fromGitHub: true}
-	t, err := l.find(ctx, env, c, repo, d.subject, o.environment)
+	t, err := l.find(ctx, env, c, repo, d.subject, o.environment, true)
 	if errors.Is(err, decide.ErrInput) {
 		return "", usageError(err)
 	}

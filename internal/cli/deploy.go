@@ -166,7 +166,7 @@ func runDeployRecord(ctx context.Context, w, stderr io.Writer, env *Env, g *glob
 	var prev *github.PreviousDeployment
 	previousNote := "not looked up: give --policy to name the newest deployment a signed record vouches for"
 	if vouch != nil {
-		t, err := vouch.find(ctx, env, c, repo, subj, o.environment)
+		t, err := vouch.find(ctx, env, c, repo, subj, o.environment, false)
 		if errors.Is(err, decide.ErrInput) {
 			return usageError(err)
 		}
