@@ -117,10 +117,12 @@ deployment is the newest one a deployment record signed by a signer of
 --policy's signers.deployment vouches for (any workflow with deployments:
 write can post a deployment at the very commit, leaving the change
 nobody's); with none, or without --policy, the change is every commit up
-to the commit. A review given before
-that deployment was made approved a run a newer release has overtaken (a
-re-run of an old release's later jobs) and does not count. They
-are recorded in the predicate. When they cannot all be known (a range or
+to the commit. With --policy, a review given before the environment's
+newest recorded deployment (of another digest, whatever its record's state,
+or of this digest, found by the digest) approved a run a newer release has
+overtaken or was spent on that deployment (a re-run of a release's later
+jobs), and does not count. Those who made or ran the change are recorded
+in the predicate. When they cannot all be known (a range or
 history longer than GitHub lists or relproof reads, a commit or co-author
 GitHub matches to no account), the predicate says why, and under
 --prevent-self-review no approval counts.
