@@ -121,7 +121,60 @@ func (c *checker) lines() []Line {
 	}
 	out = append(out, c.signerLines(gates)...)
 	out = append(out, c.deploymentSignerLine(gates)...)
+	if l, ok := c.releaseFileLine(); ok {
+		out = append(out, l)
+	}
 	return out
+}
+
+// releaseFileLine checks, where a workflow builds a release file (not an
+// image, beside which the evidence and the deployment records are pushed),
+// that they are kept with the repository's artifact attestations and read
+// from there: by build-attest.yml, the environment's gates and
+// release-record.yml. Without that, the next release finds neither its
+// rollback digest's evidence nor the record that vouches for it.
+func (c *checker) releaseFileLine() (Line, bool) {
+	var short []string
+	files := false
+	want := func(w *Workflow, j *Job, what, input string, with map[string]string) {
+		if v := with[input]; v != "true" {
+			short = append(short, fmt.Sprintf("%s: job %s: %s has %s: %s, not true", w.Path, j.ID, what, input, orNone(v)))
+		}
+	}
+	for _, w := range c.workflows {
+		built := false
+		for _, j := range w.Jobs {
+			if isRelproofWorkflow(j.Uses, "build-attest.yml") && j.With["file"] != "" {
+				built, files = true, true
+				want(w, j, "build-attest.yml", "github-upload", j.With)
+			}
+		}
+		if !built {
+			continue
+		}
+		for _, j := range w.Jobs {
+			switch {
+			case isRelproofWorkflow(j.Uses, "deploy-gate.yml") && j.With["environment"] == c.env.Name:
+				want(w, j, "deploy-gate.yml", "from-github", j.With)
+			case isRelproofWorkflow(j.Uses, "release-record.yml") && j.With["environment"] == c.env.Name:
+				want(w, j, "release-record.yml", "github-upload", j.With)
+			}
+			for _, st := range j.Steps {
+				if isRelproofAction(st.Uses, "gate-environment") && st.With["environment"] == c.env.Name {
+					want(w, j, fmt.Sprintf("gate-environment (step %q)", st.Label()), "from-github", st.With)
+				}
+			}
+		}
+	}
+	if !files {
+		return Line{}, false
+	}
+	l := Line{Requirement: "release file", Status: OK, Message: "the release file's evidence and deployment records are kept with the repository's artifact attestations, and the gates read them there"}
+	if len(short) > 0 {
+		l.Status = Missing
+		l.Message = "a release file's evidence and deployment records are kept only with the repository's artifact attestations, and the next release reads its rollback digest's there: " + strings.Join(short, "; ")
+	}
+	return l, true
 }
 
 // scanners are the vulnerability scanners' official actions and commands.

@@ -199,3 +199,71 @@ func TestCheckWantsDeploymentSignersPinnedToReleaseRuns(t *testing.T) {
 		}
 	}
 }
+
+// A release file's evidence and deployment records are kept only with the
+// repository's attestations: each of its calls must keep or read them
+// there. An image's workflow has no such line.
+func TestCheckWantsAReleaseFilesRecordsKeptWithTheAttestations(t *testing.T) {
+	t.Parallel()
+	pol, err := policy.Load("../../examples/policy-binary.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf := string(mustRead(t, "../../examples/workflows/binary.yml"))
+	line := func(t *testing.T, wf string) (Line, bool) {
+		t.Helper()
+		w, err := ParseWorkflow(".github/workflows/release.yml", []byte(wf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Check(pol, "policy.yaml", []*Workflow{w}, "acme/app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The missing one, of any environment's, else the first.
+		var found []Line
+		for _, e := range r.Environments {
+			for _, l := range e.Lines {
+				if l.Requirement == "release file" {
+					found = append(found, l)
+				}
+			}
+		}
+		for _, l := range found {
+			if l.Status == Missing {
+				return l, true
+			}
+		}
+		if len(found) == 0 {
+			return Line{}, false
+		}
+		return found[0], true
+	}
+	if l, ok := line(t, wf); !ok || l.Status != OK {
+		t.Errorf("init's binary workflow: %+v, %v; want the release file line, ok", l, ok)
+	}
+	for _, tc := range []struct{ name, from, to, says string }{
+		{"the gate does not read the attestations", "      from-github: true # a release file's earlier evidence (the rollback digest's) is kept there\n", "",
+			"job gate-staging: deploy-gate.yml has from-github: none, not true"},
+		{"the final gate does not read them", "          from-github: \"true\"\n", "",
+			`gate-environment (step "relproof's final gate, for the digest the reviewers were shown") has from-github: none, not true`},
+		{"the record is not kept there", "      github-upload: true # keep the deployment record with the repository's artifact attestations\n", "",
+			"job record-staging: release-record.yml has github-upload: none, not true"},
+		{"the evidence is not kept there", "      vuln-report: vulnerabilities.json\n      github-upload: true\n", "      vuln-report: vulnerabilities.json\n      github-upload: false\n",
+			"job attest: build-attest.yml has github-upload: false, not true"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if !strings.Contains(wf, tc.from) {
+				t.Fatalf("the example has no %q", tc.from)
+			}
+			l, ok := line(t, strings.Replace(wf, tc.from, tc.to, 1))
+			if !ok || l.Status != Missing || !strings.Contains(l.Message, tc.says) {
+				t.Errorf("%+v, %v; want missing, saying %q", l, ok, tc.says)
+			}
+		})
+	}
+	if l, ok := line(t, string(mustRead(t, "../../examples/workflows/image.yml"))); ok {
+		t.Errorf("an image's workflow has a release file line: %+v", l)
+	}
+}

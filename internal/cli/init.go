@@ -208,7 +208,9 @@ what the gate will require and which job or step produces it: provenance,
 SBOM, test results and the vulnerability scan (and which step writes the
 report build-attest.yml attests), the final gate and whether its job runs in
 the environment, the approvals, the rollback digest, and whether the jobs
-that sign the approvals and the decision are signers the policy lists.
+that sign the approvals and the decision are signers the policy lists, and,
+for a release file, that its evidence and deployment records are kept with
+the repository's artifact attestations and the gates read them there.
 
 A requirement no workflow produces is reported as missing, before a release
 is denied for it. So is a job that calls one of relproof's reusable
