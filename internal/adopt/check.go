@@ -137,7 +137,9 @@ func (c *checker) releaseFileLine() (Line, bool) {
 	var short []string
 	files := false
 	want := func(w *Workflow, j *Job, what, input string, with map[string]string) {
-		if v := with[input]; v != "true" {
+		// An expression is the caller's to get right; this check cannot
+		// tell its value.
+		if v := with[input]; !strings.EqualFold(v, "true") && !strings.Contains(v, "${{") {
 			short = append(short, fmt.Sprintf("%s: job %s: %s has %s: %s, not true", w.Path, j.ID, what, input, orNone(v)))
 		}
 	}
@@ -516,16 +518,18 @@ func (c *checker) deploymentSignerLine(gates []gate) []Line {
 	for _, g := range gates {
 		auto = auto || g.rollback == "" || g.rollback == "auto"
 	}
-	if !auto {
-		return nil
-	}
+	// release-record.yml records only on a decision no recorded deployment
+	// has overtaken, which needs deployment signers too.
 	var recorder *Job
-	for _, g := range gates {
-		for _, j := range g.w.Jobs {
+	for _, w := range c.workflows {
+		for _, j := range w.Jobs {
 			if isRelproofWorkflow(j.Uses, "release-record.yml") && j.With["environment"] == c.env.Name {
 				recorder = j
 			}
 		}
+	}
+	if !auto && recorder == nil {
+		return nil
 	}
 	if recorder == nil {
 		return []Line{{Requirement: "signers.deployment", Status: Missing, Message: fmt.Sprintf(

@@ -267,3 +267,47 @@ func TestCheckWantsAReleaseFilesRecordsKeptWithTheAttestations(t *testing.T) {
 		t.Errorf("an image's workflow has a release file line: %+v", l)
 	}
 }
+
+// release-record.yml records only on a decision no recorded deployment has
+// overtaken, which it can tell only from records a deployment signer
+// signed: with a rollback digest given by hand, its job still needs one.
+func TestCheckWantsDeploymentSignersWhereDeploymentsAreRecorded(t *testing.T) {
+	t.Parallel()
+	given := "rollback-digest: sha256:" + strings.Repeat("ab", 32)
+	wf := strings.ReplaceAll(releaseWorkflow(t), "      approve-job: false # deploy-", "      "+given+"\n      approve-job: false # deploy-")
+	wf = strings.ReplaceAll(wf, "          approvals: github #", "          "+given+"\n          approvals: github #")
+	w, err := ParseWorkflow(".github/workflows/release.yml", []byte(wf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := policy.Parse("policy.yaml", []byte(`apiVersion: relproof.dev/v1
+kind: Policy
+environments:
+  production:
+    level: minimum
+    require: []
+    approvals: {minimum: 0}
+    signers:
+      build: [{key: build.pub}]
+`), func(string) ([]byte, error) {
+		return os.ReadFile("../../testdata/sigstore-conformance/bundle-verify/managed-key-and-trusted-root/key.pub")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Check(pol, "policy.yaml", []*Workflow{w}, "acme/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found *Line
+	for _, e := range r.Environments {
+		for i, l := range e.Lines {
+			if l.Requirement == "signers.deployment" {
+				found = &e.Lines[i]
+			}
+		}
+	}
+	if found == nil || found.Status != Missing {
+		t.Errorf("signers.deployment %+v; want missing: release-record.yml records production's deployments", found)
+	}
+}

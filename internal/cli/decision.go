@@ -117,9 +117,10 @@ func newDecisionCmd(env *Env, g *globalOptions) *cobra.Command {
 
 type decisionVerifyOptions struct {
 	decisionFlags
-	allow   bool
-	current bool
-	gh      githubFlags
+	allow      bool
+	current    bool
+	fromGitHub bool
+	gh         githubFlags
 }
 
 func newDecisionVerifyCmd(env *Env, g *globalOptions) *cobra.Command {
@@ -140,8 +141,9 @@ deployment record signed by a deployment signer of the policy
 (signers.deployment) vouches for, whatever state it records, and after any
 such record of its own digest (a decision is for one deployment). The
 deployments are read from GitHub (GITHUB_TOKEN, --repo or
-GITHUB_REPOSITORY), the records beside the image and with the repository's
-artifact attestations (the token must read both); a record of the decision's
+GITHUB_REPOSITORY), the records beside the image and, with --from-github or
+for a release file (whose records are kept nowhere else), with the
+repository's artifact attestations; a record of the decision's
 own digest is found by the digest, so deleting GitHub's deployment does not
 hide it. A re-run of a release's record job, after it or a newer release was
 recorded, is refused so; a deployment nobody recorded (which any workflow
@@ -156,7 +158,7 @@ file, --current under a policy with no deployment signers).`,
 
   # Before recording the deployment: the decision is not overtaken.
   relproof decision verify oci://ghcr.io/acme/app@sha256:… --environment production \
-    --decision decision.json --policy .github/relproof/policy.yaml --allow --current`,
+    --decision decision.json --policy .github/relproof/policy.yaml --allow --current --from-github`,
 		Args: exactArgs(1, "one SUBJECT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDecisionVerify(cmd.Context(), cmd.OutOrStdout(), env, g, o, args[0])
@@ -165,12 +167,16 @@ file, --current under a policy with no deployment signers).`,
 	o.add(cmd.Flags())
 	cmd.Flags().BoolVar(&o.allow, "allow", false, "require the decision to be allow")
 	cmd.Flags().BoolVar(&o.current, "current", false, "require the decision to be newer than the environment's newest recorded deployment, of another digest or its own, as signed deployment records say (read from GitHub and the registry)")
+	cmd.Flags().BoolVar(&o.fromGitHub, "from-github", false, "with --current, also look for the deployment records with the repository's artifact attestations (always, for a release file)")
 	addGitHubFlags(cmd.Flags(), &o.gh)
 	o.require(cmd)
 	return cmd
 }
 
 func runDecisionVerify(ctx context.Context, w io.Writer, env *Env, g *globalOptions, o *decisionVerifyOptions, input string) error {
+	if o.fromGitHub && !o.current {
+		return usageErrorf("--from-github says where --current looks for deployment records: give --current too")
+	}
 	signed, err := o.signedDecision(func() (*subject.Subject, error) {
 		return subject.Resolve(ctx, input, subject.RequireDigest(), subject.WithRemoteOptions(env.Remote...), subject.WithClock(env.Now))
 	})
@@ -218,8 +224,10 @@ func (o *decisionVerifyOptions) overtaken(ctx context.Context, env *Env, d *sign
 		return "", err
 	}
 	// Wherever a record may be kept: one not looked for would leave the
-	// decision current.
-	l := &rollbackLookup{pol: d.policy, tr: d.root, fromGitHub: true}
+	// decision current. An image's are always pushed beside it; a release
+	// file's are kept only with the repository's attestations.
+	_, image := d.subject.OCIReference()
+	l := &rollbackLookup{pol: d.policy, tr: d.root, fromGitHub: o.fromGitHub || !image}
 	t, err := l.find(ctx, env, c, repo, d.subject, o.environment, true)
 	if errors.Is(err, decide.ErrInput) {
 		return "", usageError(err)

@@ -252,7 +252,7 @@ func runPolicyCheck(w io.Writer, env *Env, g *globalOptions, o *policyCheckOptio
 		return err
 	}
 	if rep.Missing > 0 {
-		return denied{fmt.Errorf("policy %s: %d requirement(s) no workflow in %s produces", policyPath, rep.Missing, wfDir)}
+		return denied{fmt.Errorf("policy %s: %d requirement(s) the workflows in %s do not meet", policyPath, rep.Missing, wfDir)}
 	}
 	return nil
 }
@@ -304,6 +304,6 @@ func checkText(w io.Writer, r *adopt.Report) {
 		fmt.Fprintf(w, "warning: %s\n", safe.Text(warn))
 	}
 	if r.Missing > 0 {
-		fmt.Fprintf(w, "\n%d requirement(s) are produced by no workflow: a release would be denied for them.\n", r.Missing)
+		fmt.Fprintf(w, "\n%d requirement(s) are missing: a release would be denied for them, or, for permissions, GitHub would not start its run.\n", r.Missing)
 	}
 }

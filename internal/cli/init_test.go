@@ -107,7 +107,7 @@ func TestPolicyCheck(t *testing.T) {
 	wf = strings.Replace(wf[:i]+wf[j:], "      vuln-report: vulnerabilities.json\n", "", 1)
 	writeFile(t, filepath.Dir(wfPath), "release.yml", wf)
 	r := run(t, env, "policy", "check", policyPath, "--repository", "acme/app")
-	expect(t, r, 1, "1 requirement(s) no workflow in")
+	expect(t, r, 1, "1 requirement(s) the workflows in")
 	if !strings.Contains(r.stdout, "MISSING vuln") {
 		t.Errorf("policy check does not name the missing scan:\n%s", r.stdout)
 	}

@@ -179,6 +179,7 @@ func TestDecisionVerifyCurrent(t *testing.T) {
 			return strings.Replace(p, "      deployment:\n        - key: release.pub\n", "", 1)
 		}, nil, 2, "lists no signer under signers.deployment for production"},
 		{"no repository", false, false, later, nil, []string{"--repo", ""}, 2, "no repository"},
+		{"--from-github without --current", false, false, later, nil, []string{"--from-github", "nocurrent"}, 2, "--from-github says where --current looks"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -218,8 +219,11 @@ func TestDecisionVerifyCurrent(t *testing.T) {
 			}
 			d.Time = tc.decided
 			decision := w.signDecision(&d, w.key)
-			r := run(t, &ghEnv, append([]string{"decision", "verify", w.artifact, "--environment", "production", "--decision", decision, "--policy", w.policy,
-				"--allow", "--current"}, tc.args...)...)
+			args := []string{"decision", "verify", w.artifact, "--environment", "production", "--decision", decision, "--policy", w.policy, "--allow", "--current"}
+			if i := slices.Index(tc.args, "nocurrent"); i >= 0 {
+				args, tc.args = slices.DeleteFunc(args, func(a string) bool { return a == "--current" }), slices.Delete(slices.Clone(tc.args), i, i+1)
+			}
+			r := run(t, &ghEnv, append(args, tc.args...)...)
 			if tc.exit == 0 {
 				expect(t, r, 0)
 				if !strings.Contains(r.stdout, tc.says) {

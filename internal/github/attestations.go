@@ -51,8 +51,8 @@ func (c *Client) Attestations(ctx context.Context, repo Repo, digest string) ([]
 			} `json:"attestations"`
 		}
 		resp, err := c.do(ctx, http.MethodGet, path, nil, &res)
-		if IsNotFound(c.fail(op, err)) {
-			return out, nil
+		if page == 0 && IsNotFound(c.fail(op, err)) {
+			return out, nil // none stored: no page at all
 		}
 		if err != nil {
 			return nil, c.fail(op, err)
