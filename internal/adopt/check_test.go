@@ -20,6 +20,20 @@ func releaseWorkflow(t *testing.T) string {
 	return string(b)
 }
 
+// lineOf is the report's last line for requirement in environment env,
+// or nil.
+func lineOf(r *Report, env, requirement string) *Line {
+	var found *Line
+	for _, e := range r.Environments {
+		for i, l := range e.Lines {
+			if e.Name == env && l.Requirement == requirement {
+				found = &e.Lines[i]
+			}
+		}
+	}
+	return found
+}
+
 func cut(t *testing.T, s, from, to string) string {
 	t.Helper()
 	i := strings.Index(s, from)
@@ -186,14 +200,7 @@ func TestCheckWantsDeploymentSignersPinnedToReleaseRuns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var found *Line
-		for _, e := range r.Environments {
-			for i, l := range e.Lines {
-				if e.Name == "production" && l.Requirement == "signers.deployment" {
-					found = &e.Lines[i]
-				}
-			}
-		}
+		found := lineOf(r, "production", "signers.deployment")
 		if found == nil || (found.Status == Missing) != missing || (missing && !strings.Contains(found.Message, "admits runs of branches or pull requests")) {
 			t.Errorf("sourceRef %q: signers.deployment %+v; want missing %v", ref, found, missing)
 		}
@@ -299,15 +306,7 @@ environments:
 	if err != nil {
 		t.Fatal(err)
 	}
-	var found *Line
-	for _, e := range r.Environments {
-		for i, l := range e.Lines {
-			if l.Requirement == "signers.deployment" {
-				found = &e.Lines[i]
-			}
-		}
-	}
-	if found == nil || found.Status != Missing {
+	if found := lineOf(r, "production", "signers.deployment"); found == nil || found.Status != Missing {
 		t.Errorf("signers.deployment %+v; want missing: release-record.yml records production's deployments", found)
 	}
 }
