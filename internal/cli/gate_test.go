@@ -2,9 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -23,6 +20,7 @@ import (
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/testing/fakegithub"
+	"github.com/relproof/relproof/internal/testing/keytest"
 	"github.com/relproof/relproof/internal/testing/registrytest"
 )
 
@@ -813,18 +811,7 @@ func TestGateRollbackFromAnImagesDeployments(t *testing.T) {
 // deploymentSigner is a new key, its public key written to dir/deploy.pub.
 func deploymentSigner(t *testing.T, dir string) sign.Signer {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := sign.NewKeySigner(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := sign.MarshalPublicKey(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer, pub := keytest.Signer(t)
 	writeFile(t, dir, "deploy.pub", string(pub))
 	return signer
 }

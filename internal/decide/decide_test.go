@@ -2,9 +2,6 @@ package decide
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"errors"
 	"strings"
 	"testing"
@@ -17,6 +14,7 @@ import (
 	"github.com/relproof/relproof/internal/policy"
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
+	"github.com/relproof/relproof/internal/testing/keytest"
 	"github.com/relproof/relproof/internal/verify"
 )
 
@@ -36,18 +34,7 @@ type world struct {
 
 func newWorld(t *testing.T) world {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := sign.NewKeySigner(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := sign.MarshalPublicKey(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer, pub := keytest.Signer(t)
 	pol, err := policy.Parse("policy.yaml", []byte(`apiVersion: relproof.dev/v1
 kind: Policy
 environments:

@@ -2,9 +2,6 @@ package gate
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +14,7 @@ import (
 	"github.com/relproof/relproof/internal/sign"
 	"github.com/relproof/relproof/internal/subject"
 	"github.com/relproof/relproof/internal/testing/fakesigstore"
+	"github.com/relproof/relproof/internal/testing/keytest"
 	"github.com/relproof/relproof/internal/verify"
 )
 
@@ -49,18 +47,7 @@ func newTrustWorld(t *testing.T, policyYAML string) *trustWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	buildKey, err := sign.NewKeySigner(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := sign.MarshalPublicKey(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	buildKey, pub := keytest.Signer(t)
 	doc := strings.ReplaceAll(policyYAML, "ISSUER", stack.IssuerURL)
 	pol, err := policy.Parse("policy.yaml", []byte(doc), func(string) ([]byte, error) { return pub, nil })
 	if err != nil {
