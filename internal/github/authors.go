@@ -42,27 +42,14 @@ func (a *ChangeAuthors) unknown(why string) {
 	a.Note += why
 }
 
-// ChangeAuthors reads who made the change that commit brings to env (see
-// ChangeAuthors), counting from the environment's previous successful
-// deployment as GitHub lists it. An error is a failed read; authors that
+// ChangeAuthorsSince reads who made the change that commit brings to env
+// (see ChangeAuthors), counting from prev, a deployment the caller vouches
+// for (GitHub's deployments are any workflow's with deployments: write to
+// post, and one at the commit would leave the change nobody's). With prev
+// nil the change is the whole history up to commit, and why says why there
+// is no deployment to count from. An error is a failed read; authors that
 // cannot be determined are a result with Known false.
-func (c *Client) ChangeAuthors(ctx context.Context, repo Repo, commit, env string) (*ChangeAuthors, error) {
-	return c.changeAuthors(ctx, repo, commit, env, func(ctx context.Context) (*PreviousDeployment, string, error) {
-		prev, err := c.PreviousSuccessfulDeployment(ctx, repo, env)
-		return prev, "", err
-	})
-}
-
-// ChangeAuthorsSince is ChangeAuthors counting from since, a deployment the
-// caller vouches for (GitHub's deployments are any workflow's with
-// deployments: write to post, and one at the commit would leave the change
-// nobody's). With since nil the change is the whole history up to commit,
-// and why says why there is no deployment to count from.
-func (c *Client) ChangeAuthorsSince(ctx context.Context, repo Repo, commit, env string, since *PreviousDeployment, why string) (*ChangeAuthors, error) {
-	return c.changeAuthors(ctx, repo, commit, env, func(context.Context) (*PreviousDeployment, string, error) { return since, why, nil })
-}
-
-func (c *Client) changeAuthors(ctx context.Context, repo Repo, commit, env string, base func(context.Context) (*PreviousDeployment, string, error)) (*ChangeAuthors, error) {
+func (c *Client) ChangeAuthorsSince(ctx context.Context, repo Repo, commit, env string, prev *PreviousDeployment, why string) (*ChangeAuthors, error) {
 	if commit == "" {
 		return nil, fmt.Errorf("%w: no commit", ErrConfig)
 	}
@@ -88,10 +75,6 @@ func (c *Client) changeAuthors(ctx context.Context, repo Repo, commit, env strin
 	if env == "" {
 		a.unknown("no environment, so no previous deployment to read the change's commits from")
 		return a, nil
-	}
-	prev, why, err := base(ctx)
-	if err != nil {
-		return nil, err
 	}
 	r, err := c.commitRangeSince(ctx, repo, env, commit, prev)
 	if err != nil {

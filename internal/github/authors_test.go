@@ -131,7 +131,7 @@ func TestChangeAuthors(t *testing.T) {
 					}
 				})
 			}
-			a, err := client(t, srv).ChangeAuthors(context.Background(), octo, commit, tc.env)
+			a, err := changeAuthorsSincePrevious(context.Background(), client(t, srv), commit, tc.env)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,21 +163,21 @@ func TestChangeAuthorsFailures(t *testing.T) {
 	c := client(t, srv)
 	ctx := context.Background()
 	f.Inject(fakegithub.ServerErrors("/graphql", 0))
-	if _, err := c.ChangeAuthors(ctx, octo, co, "production"); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "reading the co-authors of commit "+co) {
+	if _, err := changeAuthorsSincePrevious(ctx, c, co, "production"); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "reading the co-authors of commit "+co) {
 		t.Errorf("GraphQL down: %v", err)
 	}
 	f.ClearFaults()
 	f.Inject(fakegithub.Malformed("/graphql", 0))
-	if _, err := c.ChangeAuthors(ctx, octo, co, "production"); err == nil {
+	if _, err := changeAuthorsSincePrevious(ctx, c, co, "production"); err == nil {
 		t.Error("a malformed GraphQL answer is not an error")
 	}
 	f.ClearFaults()
 	f.Inject(fakegithub.ServerErrors("/compare/", 0))
-	if _, err := c.ChangeAuthors(ctx, octo, rel.Commit, "production"); !errors.Is(err, ErrUnavailable) {
+	if _, err := changeAuthorsSincePrevious(ctx, c, rel.Commit, "production"); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("compare down: %v", err)
 	}
 	f.ClearFaults()
-	if _, err := c.ChangeAuthors(ctx, octo, "", "production"); !errors.Is(err, ErrConfig) {
+	if _, err := changeAuthorsSincePrevious(ctx, c, "", "production"); !errors.Is(err, ErrConfig) {
 		t.Errorf("no commit: %v", err)
 	}
 }
@@ -209,4 +209,19 @@ func TestGraphQLURL(t *testing.T) {
 			t.Errorf("%q: %s, want %s", api, got, want)
 		}
 	}
+}
+
+// changeAuthorsSincePrevious counts the change from the environment's
+// previous successful deployment as GitHub lists it, which these tests
+// vouch for (relproof's callers count only from one a signed record
+// vouches for).
+func changeAuthorsSincePrevious(ctx context.Context, c *Client, commit, env string) (*ChangeAuthors, error) {
+	var prev *PreviousDeployment
+	if env != "" {
+		var err error
+		if prev, err = c.PreviousSuccessfulDeployment(ctx, octo, env); err != nil {
+			return nil, err
+		}
+	}
+	return c.ChangeAuthorsSince(ctx, octo, commit, env, prev, "")
 }
