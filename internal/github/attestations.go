@@ -43,7 +43,7 @@ func (c *Client) Attestations(ctx context.Context, repo Repo, digest string) ([]
 	out := []json.RawMessage{}
 	for page := 0; ; page++ {
 		if page == maxPages {
-			return nil, c.fail(op, fmt.Errorf("%w: GitHub holds more than the %d attestations relproof reads, and relproof does not act on part of them", ErrIncomplete, len(out)))
+			return nil, c.fail(op, fmt.Errorf("%w: GitHub holds more than the %d attestations relproof reads, and relproof does not act on part of them (whoever may upload the repository's attestations stored that many: delete those relproof did not make)", ErrIncomplete, len(out)))
 		}
 		var res struct {
 			Attestations []struct {
